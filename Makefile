@@ -1,0 +1,49 @@
+# Safeguard: `make run` serves the site on http://127.0.0.1:8000, `make test` runs every check CI runs.
+# Both work on a bare machine: they find Python 3.12+, create .venv and install what they need.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+
+.PHONY: help run test lint check vendor clean
+
+help:
+	@echo "make run    serve Safeguard on http://127.0.0.1:8000 with its worker and scheduler"
+	@echo "make test   lint, system checks, migration check and the test suite on a throwaway PostgreSQL"
+	@echo "make lint   ruff only"
+	@echo "make vendor refresh static/vendor from the npm packages pinned in package.json"
+
+# The virtual environment is made once by a Python that has been run and found to be 3.12 or newer.
+$(PY):
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV)
+
+$(VENV)/.installed-runtime: requirements.txt | $(PY)
+	$(PIP) install -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-runtime
+
+run: $(VENV)/.installed-runtime
+	DJANGO_ENV=development $(PY) manage.py migrate --no-input
+	DJANGO_ENV=development scripts/run-dev.sh $(PY)
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_ENV=development scripts/with-postgres.sh scripts/test-suite.sh $(PY) $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+vendor:
+	scripts/vendor-static.sh
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The safeguarding domain: children, indicators, concerns, reviews, decisions and referrals."""

@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from safeguarding.core.heartbeats import SCHEDULER, WORKER, heartbeat_status
+
+
+@require_GET
+def home(request):
+    return render(request, "core/home.html")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Database, worker and scheduler: 200 when all answer, 503 naming what is down. No data, no login."""
+    checks = {"database": "ok", "worker": "unknown", "scheduler": "unknown"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        for name, max_silence in (
+            (WORKER, settings.WORKER_MAX_SILENCE_SECONDS),
+            (SCHEDULER, settings.SCHEDULER_MAX_SILENCE_SECONDS),
+        ):
+            checks[name] = heartbeat_status(name=name, max_silence=timedelta(seconds=max_silence)).detail
+    except DatabaseError:
+        checks["database"] = "unreachable"
+    down = sorted(name for name, state in checks.items() if state != "ok")
+    body = {"status": "down" if down else "ok", **checks}
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if down else 200)
+
+
+def _error_page(request, template_name, status):
+    return render(
+        request,
+        template_name,
+        {"reference": getattr(request, "request_id", None)},
+        status=status,
+    )
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, "400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, "403.html", 403)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, "404.html", 404)
+
+
+def server_error(request):
+    # Rendered without the request's context processors: whatever broke the page may break them too.
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"reference": getattr(request, "request_id", None)}))
