@@ -26,9 +26,23 @@ class RequestIdMiddleware:
         return response
 
 
+def install_request_id_on_log_records() -> None:
+    """Stamp every log record with the current request's reference, so a reference read out by a
+    user finds its log lines, whichever handler writes them."""
+    make_record = logging.getLogRecordFactory()
+
+    def make_record_with_request_id(*args, **kwargs):
+        record = make_record(*args, **kwargs)
+        record.request_id = _current_request_id.get()
+        return record
+
+    logging.setLogRecordFactory(make_record_with_request_id)
+
+
 class RequestIdLogFilter(logging.Filter):
-    """Adds `request_id` to every log record, so a reference read out by a user finds the log lines."""
+    """For records made before the app registry was ready, so the log format never lacks the field."""
 
     def filter(self, record):
-        record.request_id = _current_request_id.get()
+        if not hasattr(record, "request_id"):
+            record.request_id = _current_request_id.get()
         return True

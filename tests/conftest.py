@@ -1,0 +1,29 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run_python():
+    """Run Python code in a fresh interpreter with the project's settings and a chosen environment.
+
+    Settings are read once at start-up, so anything that depends on the environment at start-up
+    (production mode, a missing secret, another database) is tested in its own process.
+    """
+
+    def run(code: str, env: dict[str, str | None], *args: str) -> subprocess.CompletedProcess:
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeguarding.settings"}
+        for name, value in env.items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        command = [sys.executable, "-c", code, *args] if code else [sys.executable, *args]
+        return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+
+    return run
