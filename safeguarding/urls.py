@@ -1,10 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
+from safeguarding.accounts.admin import site as admin_site
+from safeguarding.accounts.views.home import home
 from safeguarding.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("safeguarding.accounts.urls")),
+    path("admin/", admin_site.urls),
 ]
 
 handler400 = "safeguarding.core.views.bad_request"

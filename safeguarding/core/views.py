@@ -11,11 +11,6 @@ from django.views.decorators.http import require_GET
 from safeguarding.core.heartbeats import SCHEDULER, WORKER, heartbeat_status
 
 
-@require_GET
-def home(request):
-    return render(request, "core/home.html")
-
-
 @never_cache
 @require_GET
 def healthz(request):

@@ -1,0 +1,101 @@
+"""Who may do what: every question about a person's reach over schools is answered here.
+
+A membership reaches its own school; a trust membership reaches every school of its trust and no other.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.roles import SECOND_FACTOR_ROLES, Role
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.active().filter(user=user).select_related("school", "trust")
+
+
+def schools_for_user(*, user: User, roles) -> QuerySet[School]:
+    """The schools where `user` holds one of `roles`, directly or through their trust."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    reach = Membership.objects.active().filter(user=user, role__in=list(roles))
+    return School.objects.filter(
+        Q(pk__in=reach.filter(school__isnull=False).values("school"))
+        | Q(trust__in=reach.filter(trust__isnull=False).values("trust"))
+    ).select_related("trust")
+
+
+def user_has_role_at(*, user: User, school: School, roles) -> bool:
+    return schools_for_user(user=user, roles=roles).filter(pk=school.pk).exists()
+
+
+def user_needs_second_factor(user: User) -> bool:
+    """Operators and every role above staff; staff too where their school requires it."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        Membership.objects.active()
+        .filter(user=user)
+        .filter(Q(role__in=list(SECOND_FACTOR_ROLES)) | Q(school__require_second_factor_for_staff=True))
+        .exists()
+    )
+
+
+# What each staff-management action needs, by the roles that may take it at a school.
+STAFF_LIST_ROLES = (Role.SCHOOL_ADMIN, Role.DSL, Role.TRUST_LEAD)
+ROSTER_ROLES = (Role.SCHOOL_ADMIN,)
+GRANT_ROLES = (Role.DSL, Role.TRUST_LEAD)
+
+
+def school_get_for_user(*, user: User, school_uuid: uuid.UUID, roles) -> School:
+    """The school, if `user` may take an action that needs one of `roles` there.
+
+    Someone with no link to the school gets 404, as if it did not exist; a member of it whose role does
+    not allow the action gets 403.
+    """
+    school = schools_for_user(user=user, roles=set(Role)).filter(uuid=school_uuid).first()
+    if school is None:
+        raise Http404("No such school.")
+    if not user_has_role_at(user=user, school=school, roles=roles):
+        raise PermissionDenied
+    return school
+
+
+def school_membership_get(*, school: School, membership_uuid: uuid.UUID) -> Membership:
+    membership = Membership.objects.filter(school=school, uuid=membership_uuid).select_related("user", "school").first()
+    if membership is None:
+        raise Http404("No such member of staff.")
+    return membership
+
+
+def school_staff_list(*, school: School) -> QuerySet[Membership]:
+    return Membership.objects.filter(school=school).select_related("user").order_by("-is_active", "user__full_name")
+
+
+def school_dsl(*, school: School) -> Membership | None:
+    return Membership.objects.active().filter(school=school, role=Role.DSL).select_related("user").first()
+
+
+def school_safeguarding_team(*, school: School) -> QuerySet[Membership]:
+    return (
+        Membership.objects.active()
+        .filter(school=school, role__in=[Role.DSL, Role.DEPUTY_DSL])
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+
+
+def can_reset_second_factor(*, actor: User, membership: Membership) -> bool:
+    """The DSL resets their school's staff; the trust lead resets anyone in the trust, the DSL included."""
+    if actor.pk == membership.user_id:
+        return False
+    if user_has_role_at(user=actor, school=membership.school, roles=(Role.TRUST_LEAD,)):
+        return True
+    return membership.role != Role.DSL and user_has_role_at(user=actor, school=membership.school, roles=(Role.DSL,))

@@ -1,0 +1,105 @@
+"""The Django admin, for platform operators only: superusers who signed in with their second factor.
+
+Children, concerns, decisions, referrals and audit events are never registered here.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.views import redirect_to_login
+
+from safeguarding.accounts.models import ClosureDay, Membership, School, Trust, User
+from safeguarding.accounts.roles import Role
+from safeguarding.accounts.services import sessions_end_for_user
+
+
+class OperatorAdminSite(admin.AdminSite):
+    site_header = "Safeguard platform administration"
+    site_title = "Safeguard administration"
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and user.is_superuser and user.is_staff and user.is_verified()
+
+    def login(self, request, extra_context=None):
+        # One way in: the site's own sign-in, with its second factor.
+        return redirect_to_login(request.get_full_path())
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
+
+
+class UserAdminForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "job_title", "password", "is_active", "is_staff", "is_superuser"]
+
+    def clean_is_active(self):
+        is_active = self.cleaned_data["is_active"]
+        if self.instance.pk and not is_active and self.instance.memberships.active().filter(role=Role.DSL).exists():
+            raise forms.ValidationError("This person is a school's DSL: hand the role over before deactivating them.")
+        return is_active
+
+
+class UserAdmin(BaseUserAdmin):
+    form = UserAdminForm
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_active", "is_superuser"]
+    fieldsets = [
+        (None, {"fields": ["email", "full_name", "job_title", "password"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+    filter_horizontal = []
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            sessions_end_for_user(user=obj)
+
+
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
+
+    def clean(self):
+        cleaned = super().clean()
+        was_dsl = self.instance.pk and self.instance.is_active and self.instance.role == Role.DSL
+        stays_dsl = cleaned.get("is_active") and cleaned.get("role") == Role.DSL
+        if was_dsl and not stays_dsl:
+            raise forms.ValidationError("A school is never left without a DSL: hand the role over in Safeguard.")
+        return cleaned
+
+
+class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipAdminForm
+    list_display = ["user", "role", "school", "trust", "is_active", "can_export"]
+    list_filter = ["role", "is_active", "school", "trust"]
+    search_fields = ["user__email", "user__full_name"]
+    autocomplete_fields = ["user"]
+
+
+class ClosureDayInline(admin.TabularInline):
+    model = ClosureDay
+    extra = 0
+
+
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["name", "urn", "trust", "local_authority"]
+    list_filter = ["trust"]
+    search_fields = ["name", "urn"]
+    inlines = [ClosureDayInline]
+
+
+site = OperatorAdminSite(name="admin")
+site.register(User, UserAdmin)
+site.register(Trust)
+site.register(School, SchoolAdmin)
+site.register(Membership, MembershipAdmin)

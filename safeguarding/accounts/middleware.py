@@ -1,0 +1,74 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from safeguarding.accounts.access import user_needs_second_factor
+from safeguarding.accounts.signin import LAST_ACTIVITY, SIGNED_IN_AT, idle_limit_seconds
+
+# A request the page makes by itself (a refresh, a poll) carries this header and is not activity.
+BACKGROUND_HEADER = "X-Background-Refresh"
+
+IDLE_MESSAGE = "You were signed out after {minutes} minutes without activity, to keep the records safe."
+ABSOLUTE_MESSAGE = "You were signed out because a session lasts at most {hours} hours. Sign in again to carry on."
+ACTIVITY_RESOLUTION_SECONDS = 10
+SECOND_FACTOR_MESSAGE = "Your account now needs a second factor. Sign in again to set it up."
+
+
+def is_background(request) -> bool:
+    return request.headers.get(BACKGROUND_HEADER) == "1"
+
+
+def signed_out_response(request, message: str):
+    logout(request)
+    messages.info(request, message)
+    login_url = reverse("login")
+    if request.method == "GET" and not is_background(request):
+        login_url += "?" + urlencode({"next": request.get_full_path()})
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+class SessionPolicyMiddleware:
+    """Idle and absolute time-outs, and a second factor for everyone whose role needs one.
+
+    The idle limit is 15 minutes for roles with a second factor and 30 for staff; no session outlives
+    12 hours. A request marked as background does not count as activity.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            refusal = self.check(request, user)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+    def check(self, request, user):
+        needs_second_factor = user_needs_second_factor(user)
+        if needs_second_factor and not user.is_verified():
+            return signed_out_response(request, SECOND_FACTOR_MESSAGE)
+        now = time.time()
+        session = request.session
+        signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+        last_activity = session.setdefault(LAST_ACTIVITY, now)
+        if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+            return signed_out_response(request, ABSOLUTE_MESSAGE.format(hours=settings.SESSION_ABSOLUTE_HOURS))
+        idle_limit = idle_limit_seconds(needs_second_factor=needs_second_factor)
+        if now - last_activity > idle_limit:
+            return signed_out_response(request, IDLE_MESSAGE.format(minutes=idle_limit // 60))
+        # Written at most every few seconds, so that most requests do not rewrite the session.
+        if not is_background(request) and now - last_activity > ACTIVITY_RESOLUTION_SECONDS:
+            session[LAST_ACTIVITY] = now
+        return None

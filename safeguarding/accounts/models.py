@@ -1,0 +1,217 @@
+import uuid
+from datetime import time
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from safeguarding.accounts.roles import Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in by email. What they may do comes from their memberships."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("email address", max_length=254, unique=True)
+    full_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Only platform operators (superusers) use the Django admin.
+    is_staff = models.BooleanField("platform operator", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lower_case"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Trust(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    """A school, with its hours, its clocks and the contacts its staff need."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    urn = models.CharField(
+        "URN",
+        max_length=7,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6,7}$", "A URN is six or seven digits.")],
+    )
+    local_authority = models.CharField(max_length=120)
+
+    day_starts = models.TimeField("school day starts", default=time(8, 30))
+    day_ends = models.TimeField("school day ends", default=time(15, 30))
+
+    # Review clocks (DESIGN.md §4). Each school may change them.
+    sla_immediate_minutes = models.PositiveSmallIntegerField("immediate risk: acknowledge within (minutes)", default=15)
+    sla_today_late_hours = models.PositiveSmallIntegerField(
+        "today: working hours allowed when raised late in the day", default=2
+    )
+    sla_routine_working_days = models.PositiveSmallIntegerField("routine: acknowledge within (working days)", default=1)
+    referral_ack_working_days = models.PositiveSmallIntegerField(
+        "children's social care referral: acknowledgement due within (working days)", default=1
+    )
+
+    require_second_factor_for_staff = models.BooleanField(
+        "staff must also use a second factor",
+        default=False,
+        help_text="Everyone with a role above staff always uses one.",
+    )
+
+    headteacher_name = models.CharField(max_length=150, blank=True)
+    headteacher_email = models.EmailField(blank=True)
+    headteacher_phone = models.CharField(max_length=30, blank=True)
+    front_door_name = models.CharField(
+        "children's social care front door", max_length=200, blank=True, help_text="For example the local MASH."
+    )
+    front_door_phone = models.CharField("front door phone", max_length=30, blank=True)
+    front_door_out_of_hours_phone = models.CharField("out-of-hours phone", max_length=30, blank=True)
+    front_door_email = models.EmailField("front door email", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(day_starts__lt=models.F("day_ends")), name="school_day_starts_first"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClosureDay(models.Model):
+    """A day the school is closed on top of weekends and bank holidays (INSET days, holidays)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField()
+    description = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["school", "date"], name="closure_day_unique")]
+
+    def __str__(self):
+        return f"{self.school}: {self.date:%d/%m/%Y}"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A person's role in one school, or across a whole trust (trust lead, auditor)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
+    is_active = models.BooleanField("active", default=True)
+    can_export = models.BooleanField("may export referral records", default=False)
+    dsl_trained_on = models.DateField("DSL training date", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(role=Role.DSL, is_active=True), name="one_active_dsl_per_school"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "school"], condition=Q(school__isnull=False), name="one_membership_per_school"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "trust"], condition=Q(trust__isnull=False), name="one_membership_per_trust"
+            ),
+            models.CheckConstraint(
+                condition=(Q(school__isnull=False) & Q(trust__isnull=True))
+                | (Q(school__isnull=True) & Q(trust__isnull=False)),
+                name="membership_school_or_trust",
+            ),
+            models.CheckConstraint(
+                condition=Q(trust__isnull=True) | Q(role__in=[Role.TRUST_LEAD, Role.AUDITOR]),
+                name="membership_trust_roles",
+            ),
+            models.CheckConstraint(
+                condition=Q(school__isnull=True) | ~Q(role=Role.TRUST_LEAD),
+                name="membership_trust_lead_has_trust",
+            ),
+            models.CheckConstraint(
+                condition=Q(can_export=False) | Q(role=Role.SCHOOL_ADMIN),
+                name="membership_export_for_school_admins",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}, {self.get_role_display()}, {self.school or self.trust}"
+
+    @property
+    def scope(self):
+        return self.school or self.trust
+
+
+class UserSession(models.Model):
+    """The sessions a person has open, so deactivating them or resetting their factor ends every one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user} since {self.started_at:%d/%m/%Y %H:%M}"

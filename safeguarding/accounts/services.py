@@ -1,0 +1,219 @@
+"""Every change to people, roles and sign-in factors goes through one of these functions.
+
+Each checks who is acting, applies the rules of DESIGN.md §2 and writes in one transaction. A broken rule
+raises AccountRuleError with a message for the person; an action the actor's role never allows raises
+PermissionDenied.
+"""
+
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safeguarding.accounts import notifications
+from safeguarding.accounts.access import (
+    GRANT_ROLES,
+    ROSTER_ROLES,
+    can_reset_second_factor,
+    school_dsl,
+    user_has_role_at,
+)
+from safeguarding.accounts.models import Membership, School, User, UserSession
+from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
+
+
+class AccountRuleError(Exception):
+    """A change refused by a rule, with a message fit to show the person who asked for it."""
+
+
+def _require(*, actor: User, school: School, roles) -> None:
+    if not user_has_role_at(user=actor, school=school, roles=roles):
+        raise PermissionDenied
+
+
+def _refuse_own(*, actor: User, membership: Membership, message: str) -> None:
+    if actor.pk == membership.user_id:
+        raise AccountRuleError(message)
+
+
+def _refuse_if_dsl(membership: Membership, doing: str) -> None:
+    if membership.is_active and membership.role == Role.DSL:
+        raise AccountRuleError(
+            f"{membership.user} is the school's DSL, and a school is never left without one. "
+            f"Hand the DSL role to someone else before {doing}."
+        )
+
+
+def sessions_end_for_user(*, user: User) -> int:
+    """End every open session of `user` at once; returns how many were ended."""
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def staff_invite(*, actor: User, school: School, email: str, full_name: str, job_title: str = "") -> Membership:
+    """A school admin adds a member of staff; a new person sets their own password from the emailed link."""
+    _require(actor=actor, school=school, roles=ROSTER_ROLES)
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name.strip(), job_title=job_title.strip())
+        new_person = True
+    else:
+        new_person = False
+        existing = Membership.objects.filter(user=user, school=school).first()
+        if existing is not None:
+            state = "already on your staff list" if existing.is_active else "on your staff list but deactivated"
+            raise AccountRuleError(f"{email} is {state}.")
+    membership = Membership.objects.create(user=user, school=school, role=Role.STAFF)
+    if new_person:
+        notifications.invitation_send(user=user, school=school)
+    else:
+        notifications.added_to_school_send(user=user, school=school)
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    """The DSL or the trust lead gives someone the staff, deputy DSL or school admin role."""
+    _require(actor=actor, school=membership.school, roles=GRANT_ROLES)
+    _refuse_own(actor=actor, membership=membership, message="You cannot change your own role.")
+    if role not in GRANTABLE_ROLES:
+        raise AccountRuleError("The DSL role is handed over, not granted: use “Hand the DSL role over”.")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.is_active:
+        raise AccountRuleError("Reactivate this person before changing their role.")
+    _refuse_if_dsl(membership, "changing their role")
+    previous = membership.get_role_display()
+    membership.role = role
+    if role != Role.SCHOOL_ADMIN:
+        membership.can_export = False
+    membership.save(update_fields=["role", "can_export", "updated_at"])
+    notifications.grant_notify_dsl(
+        school=membership.school,
+        actor=actor,
+        change=f"changed {membership.user}'s role from {previous} to {membership.get_role_display()}",
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_set_export(*, actor: User, membership: Membership, can_export: bool) -> Membership:
+    """The DSL or the trust lead lets a school admin export referral records, or takes it away."""
+    _require(actor=actor, school=membership.school, roles=GRANT_ROLES)
+    _refuse_own(actor=actor, membership=membership, message="You cannot change your own permissions.")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if can_export and (membership.role != Role.SCHOOL_ADMIN or not membership.is_active):
+        raise AccountRuleError("Only an active school admin can be given the export permission.")
+    membership.can_export = can_export
+    membership.save(update_fields=["can_export", "updated_at"])
+    verb = "gave" if can_export else "removed"
+    notifications.grant_notify_dsl(
+        school=membership.school,
+        actor=actor,
+        change=f"{verb} the export permission {'to' if can_export else 'from'} {membership.user}",
+    )
+    return membership
+
+
+@transaction.atomic
+def dsl_hand_over(*, actor: User, school: School, to: Membership) -> Membership:
+    """Move the DSL role to `to` in one step; the outgoing DSL stays on as a deputy.
+
+    The school row is locked first, so two hand-overs at once are served one after the other and the
+    school has exactly one DSL before and after.
+    """
+    school = School.objects.select_for_update().get(pk=school.pk)
+    outgoing = school_dsl(school=school)
+    actor_is_dsl = outgoing is not None and outgoing.user_id == actor.pk
+    if not (actor_is_dsl or user_has_role_at(user=actor, school=school, roles=(Role.TRUST_LEAD,))):
+        raise PermissionDenied
+    to = Membership.objects.select_for_update().get(pk=to.pk)
+    if to.school_id != school.pk or not to.is_active or not to.user.is_active:
+        raise AccountRuleError("The DSL role can only go to an active member of this school's staff.")
+    if outgoing is not None and outgoing.pk == to.pk:
+        raise AccountRuleError(f"{to.user} is already the DSL.")
+    if outgoing is not None:
+        outgoing.role = Role.DEPUTY_DSL
+        outgoing.save(update_fields=["role", "updated_at"])
+    to.role = Role.DSL
+    to.can_export = False
+    to.save(update_fields=["role", "can_export", "updated_at"])
+    notifications.grant_notify_dsl(
+        school=school,
+        actor=actor,
+        change=f"handed the DSL role to {to.user}" + (f"; {outgoing.user} is now a deputy DSL" if outgoing else ""),
+        also_to=[outgoing.user] if outgoing else [],
+    )
+    return to
+
+
+@transaction.atomic
+def membership_deactivate(*, actor: User, membership: Membership) -> Membership:
+    """A school admin takes someone off the staff list; their sessions end at once.
+
+    A person with no other active membership is deactivated altogether.
+    """
+    _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
+    _refuse_own(actor=actor, membership=membership, message="You cannot deactivate yourself.")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _refuse_if_dsl(membership, "deactivating them")
+    membership.is_active = False
+    membership.can_export = False
+    membership.save(update_fields=["is_active", "can_export", "updated_at"])
+    user = membership.user
+    if not Membership.objects.filter(user=user, is_active=True).exists():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    sessions_end_for_user(user=user)
+    return membership
+
+
+@transaction.atomic
+def membership_reactivate(*, actor: User, membership: Membership) -> Membership:
+    _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership.is_active = True
+    try:
+        with transaction.atomic():
+            membership.save(update_fields=["is_active", "updated_at"])
+    except IntegrityError:
+        raise AccountRuleError("The school already has a DSL: change this person's role first.") from None
+    if not membership.user.is_active:
+        membership.user.is_active = True
+        membership.user.save(update_fields=["is_active"])
+    return membership
+
+
+def user_deactivate(*, user: User) -> User:
+    """Deactivate a whole account (the platform operators' route); refused while they are a school's DSL."""
+    with transaction.atomic():
+        dsl = Membership.objects.active().filter(user=user, role=Role.DSL).select_related("school").first()
+        if dsl is not None:
+            raise AccountRuleError(
+                f"{user} is the DSL of {dsl.school}, and a school is never left without one. "
+                "Hand the DSL role to someone else first."
+            )
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        sessions_end_for_user(user=user)
+    return user
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, membership: Membership) -> int:
+    """Remove a person's authenticator so they enrol a new one at their next sign-in; they are told by email.
+
+    The DSL resets their school's staff; the DSL's own is reset by the trust lead; nobody resets their own.
+    """
+    if actor.pk == membership.user_id:
+        raise AccountRuleError("You cannot reset your own authenticator: ask your DSL or trust lead.")
+    if not can_reset_second_factor(actor=actor, membership=membership):
+        raise PermissionDenied
+    user = membership.user
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    sessions_end_for_user(user=user)
+    notifications.second_factor_reset_send(user=user, actor=actor)
+    return removed

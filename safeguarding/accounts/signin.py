@@ -1,0 +1,69 @@
+"""The steps of signing in, and the session facts the time-outs rely on.
+
+Nobody who needs a second factor holds a signed-in session before giving it: after the password, the
+session only remembers who is half-way through, for a few minutes.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safeguarding.accounts.models import User, UserSession
+
+PENDING_USER = "signin_pending_user"
+PENDING_SINCE = "signin_pending_since"
+PENDING_NEXT = "signin_next"
+SIGNED_IN_AT = "signed_in_at"
+LAST_ACTIVITY = "last_activity"
+PENDING_SECONDS = 300
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def pending_begin(request, *, user: User, next_url: str) -> None:
+    request.session.cycle_key()
+    request.session[PENDING_USER] = user.pk
+    request.session[PENDING_SINCE] = time.time()
+    request.session[PENDING_NEXT] = next_url
+
+
+def pending_user(request) -> User | None:
+    """The person who gave the right password in the last five minutes and still owes a code."""
+    user_id = request.session.get(PENDING_USER)
+    since = request.session.get(PENDING_SINCE, 0)
+    if user_id is None or time.time() - since > PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def signin_complete(request, *, user: User, device: TOTPDevice | None = None) -> str:
+    """Sign the person in (a new session key), remember when, and return where they were going."""
+    next_url = request.session.pop(PENDING_NEXT, None) or settings.LOGIN_REDIRECT_URL
+    request.session.pop(PENDING_USER, None)
+    request.session.pop(PENDING_SINCE, None)
+    auth_login(request, user, backend=BACKEND)
+    if device is not None:
+        otp_login(request, device)
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_ACTIVITY] = now
+    request.session.save()
+    UserSession.objects.create(user=user, session_key=request.session.session_key)
+    return next_url
+
+
+def idle_limit_seconds(*, needs_second_factor: bool) -> int:
+    minutes = settings.SESSION_IDLE_MINUTES_SECOND_FACTOR if needs_second_factor else settings.SESSION_IDLE_MINUTES
+    return minutes * 60
+
+
+def axes_username(request, credentials) -> str:
+    """Lock-outs are counted per account, whatever the case or spaces the email was typed with."""
+    username = (credentials or {}).get("username") or request.POST.get("email", "")
+    return username.strip().lower()

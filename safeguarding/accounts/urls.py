@@ -1,0 +1,44 @@
+from django.urls import path
+
+from safeguarding.accounts.views import signin, staff
+
+urlpatterns = [
+    path("accounts/login/", signin.signin, name="login"),
+    path("accounts/login/code/", signin.second_factor, name="second_factor"),
+    path("accounts/login/set-up-authenticator/", signin.second_factor_setup, name="second_factor_setup"),
+    path("accounts/logout/", signin.signout, name="logout"),
+    path("accounts/password-reset/", signin.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", signin.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        signin.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", signin.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("schools/", staff.school_list, name="school_list"),
+    path("schools/<uuid:school_uuid>/staff/", staff.staff_list, name="staff_list"),
+    path("schools/<uuid:school_uuid>/staff/invite/", staff.staff_invite, name="staff_invite"),
+    path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/", staff.staff_member, name="staff_member"),
+    path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/role/", staff.staff_role, name="staff_role"),
+    path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/export/", staff.staff_export, name="staff_export"),
+    path(
+        "schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/hand-over/",
+        staff.staff_hand_over,
+        name="staff_hand_over",
+    ),
+    path(
+        "schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/deactivate/",
+        staff.staff_deactivate,
+        name="staff_deactivate",
+    ),
+    path(
+        "schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/reactivate/",
+        staff.staff_reactivate,
+        name="staff_reactivate",
+    ),
+    path(
+        "schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/reset-authenticator/",
+        staff.staff_second_factor_reset,
+        name="staff_second_factor_reset",
+    ),
+]

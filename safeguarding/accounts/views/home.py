@@ -1,0 +1,30 @@
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from safeguarding.accounts.access import memberships_for_user, schools_for_user
+from safeguarding.accounts.models import Membership
+from safeguarding.accounts.roles import HOME_ORDER, Role
+
+
+@require_GET
+def home(request):
+    """The landing page for visitors; for a signed-in person, the home page of their main role."""
+    if not request.user.is_authenticated:
+        return render(request, "core/home.html")
+    memberships = list(memberships_for_user(request.user))
+    if not memberships:
+        return render(request, "accounts/home/no_role.html")
+    memberships.sort(key=lambda membership: HOME_ORDER.index(membership.role))
+    main = memberships[0]
+    team = Prefetch(
+        "memberships",
+        queryset=Membership.objects.active()
+        .filter(role__in=[Role.DSL, Role.DEPUTY_DSL])
+        .select_related("user")
+        .order_by("role", "user__full_name"),
+        to_attr="team",
+    )
+    schools = schools_for_user(user=request.user, roles=set(Role)).prefetch_related(team)
+    context = {"main": main, "others": memberships[1:], "schools": schools}
+    return render(request, f"accounts/home/{main.role}.html", context)

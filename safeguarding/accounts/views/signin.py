@@ -1,0 +1,166 @@
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safeguarding.accounts.access import user_needs_second_factor
+from safeguarding.accounts.forms import CodeForm, SafeguardPasswordResetForm, SignInForm
+from safeguarding.accounts.models import UserSession
+from safeguarding.accounts.services import sessions_end_for_user
+from safeguarding.accounts.signin import (
+    PENDING_NEXT,
+    confirmed_device,
+    pending_begin,
+    pending_user,
+    signin_complete,
+)
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return settings.LOGIN_REDIRECT_URL
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request):
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, request.GET.get("next")))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
+        if user is None:
+            form.add_error(None, "The email address or password is not right.")
+        else:
+            next_url = _safe_next(request, request.POST.get("next"))
+            if not user_needs_second_factor(user):
+                request.session[PENDING_NEXT] = next_url
+                return redirect(signin_complete(request, user=user))
+            pending_begin(request, user=user, next_url=next_url)
+            return redirect("second_factor" if confirmed_device(user) else "second_factor_setup")
+    return render(request, "accounts/signin.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out person sees: the sign-in page, saying why and for how long."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = SignInForm()
+    context = {"form": form, "locked_minutes": minutes, "next": ""}
+    return render(request, "accounts/signin.html", context, status=429)
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    user = pending_user(request)
+    if user is None:
+        messages.info(request, "Sign in with your email address and password first.")
+        return redirect("login")
+    device = confirmed_device(user)
+    if device is None:
+        return redirect("second_factor_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("code", "Too many wrong codes. Wait a minute, then try the newest code.")
+        elif device.verify_token(form.cleaned_data["code"]):
+            return redirect(signin_complete(request, user=user, device=device))
+        else:
+            form.add_error("code", "That code is not right, or it has been used already. Try the newest code.")
+    return render(request, "accounts/second_factor.html", {"form": form})
+
+
+def _qr_code_data_uri(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def second_factor_setup(request):
+    """Enrol an authenticator app: a QR code, the secret as text, and a first code to prove it works."""
+    user = pending_user(request)
+    if user is None:
+        messages.info(request, "Sign in with your email address and password first.")
+        return redirect("login")
+    if confirmed_device(user):
+        return redirect("second_factor")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            messages.success(request, "Your authenticator app is set up.")
+            return redirect(signin_complete(request, user=user, device=device))
+        form.add_error("code", "That code is not right. Check the app shows Safeguard and try the newest code.")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    context = {"form": form, "qr_code": _qr_code_data_uri(device.config_url), "secret": _grouped(secret)}
+    return render(request, "accounts/second_factor_setup.html", context)
+
+
+@require_POST
+def signout(request):
+    if request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = SafeguardPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A new password lifts a lock-out and ends every session opened with the old one.
+        axes_reset(username=form.user.email)
+        sessions_end_for_user(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

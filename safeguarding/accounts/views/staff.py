@@ -1,0 +1,195 @@
+"""Managing a school's staff: school admins invite and deactivate; the DSL and the trust lead grant roles."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from safeguarding.accounts import services
+from safeguarding.accounts.access import (
+    GRANT_ROLES,
+    ROSTER_ROLES,
+    STAFF_LIST_ROLES,
+    can_reset_second_factor,
+    school_dsl,
+    school_get_for_user,
+    school_membership_get,
+    school_staff_list,
+    schools_for_user,
+    user_has_role_at,
+)
+from safeguarding.accounts.forms import ExportPermissionForm, InviteForm, RoleForm
+from safeguarding.accounts.roles import Role
+
+STAFF_PER_PAGE = 25
+
+
+@login_required
+def school_list(request):
+    schools = schools_for_user(user=request.user, roles=STAFF_LIST_ROLES)
+    if not schools:
+        raise PermissionDenied
+    if len(schools) == 1:
+        return redirect("staff_list", school_uuid=schools[0].uuid)
+    return render(request, "accounts/school_list.html", {"schools": schools})
+
+
+@login_required
+def staff_list(request, school_uuid):
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=STAFF_LIST_ROLES)
+    page = Paginator(school_staff_list(school=school), STAFF_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "school": school,
+        "page": page,
+        "can_invite": user_has_role_at(user=request.user, school=school, roles=ROSTER_ROLES),
+    }
+    return render(request, "accounts/staff_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_invite(request, school_uuid):
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=ROSTER_ROLES)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.staff_invite(actor=request.user, school=school, **form.cleaned_data)
+        except services.AccountRuleError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"{membership.user} has been added and sent an invitation.")
+            return redirect("staff_list", school_uuid=school.uuid)
+    return render(request, "accounts/staff_invite.html", {"school": school, "form": form})
+
+
+@login_required
+def staff_member(request, school_uuid, membership_uuid):
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=STAFF_LIST_ROLES)
+    membership = school_membership_get(school=school, membership_uuid=membership_uuid)
+    actor = request.user
+    is_self = membership.user_id == actor.pk
+    may_grant = user_has_role_at(user=actor, school=school, roles=GRANT_ROLES) and not is_self
+    dsl = school_dsl(school=school)
+    context = {
+        "school": school,
+        "membership": membership,
+        "is_self": is_self,
+        "may_grant": may_grant and membership.is_active and membership.role != Role.DSL,
+        "may_hand_over": membership.is_active
+        and membership.role != Role.DSL
+        and (
+            (dsl is not None and dsl.user_id == actor.pk)
+            or user_has_role_at(user=actor, school=school, roles=(Role.TRUST_LEAD,))
+        ),
+        "may_manage_roster": user_has_role_at(user=actor, school=school, roles=ROSTER_ROLES) and not is_self,
+        "may_reset_second_factor": can_reset_second_factor(actor=actor, membership=membership),
+        "role_form": RoleForm(initial={"role": membership.role}),
+        "export_form": ExportPermissionForm(initial={"can_export": membership.can_export}),
+        "dsl": dsl,
+    }
+    return render(request, "accounts/staff_member.html", context)
+
+
+def _membership_action(request, school_uuid, membership_uuid, roles, action, success):
+    """Run one service on a member of staff, then go back to their page with what happened."""
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=roles)
+    membership = school_membership_get(school=school, membership_uuid=membership_uuid)
+    try:
+        action(membership)
+    except services.AccountRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success.format(person=membership.user))
+    return redirect("staff_member", school_uuid=school.uuid, membership_uuid=membership.uuid)
+
+
+@login_required
+@require_POST
+def staff_role(request, school_uuid, membership_uuid):
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles listed.")
+        return redirect("staff_member", school_uuid=school_uuid, membership_uuid=membership_uuid)
+
+    def change(membership):
+        services.membership_change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
+
+    return _membership_action(
+        request, school_uuid, membership_uuid, GRANT_ROLES, change, "{person}'s role has been changed."
+    )
+
+
+@login_required
+@require_POST
+def staff_export(request, school_uuid, membership_uuid):
+    form = ExportPermissionForm(request.POST)
+    form.is_valid()
+    can_export = form.cleaned_data.get("can_export", False)
+
+    def change(membership):
+        services.membership_set_export(actor=request.user, membership=membership, can_export=can_export)
+
+    return _membership_action(
+        request, school_uuid, membership_uuid, GRANT_ROLES, change, "{person}'s export permission has been saved."
+    )
+
+
+@login_required
+@require_POST
+def staff_hand_over(request, school_uuid, membership_uuid):
+    def hand_over(membership):
+        services.dsl_hand_over(actor=request.user, school=membership.school, to=membership)
+
+    return _membership_action(
+        request,
+        school_uuid,
+        membership_uuid,
+        (Role.DSL, Role.TRUST_LEAD),
+        hand_over,
+        "{person} is now the school's DSL.",
+    )
+
+
+@login_required
+@require_POST
+def staff_deactivate(request, school_uuid, membership_uuid):
+    def deactivate(membership):
+        services.membership_deactivate(actor=request.user, membership=membership)
+
+    return _membership_action(
+        request,
+        school_uuid,
+        membership_uuid,
+        ROSTER_ROLES,
+        deactivate,
+        "{person} has been deactivated and signed out everywhere.",
+    )
+
+
+@login_required
+@require_POST
+def staff_reactivate(request, school_uuid, membership_uuid):
+    def reactivate(membership):
+        services.membership_reactivate(actor=request.user, membership=membership)
+
+    return _membership_action(
+        request, school_uuid, membership_uuid, ROSTER_ROLES, reactivate, "{person} has been reactivated."
+    )
+
+
+@login_required
+@require_POST
+def staff_second_factor_reset(request, school_uuid, membership_uuid):
+    def reset(membership):
+        services.second_factor_reset(actor=request.user, membership=membership)
+
+    return _membership_action(
+        request,
+        school_uuid,
+        membership_uuid,
+        (Role.DSL, Role.TRUST_LEAD),
+        reset,
+        "{person}'s authenticator has been reset. They have been told by email.",
+    )
