@@ -27,3 +27,27 @@ def run_python():
         return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
 
     return run
+
+
+@pytest.fixture
+def world(db):
+    from tests.personas import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def run_tasks(monkeypatch):
+    """Run every queued background task now, with the worker's own code, inside the test's transaction.
+
+    The worker closes connections that are not in autocommit between tasks; in a test that would close
+    the test's own transaction, so that one step is skipped here.
+    """
+    from django.core.management import call_command
+
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+    def run():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
+
+    return run

@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from safeguarding.accounts import services
+from tests.factories import PASSWORD
+from tests.personas import current_code
+
+BACKGROUND = {"HTTP_X_BACKGROUND_REFRESH": "1"}
+
+
+def signed_in(user, code=True) -> Client:
+    client = Client()
+    client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    if code:
+        client.post("/accounts/login/code/", {"code": current_code(user)})
+    return client
+
+
+def home_role(client, **headers):
+    response = client.get("/", **headers)
+    if response.status_code == 302:
+        return response["Location"]
+    page = response.content.decode()
+    return page.split('data-role="')[1].split('"')[0] if 'data-role="' in page else "anonymous"
+
+
+def test_a_dsl_is_signed_out_after_15_idle_minutes_and_told_why(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in(world.dsl)
+    with time_machine.travel(start + timedelta(minutes=14), tick=False):
+        assert home_role(client) == "dsl"
+    with time_machine.travel(start + timedelta(minutes=29, seconds=30), tick=False):
+        assert home_role(client) == "/accounts/login/?next=%2F"
+        page = client.get("/accounts/login/").content.decode()
+    assert "signed out after 15 minutes without activity" in page
+
+
+def test_staff_stay_signed_in_for_30_idle_minutes(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in(world.teacher, code=False)
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        assert home_role(client) == "staff"
+    with time_machine.travel(start + timedelta(minutes=59, seconds=30), tick=False):
+        assert home_role(client).startswith("/accounts/login/")
+
+
+def test_no_session_outlives_12_hours_however_active(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in(world.teacher, code=False)
+    for minutes in range(10, 12 * 60, 10):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert home_role(client) == "staff"
+    with time_machine.travel(start + timedelta(hours=12, minutes=1), tick=False):
+        assert home_role(client).startswith("/accounts/login/")
+        page = client.get("/accounts/login/").content.decode()
+    assert "a session lasts at most 12 hours" in page
+
+
+def test_automatic_refreshes_do_not_keep_a_session_alive(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in(world.dsl)
+    for minutes in (5, 10, 14):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert home_role(client, **BACKGROUND) == "dsl"
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        response = client.get("/", **BACKGROUND)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+
+
+def test_an_htmx_request_after_a_time_out_is_sent_to_sign_in(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in(world.dsl)
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        response = client.get("/", HTTP_HX_REQUEST="true", **BACKGROUND)
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/"
+
+
+def test_deactivation_ends_an_active_session_on_the_next_request(world):
+    client = signed_in(world.teacher, code=False)
+    assert home_role(client) == "staff"
+
+    services.membership_deactivate(actor=world.office, membership=world.membership("teacher"))
+
+    assert home_role(client) == "anonymous"
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_role_that_now_needs_a_second_factor_signs_the_person_out(world):
+    client = signed_in(world.teacher, code=False)
+
+    services.membership_change_role(actor=world.dsl, membership=world.membership("teacher"), role="deputy_dsl")
+
+    assert home_role(client).startswith("/accounts/login/")
+    assert "now needs a second factor" in client.get("/accounts/login/").content.decode()
+
+
+def test_session_cookie_is_secure_in_production_settings(world, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    client = Client()
+    response = client.post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
+    cookie = response.cookies["sessionid"]
+
+    assert cookie["secure"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"

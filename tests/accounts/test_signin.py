@@ -1,0 +1,288 @@
+import base64
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safeguarding.accounts import services
+from tests.factories import PASSWORD
+from tests.personas import current_code, signed_in_client
+
+PRIVILEGED = ["deputy", "dsl", "admin", "office", "trustlead", "auditor"]
+HOME_ROLE = {
+    "teacher": "staff",
+    "deputy": "deputy_dsl",
+    "dsl": "dsl",
+    "admin": "school_admin",
+    "office": "school_admin",
+    "trustlead": "trust_lead",
+    "auditor": "auditor",
+}
+
+
+def sign_in(client, user, password=PASSWORD, **extra):
+    return client.post("/accounts/login/", {"email": user.email, "password": password, **extra})
+
+
+def is_signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_staff_sign_in_with_the_password_alone(world):
+    client = Client()
+
+    response = sign_in(client, world.teacher)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert is_signed_in(client)
+    assert 'data-role="staff"' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("person", PRIVILEGED)
+def test_privileged_roles_need_the_code_before_any_session(world, person):
+    client = Client()
+    user = world.people[person]
+
+    response = sign_in(client, user)
+
+    assert response["Location"] == "/accounts/login/code/"
+    assert not is_signed_in(client)
+    assert "data-role" not in client.get("/").content.decode()
+
+    response = client.post("/accounts/login/code/", {"code": current_code(user)})
+
+    assert response["Location"] == "/"
+    assert is_signed_in(client)
+    assert f'data-role="{HOME_ROLE[person]}"' in client.get("/").content.decode()
+
+
+def test_a_wrong_code_does_not_sign_in(world):
+    client = Client()
+    sign_in(client, world.dsl)
+    good = current_code(world.dsl)
+
+    response = client.post("/accounts/login/code/", {"code": f"{(int(good) + 1) % 1_000_000:06d}"})
+
+    assert response.status_code == 200
+    assert "That code is not right" in response.content.decode()
+    assert not is_signed_in(client)
+
+
+def test_a_code_is_accepted_only_once(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first, second = Client(), Client()
+        sign_in(first, world.dsl)
+        sign_in(second, world.dsl)
+        code = current_code(world.dsl)
+        first.post("/accounts/login/code/", {"code": code})
+        response = second.post("/accounts/login/code/", {"code": code})
+    assert is_signed_in(first)
+    assert not is_signed_in(second)
+    assert "used already" in response.content.decode()
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        second.post("/accounts/login/code/", {"code": current_code(world.dsl)})
+    assert is_signed_in(second)
+
+
+def test_the_code_page_is_refused_without_the_password_first(world):
+    response = Client().get("/accounts/login/code/")
+
+    assert response["Location"] == "/accounts/login/"
+
+
+def test_the_half_way_state_expires(world):
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, world.dsl)
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):
+        response = client.post("/accounts/login/code/", {"code": current_code(world.dsl)})
+    assert response["Location"] == "/accounts/login/"
+    assert not is_signed_in(client)
+
+
+def test_the_session_key_changes_at_sign_in(world):
+    client = Client()
+    client.get("/accounts/login/")
+    client.cookies["sessionid"] = "x" * 32
+    sign_in(client, world.teacher)
+
+    assert client.session.session_key != "x" * 32
+
+
+def enrol(client, user):
+    """Set up an authenticator from the setup page, the way a person does with their phone."""
+    page = client.get("/accounts/login/set-up-authenticator/").content.decode()
+    secret = re.search(r'<code class="setup-key">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return client.post("/accounts/login/set-up-authenticator/", {"code": f"{TOTP(key).token():06d}"})
+
+
+def test_a_privileged_person_without_an_authenticator_must_set_one_up(world):
+    TOTPDevice.objects.filter(user=world.deputy).delete()
+    client = Client()
+
+    response = sign_in(client, world.deputy)
+
+    assert response["Location"] == "/accounts/login/set-up-authenticator/"
+    page = client.get("/accounts/login/set-up-authenticator/").content.decode()
+    assert 'src="data:image/svg+xml;base64,' in page
+    assert not is_signed_in(client)
+    response = enrol(client, world.deputy)
+    assert response["Location"] == "/"
+    assert is_signed_in(client)
+    assert TOTPDevice.objects.get(user=world.deputy).confirmed
+
+
+def test_staff_of_a_school_that_requires_it_must_set_up_a_second_factor(world):
+    world.northfield.require_second_factor_for_staff = True
+    world.northfield.save()
+    client = Client()
+
+    response = sign_in(client, world.teacher)
+
+    assert response["Location"] == "/accounts/login/set-up-authenticator/"
+    assert not is_signed_in(client)
+    enrol(client, world.teacher)
+    assert is_signed_in(client)
+
+
+def test_staff_of_another_school_still_sign_in_with_a_password(world):
+    world.northfield.require_second_factor_for_staff = True
+    world.northfield.save()
+
+    client = Client()
+    sign_in(client, world.riverside_teacher)
+
+    assert is_signed_in(client)
+
+
+def test_repeated_failures_lock_the_account_with_a_message(world, settings):
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = sign_in(client, world.teacher, password="wrong password")
+        assert "The email address or password is not right." in response.content.decode()
+
+    response = sign_in(client, world.teacher, password="wrong password")
+
+    assert response.status_code == 429
+    assert "This account is locked for 15 minutes" in response.content.decode()
+    response = sign_in(Client(), world.teacher)
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+    # Another person is not affected.
+    other = Client()
+    sign_in(other, world.teacher2)
+    assert is_signed_in(other)
+
+
+def test_the_lock_lifts_after_the_cool_off(world, settings):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            sign_in(Client(), world.teacher, password="wrong password")
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        client = Client()
+        sign_in(client, world.teacher)
+    assert is_signed_in(client)
+
+
+def reset_link(run_tasks) -> str:
+    run_tasks()
+    (email,) = mail.outbox
+    return re.search(r"http://[^/]+(/accounts/reset/\S+)", email.body).group(1)
+
+
+def test_password_reset_by_emailed_link(world, run_tasks):
+    client = Client()
+    response = client.post("/accounts/password-reset/", {"email": "TEACHER@safeguard.example"})
+    assert response["Location"] == "/accounts/password-reset/sent/"
+
+    link = reset_link(run_tasks)
+    form_page = client.get(link, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    new_password = "a new pass phrase for safeguarding"
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}
+    )
+
+    assert response["Location"] == "/accounts/reset/done/"
+    sign_in(client, world.teacher, password=new_password)
+    assert is_signed_in(client)
+
+
+def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(world, run_tasks):
+    response = Client().post("/accounts/password-reset/", {"email": "nobody@safeguard.example"})
+
+    assert response["Location"] == "/accounts/password-reset/sent/"
+    run_tasks()
+    assert mail.outbox == []
+
+
+def test_a_password_reset_link_expires_within_an_hour(world, run_tasks):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        Client().post("/accounts/password-reset/", {"email": world.teacher.email})
+        link = reset_link(run_tasks)
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        response = Client().get(link, follow=True)
+    assert "This link has expired" in response.content.decode()
+
+
+def test_a_new_password_still_needs_the_second_factor(world, run_tasks):
+    client = Client()
+    client.post("/accounts/password-reset/", {"email": world.dsl.email})
+    link = reset_link(run_tasks)
+    page = client.get(link, follow=True)
+    new_password = "another pass phrase for the dsl"
+    client.post(page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password})
+
+    response = sign_in(client, world.dsl, password=new_password)
+
+    assert response["Location"] == "/accounts/login/code/"
+    assert not is_signed_in(client)
+
+
+def test_dsl_resets_a_deputys_authenticator_and_the_deputy_is_told(world, run_tasks):
+    deputy_client = signed_in_client(world.deputy)
+
+    services.second_factor_reset(actor=world.dsl, membership=world.membership("deputy"))
+
+    assert not TOTPDevice.objects.filter(user=world.deputy).exists()
+    assert deputy_client.get("/")["Location"].startswith("/accounts/login/")
+    run_tasks()
+    (email,) = mail.outbox
+    assert email.to == ["deputy@safeguard.example"]
+    assert "reset the authenticator" in email.body
+    client = Client()
+    assert sign_in(client, world.deputy)["Location"] == "/accounts/login/set-up-authenticator/"
+
+
+def test_the_dsls_authenticator_is_reset_by_the_trust_lead_only(world):
+    with pytest.raises(services.PermissionDenied):
+        services.second_factor_reset(actor=world.deputy, membership=world.membership("dsl"))
+    with pytest.raises(services.AccountRuleError, match="your own authenticator"):
+        services.second_factor_reset(actor=world.dsl, membership=world.membership("dsl"))
+
+    services.second_factor_reset(actor=world.trustlead, membership=world.membership("dsl"))
+
+    assert not TOTPDevice.objects.filter(user=world.dsl).exists()
+
+
+def test_sign_out_ends_the_session_on_the_server(world):
+    client = signed_in_client(world.teacher)
+    cookie = client.cookies["sessionid"].value
+
+    client.post("/accounts/logout/")
+
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    assert "data-role" not in replay.get("/").content.decode()
