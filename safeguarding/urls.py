@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("safeguarding.accounts.urls")),
+    path("", include("referrals.urls")),
     path("admin/", admin_site.urls),
 ]
 
