@@ -46,7 +46,5 @@ class RosterForm(forms.ModelForm):
 
 class RosterSearchForm(forms.Form):
     text = forms.CharField(label="Name or UPN", required=False, max_length=100)
-    year_group = forms.ChoiceField(
-        label="Year group", required=False, choices=[("", "Any year"), *YearGroup.choices]
-    )
+    year_group = forms.ChoiceField(label="Year group", required=False, choices=[("", "Any year"), *YearGroup.choices])
     page = forms.IntegerField(required=False, min_value=1)

@@ -1,7 +1,10 @@
 """Writes of the roster: the details a school admin keeps. The safeguarding flags are not among them."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from referrals.models import Child
 from safeguarding.accounts.access import ROSTER_ROLES, user_has_role_at
@@ -21,6 +24,17 @@ ROSTER_FIELDS = (
     "roll_status",
     "left_on",
     "destination",
+)
+# What a pupil import sets; the rest (roll status, leaving details) stays as the roster has it.
+IMPORT_FIELDS = (
+    "upn",
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "date_of_birth",
+    "year_group",
+    "sex",
+    "send",
 )
 
 
@@ -51,3 +65,52 @@ def child_update_roster(*, actor: User, child: Child, values: dict) -> Child:
     child.full_clean()
     child.save(update_fields=[*values, "updated_at"])
     return child
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def roster_import(*, school: School, rows: list[dict], progress=None) -> ImportCounts:
+    """Create or update the school's pupils from checked rows, matching existing pupils by UPN.
+
+    All in one transaction: a failure part-way leaves the roster as it was.
+    """
+    counts = ImportCounts()
+    existing = {child.upn: child for child in Child.objects.select_for_update().filter(school=school).exclude(upn="")}
+    to_create, to_update = [], []
+    for number, row in enumerate(rows, start=1):
+        child = existing.get(row["upn"])
+        if child is None:
+            to_create.append(Child(school=school, **_roster_values(row)))
+            counts.created += 1
+        elif any(getattr(child, name) != value for name, value in row.items()):
+            for name, value in row.items():
+                setattr(child, name, value)
+            child.updated_at = timezone.now()
+            to_update.append(child)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        if progress is not None:
+            progress(number, len(rows))
+    Child.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        Child.objects.bulk_update(to_update, fields=[*IMPORT_FIELDS, "updated_at"], batch_size=500)
+    return counts
+
+
+IMPORT_FIELDS = (
+    "upn",
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "date_of_birth",
+    "year_group",
+    "sex",
+    "send",
+)
