@@ -31,6 +31,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.installed-runtime
 	DJANGO_ENV=development $(PY) manage.py migrate --no-input
+	DJANGO_ENV=development $(PY) manage.py seed_demo
 	DJANGO_ENV=development scripts/run-dev.sh $(PY)
 
 test: $(VENV)/.installed-dev

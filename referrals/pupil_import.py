@@ -19,7 +19,7 @@ REQUIRED_COLUMNS = ("upn", "legal_first_name", "legal_last_name", "date_of_birth
 OPTIONAL_COLUMNS = ("preferred_name", "sex", "send")
 COLUMNS_HELP = """\
 Columns (a header row first; names in any order and any case; extra columns are ignored):
-  upn               required  13-character Unique Pupil Number, e.g. A123456789012
+  upn               required  13-character Unique Pupil Number, e.g. B123456789012
   legal_first_name  required
   legal_last_name   required
   date_of_birth     required  DD/MM/YYYY or YYYY-MM-DD

@@ -19,6 +19,7 @@ from safeguarding.env import (
     env_list,
     env_str,
 )
+from safeguarding.settings_defaults import DEFAULT_DEMO_PASSWORD, DEFAULT_DEMO_TOTP_SECRET
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,11 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
     if len(AUDIT_KEY) < 32:
         raise ImproperlyConfigured("AUDIT_KEY must be at least 32 characters long.")
+
+# The demo (`manage.py seed_demo`, development only): one password for every demo account, and one
+# authenticator secret (base32) for every demo account that needs a second factor.
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
+DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", DEFAULT_DEMO_TOTP_SECRET)
 
 # The technical error pages show settings and stack traces: never on by default, even for development.
 DEBUG = env_bool("DEBUG", False)

@@ -1,0 +1,114 @@
+import hashlib
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from referrals.models import Child
+from referrals.upn import upn_problem
+from safeguarding.accounts.models import Membership, School, User
+from safeguarding.settings_defaults import DEFAULT_DEMO_PASSWORD
+
+PRODUCTION = {"DJANGO_ENV": None, "SECRET_KEY": "k" * 60, "AUDIT_KEY": "a" * 40, "ALLOWED_HOSTS": "safeguard.example"}
+
+
+def snapshot() -> str:
+    rows = [
+        *User.objects.order_by("email").values_list("email", "full_name", "password", "is_active"),
+        *Membership.objects.order_by("uuid").values_list("uuid", "user__email", "role", "can_export", "is_active"),
+        *School.objects.order_by("urn").values_list("urn", "name", "trust__name", "front_door_phone"),
+        *Child.objects.order_by("upn").values_list(
+            "uuid", "upn", "legal_first_name", "legal_last_name", "date_of_birth", "year_group", "updated_at"
+        ),
+        *TOTPDevice.objects.order_by("pk").values_list("pk", "user__email", "key", "confirmed"),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_seed_demo_twice_leaves_the_same_data(db):
+    call_command("seed_demo", stdout=StringIO())
+    first = snapshot()
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert snapshot() == first
+
+
+def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
+    call_command("seed_demo", stdout=StringIO())
+
+    emails = set(User.objects.values_list("email", flat=True))
+    assert {
+        "teacher@northfield.example",
+        "teacher2@northfield.example",
+        "teacher3@northfield.example",
+        "dsl@northfield.example",
+        "deputy@northfield.example",
+        "admin@northfield.example",
+        "office@northfield.example",
+        "teacher@riverside.example",
+        "dsl@riverside.example",
+        "deputy@riverside.example",
+        "office@riverside.example",
+        "trustlead@northfield.example",
+        "auditor@northfield.example",
+    } <= emails
+    assert Membership.objects.get(user__email="admin@northfield.example").can_export
+    assert not Membership.objects.get(user__email="office@northfield.example").can_export
+    for school in School.objects.filter(trust__name="Northfield Learning Trust"):
+        children = Child.objects.filter(school=school)
+        assert children.count() == 120
+        assert all(upn_problem(child.upn) is None for child in children)
+    assert not TOTPDevice.objects.filter(user__email="teacher@northfield.example").exists()
+
+
+def test_the_dates_of_birth_match_the_year_groups(db):
+    from referrals.demo.seed import school_year_start
+    from referrals.models import YearGroup
+
+    call_command("seed_demo", stdout=StringIO())
+
+    start = None
+    for child in Child.objects.all():
+        start = start or school_year_start(child.created_at.date())
+        age = YearGroup.age_reached_in_school_year(child.year_group)
+        birthday_this_school_year = child.date_of_birth.replace(year=child.date_of_birth.year + age)
+        assert f"{start}-09-01" <= str(birthday_this_school_year) <= f"{start + 1}-08-31"
+
+
+def test_the_demo_dsl_signs_in_with_the_readme_password_and_a_demo_otp_code(db):
+    call_command("seed_demo", stdout=StringIO())
+    client = Client()
+
+    response = client.post("/accounts/login/", {"email": "dsl@northfield.example", "password": DEFAULT_DEMO_PASSWORD})
+    assert response["Location"] == "/accounts/login/code/"
+    code = StringIO()
+    call_command("demo_otp", "dsl@northfield.example", stdout=code, stderr=StringIO())
+    response = client.post("/accounts/login/code/", {"code": code.getvalue().strip()})
+
+    assert response["Location"] == "/"
+    assert 'data-role="dsl"' in client.get("/").content.decode()
+
+
+def test_the_demo_teacher_signs_in_with_the_password_alone(db):
+    call_command("seed_demo", stdout=StringIO())
+    client = Client()
+
+    client.post("/accounts/login/", {"email": "teacher@northfield.example", "password": DEFAULT_DEMO_PASSWORD})
+
+    assert 'data-role="staff"' in client.get("/").content.decode()
+
+
+def test_seed_demo_refuses_in_production_mode(run_python):
+    result = run_python("", PRODUCTION, "manage.py", "seed_demo")
+
+    assert result.returncode != 0
+    assert "seed_demo only runs with DJANGO_ENV=development" in result.stderr
+
+
+def test_demo_otp_refuses_in_production_mode(run_python):
+    result = run_python("", PRODUCTION, "manage.py", "demo_otp", "dsl@northfield.example")
+
+    assert result.returncode != 0
+    assert "demo_otp only runs with DJANGO_ENV=development" in result.stderr
