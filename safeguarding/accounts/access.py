@@ -93,9 +93,25 @@ def school_safeguarding_team(*, school: School) -> QuerySet[Membership]:
 
 
 def can_reset_second_factor(*, actor: User, membership: Membership) -> bool:
-    """The DSL resets their school's staff; the trust lead resets anyone in the trust, the DSL included."""
-    if actor.pk == membership.user_id:
+    """The DSL resets the factor of their own school's people; the trust lead of anyone in the trust, DSLs
+    included. A person who also works somewhere the actor does not reach, an operator, or (for a DSL) another
+    DSL is out of bounds: the factor protects every place the person can reach."""
+    target = membership.user
+    if actor.pk == target.pk or target.is_superuser:
         return False
-    if user_has_role_at(user=actor, school=membership.school, roles=(Role.TRUST_LEAD,)):
+    target_memberships = list(Membership.objects.active().filter(user=target).select_related("school"))
+    lead_trusts = set(
+        Membership.objects.active().filter(user=actor, role=Role.TRUST_LEAD).values_list("trust_id", flat=True)
+    )
+    if lead_trusts and all(
+        (m.school.trust_id if m.school else m.trust_id) in lead_trusts and m.role != Role.TRUST_LEAD
+        for m in target_memberships
+    ):
         return True
-    return membership.role != Role.DSL and user_has_role_at(user=actor, school=membership.school, roles=(Role.DSL,))
+    dsl_schools = set(Membership.objects.active().filter(user=actor, role=Role.DSL).values_list("school_id", flat=True))
+    return bool(dsl_schools) and all(m.school_id in dsl_schools and m.role != Role.DSL for m in target_memberships)
+
+
+def user_may_sign_in(user: User) -> bool:
+    """Access comes from active memberships: without one (and not an operator) there is nothing to sign in to."""
+    return user.is_active and (user.is_superuser or Membership.objects.active().filter(user=user).exists())

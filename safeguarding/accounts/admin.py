@@ -6,6 +6,7 @@ Children, concerns, decisions, referrals and audit events are never registered h
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.views import redirect_to_login
 
 from safeguarding.accounts.models import ClosureDay, Membership, School, Trust, User
@@ -26,13 +27,39 @@ class OperatorAdminSite(admin.AdminSite):
         return redirect_to_login(request.get_full_path())
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
+
+    def clean(self):
+        cleaned = super().clean()
+        was_dsl = self.instance.pk and self.instance.is_active and self.instance.role == Role.DSL
+        stays_dsl = (
+            cleaned.get("is_active")
+            and cleaned.get("role") == Role.DSL
+            and cleaned.get("school") == self.instance.school
+        )
+        if was_dsl and not stays_dsl:
+            raise forms.ValidationError("A school is never left without a DSL: hand the role over in Safeguard.")
+        return cleaned
+
+
+class NoDeleteMixin:
+    """Memberships are deactivated, never deleted: who held which role, when, is part of the record."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(NoDeleteMixin, admin.TabularInline):
     model = Membership
+    form = MembershipAdminForm
     extra = 0
     fields = ["school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
 
 
-class UserAdminForm(forms.ModelForm):
+class UserAdminForm(UserChangeForm):
     class Meta:
         model = User
         fields = ["email", "full_name", "job_title", "password", "is_active", "is_staff", "is_superuser"]
@@ -64,21 +91,7 @@ class UserAdmin(BaseUserAdmin):
             sessions_end_for_user(user=obj)
 
 
-class MembershipAdminForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ["user", "school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
-
-    def clean(self):
-        cleaned = super().clean()
-        was_dsl = self.instance.pk and self.instance.is_active and self.instance.role == Role.DSL
-        stays_dsl = cleaned.get("is_active") and cleaned.get("role") == Role.DSL
-        if was_dsl and not stays_dsl:
-            raise forms.ValidationError("A school is never left without a DSL: hand the role over in Safeguard.")
-        return cleaned
-
-
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(NoDeleteMixin, admin.ModelAdmin):
     form = MembershipAdminForm
     list_display = ["user", "role", "school", "trust", "is_active", "can_export"]
     list_filter = ["role", "is_active", "school", "trust"]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from safeguarding.accounts.access import user_needs_second_factor
+from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.signin import LAST_ACTIVITY, SIGNED_IN_AT, idle_limit_seconds
 
 # A request the page makes by itself (a refresh, a poll) carries this header and is not activity.
@@ -17,6 +17,7 @@ BACKGROUND_HEADER = "X-Background-Refresh"
 IDLE_MESSAGE = "You were signed out after {minutes} minutes without activity, to keep the records safe."
 ABSOLUTE_MESSAGE = "You were signed out because a session lasts at most {hours} hours. Sign in again to carry on."
 ACTIVITY_RESOLUTION_SECONDS = 10
+NO_ROLE_MESSAGE = "You were signed out because your account is no longer active at any school."
 SECOND_FACTOR_MESSAGE = "Your account now needs a second factor. Sign in again to set it up."
 
 
@@ -56,6 +57,8 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
     def check(self, request, user):
+        if not user_may_sign_in(user):
+            return signed_out_response(request, NO_ROLE_MESSAGE)
         needs_second_factor = user_needs_second_factor(user)
         if needs_second_factor and not user.is_verified():
             return signed_out_response(request, SECOND_FACTOR_MESSAGE)

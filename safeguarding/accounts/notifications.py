@@ -39,7 +39,8 @@ def password_link_send(*, user_id: int, purpose: str) -> None:
 
 
 def _school_names(user: User) -> str:
-    return ", ".join(sorted(m.school.name for m in user.memberships.filter(is_active=True, school__isnull=False)))
+    memberships = user.memberships.filter(is_active=True, school__isnull=False).select_related("school")
+    return ", ".join(sorted(membership.school.name for membership in memberships))
 
 
 def invitation_send(*, user: User, school: School) -> None:

@@ -7,7 +7,8 @@ PermissionDenied.
 
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import notifications
@@ -44,6 +45,17 @@ def _refuse_if_dsl(membership: Membership, doing: str) -> None:
         )
 
 
+def _works_in_trust(*, user: User, school: School) -> bool:
+    """An existing account may join another school of the same trust; any other account is not ours to add."""
+    if user.is_superuser:
+        return False
+    return (
+        Membership.objects.filter(user=user)
+        .filter(Q(school__trust_id=school.trust_id) | Q(trust_id=school.trust_id))
+        .exists()
+    )
+
+
 def sessions_end_for_user(*, user: User) -> int:
     """End every open session of `user` at once; returns how many were ended."""
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
@@ -58,6 +70,10 @@ def staff_invite(*, actor: User, school: School, email: str, full_name: str, job
     _require(actor=actor, school=school, roles=ROSTER_ROLES)
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
+    if user is not None and not _works_in_trust(user=user, school=school):
+        raise AccountRuleError(
+            f"{email} belongs to an account outside {school.trust}. Ask the platform operators to add it."
+        )
     if user is None:
         user = User.objects.create_user(email=email, full_name=full_name.strip(), job_title=job_title.strip())
         new_person = True
@@ -131,6 +147,7 @@ def dsl_hand_over(*, actor: User, school: School, to: Membership) -> Membership:
     if not (actor_is_dsl or user_has_role_at(user=actor, school=school, roles=(Role.TRUST_LEAD,))):
         raise PermissionDenied
     to = Membership.objects.select_for_update().get(pk=to.pk)
+    _refuse_own(actor=actor, membership=to, message="You cannot make yourself the DSL: another DSL or trust lead can.")
     if to.school_id != school.pk or not to.is_active or not to.user.is_active:
         raise AccountRuleError("The DSL role can only go to an active member of this school's staff.")
     if outgoing is not None and outgoing.pk == to.pk:
@@ -154,7 +171,8 @@ def dsl_hand_over(*, actor: User, school: School, to: Membership) -> Membership:
 def membership_deactivate(*, actor: User, membership: Membership) -> Membership:
     """A school admin takes someone off the staff list; their sessions end at once.
 
-    A person with no other active membership is deactivated altogether.
+    The account itself stays: it may belong to other schools, and only platform operators close accounts.
+    Someone left with no active membership can no longer sign in.
     """
     _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
     _refuse_own(actor=actor, membership=membership, message="You cannot deactivate yourself.")
@@ -163,27 +181,21 @@ def membership_deactivate(*, actor: User, membership: Membership) -> Membership:
     membership.is_active = False
     membership.can_export = False
     membership.save(update_fields=["is_active", "can_export", "updated_at"])
-    user = membership.user
-    if not Membership.objects.filter(user=user, is_active=True).exists():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-    sessions_end_for_user(user=user)
+    sessions_end_for_user(user=membership.user)
     return membership
 
 
 @transaction.atomic
 def membership_reactivate(*, actor: User, membership: Membership) -> Membership:
+    """Put someone back on the staff list, as staff: any other role is granted again by the DSL or trust lead."""
     _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_active:
+        raise AccountRuleError(f"{membership.user} is already active.")
     membership.is_active = True
-    try:
-        with transaction.atomic():
-            membership.save(update_fields=["is_active", "updated_at"])
-    except IntegrityError:
-        raise AccountRuleError("The school already has a DSL: change this person's role first.") from None
-    if not membership.user.is_active:
-        membership.user.is_active = True
-        membership.user.save(update_fields=["is_active"])
+    membership.role = Role.STAFF
+    membership.can_export = False
+    membership.save(update_fields=["is_active", "role", "can_export", "updated_at"])
     return membership
 
 

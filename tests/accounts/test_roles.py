@@ -163,11 +163,67 @@ def test_only_school_admins_invite_and_deactivate(world):
         services.membership_deactivate(actor=world.riverside_office, membership=world.membership("teacher"))
 
 
-def test_deactivating_the_only_membership_deactivates_the_person(world):
+def test_someone_with_no_active_membership_can_no_longer_sign_in(world):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
     services.membership_deactivate(actor=world.office, membership=world.membership("teacher"))
 
     world.teacher.refresh_from_db()
-    assert not world.teacher.is_active
-    services.membership_reactivate(actor=world.office, membership=world.membership("teacher"))
-    world.teacher.refresh_from_db()
-    assert world.teacher.is_active
+    assert world.teacher.is_active  # the account stays; only platform operators close accounts
+    response = Client().post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
+    assert "not active at any school" in response.content.decode()
+
+
+def test_reactivation_brings_someone_back_as_staff_only(world):
+    services.membership_deactivate(actor=world.office, membership=world.membership("deputy"))
+
+    services.membership_reactivate(actor=world.office, membership=world.membership("deputy"))
+
+    membership = world.membership("deputy")
+    assert (membership.is_active, membership.role) == (True, Role.STAFF)
+    with pytest.raises(services.AccountRuleError, match="already active"):
+        services.membership_reactivate(actor=world.office, membership=membership)
+
+
+@pytest.mark.parametrize("email", ["elsewhere_dsl@safeguard.example", "operator@safeguard.example"])
+def test_a_school_admin_cannot_add_an_account_from_outside_the_trust(world, email):
+    from tests.factories import UserFactory
+
+    UserFactory(email="operator@safeguard.example", is_superuser=True, is_staff=True)
+
+    with pytest.raises(services.AccountRuleError, match="outside Northfield Learning Trust"):
+        services.staff_invite(actor=world.office, school=world.northfield, email=email, full_name="X")
+
+
+def test_a_school_admin_adds_a_colleague_from_another_school_of_the_trust(world, run_tasks):
+    membership = services.staff_invite(
+        actor=world.office, school=world.northfield, email="riverside_teacher@safeguard.example", full_name="X"
+    )
+
+    assert membership.user == world.riverside_teacher
+    run_tasks()
+    assert "You have been added to Northfield Academy" in mail.outbox[0].subject
+
+
+def test_a_dsl_cannot_reset_the_factor_of_someone_who_also_works_elsewhere(world):
+    MembershipFactory(user=world.teacher2, school=world.elsewhere, role=Role.DEPUTY_DSL)
+
+    with pytest.raises(PermissionDenied):
+        services.second_factor_reset(actor=world.dsl, membership=world.membership("teacher2", world.northfield))
+
+
+def test_the_trust_lead_cannot_make_themselves_the_dsl(world):
+    own = MembershipFactory(user=world.trustlead, school=world.northfield, role=Role.STAFF)
+
+    with pytest.raises(services.AccountRuleError, match="cannot make yourself the DSL"):
+        services.dsl_hand_over(actor=world.trustlead, school=world.northfield, to=own)
+
+
+def test_memberships_cannot_be_deleted_in_the_operator_admin(world):
+    from safeguarding.accounts.admin import site
+
+    membership_admin = site._registry[Membership]
+
+    assert not membership_admin.has_delete_permission(request=None, obj=world.membership("teacher"))

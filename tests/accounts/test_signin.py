@@ -155,6 +155,16 @@ def test_staff_of_a_school_that_requires_it_must_set_up_a_second_factor(world):
     assert is_signed_in(client)
 
 
+def test_staff_who_have_an_authenticator_use_it(world):
+    from tests.factories import totp_device_for
+
+    totp_device_for(world.teacher)
+    client = Client()
+
+    assert sign_in(client, world.teacher)["Location"] == "/accounts/login/code/"
+    assert not is_signed_in(client)
+
+
 def test_staff_of_another_school_still_sign_in_with_a_password(world):
     world.northfield.require_second_factor_for_staff = True
     world.northfield.save()

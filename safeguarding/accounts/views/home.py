@@ -25,6 +25,8 @@ def home(request):
         .order_by("role", "user__full_name"),
         to_attr="team",
     )
-    schools = schools_for_user(user=request.user, roles=set(Role)).prefetch_related(team)
+    schools = list(schools_for_user(user=request.user, roles=set(Role)).prefetch_related(team))
+    for school in schools:
+        school.dsl = next((member for member in school.team if member.role == Role.DSL), None)
     context = {"main": main, "others": memberships[1:], "schools": schools}
     return render(request, f"accounts/home/{main.role}.html", context)

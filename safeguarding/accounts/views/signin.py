@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safeguarding.accounts.access import user_needs_second_factor
+from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, SafeguardPasswordResetForm, SignInForm
 from safeguarding.accounts.models import UserSession
 from safeguarding.accounts.services import sessions_end_for_user
@@ -50,9 +50,12 @@ def signin(request):
         user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
         if user is None:
             form.add_error(None, "The email address or password is not right.")
+        elif not user_may_sign_in(user):
+            form.add_error(None, "Your account is not active at any school. Ask your school office.")
         else:
             next_url = _safe_next(request, request.POST.get("next"))
-            if not user_needs_second_factor(user):
+            # Anyone with an authenticator uses it, even where their role would not ask for one.
+            if not user_needs_second_factor(user) and confirmed_device(user) is None:
                 request.session[PENDING_NEXT] = next_url
                 return redirect(signin_complete(request, user=user))
             pending_begin(request, user=user, next_url=next_url)
