@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from referrals.demo.seed import DemoSecretError, demo_seed
+from safeguarding.settings_defaults import DEFAULT_DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -22,9 +23,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo trust ready."))
         for school, count in summary.pupils.items():
             self.stdout.write(f"  {school}: {count} pupils")
-        self.stdout.write(
-            f"\nDemo sign-ins (password: the DEMO_PASSWORD setting, by default {settings.DEMO_PASSWORD!r}):"
-        )
+        if settings.DEMO_PASSWORD == DEFAULT_DEMO_PASSWORD:
+            self.stdout.write(f"\nDemo sign-ins, all with the password {DEFAULT_DEMO_PASSWORD!r}:")
+        else:
+            self.stdout.write("\nDemo sign-ins, all with the password you set in DEMO_PASSWORD:")
         for email, role, where, has_code in summary.accounts:
             code = "  + code" if has_code else ""
             self.stdout.write(f"  {email:32} {role:28} {where}{code}")
