@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "safeguarding.core",
     "safeguarding.accounts",
+    "safeguarding.audit",
     "referrals",
 ]
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safeguarding.accounts.middleware.SessionPolicyMiddleware",
+    "safeguarding.audit.middleware.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a lock-out into our sign-in page saying so.
@@ -116,6 +118,19 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Audit events for reads and refusals go through a second connection to the same database, in autocommit, so
+# they are committed before any data leaves and survive a request that fails afterwards (DESIGN.md §6).
+# SQLite allows one writer at a time, so there both kinds go through the main connection.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+    AUDIT_DB_ALIAS = "audit"
+else:
+    AUDIT_DB_ALIAS = "default"
+DATABASE_ROUTERS = ["safeguarding.audit.router.AuditRouter"]
+AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchor.json")))
+# How late an event may be sealed before verify_audit calls it inserted (the sealer runs every minute).
+AUDIT_SEAL_GRACE_MINUTES = env_int("AUDIT_SEAL_GRACE_MINUTES", 30, minimum=2)
 
 # Background work: Django's tasks framework, stored in the database and run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -105,6 +105,13 @@ class School(models.Model):
         "children's social care referral: acknowledgement due within (working days)", default=1
     )
 
+    # Unusual access (DESIGN.md §6): flagged on the audit page and emailed to the DSL.
+    unusual_access_children = models.PositiveSmallIntegerField(
+        "flag more than this many different children's records opened by one person in ten minutes", default=20
+    )
+    access_hours_start = models.TimeField("records opened before this time are flagged", default=time(7, 0))
+    access_hours_end = models.TimeField("records opened after this time are flagged", default=time(19, 0))
+
     require_second_factor_for_staff = models.BooleanField(
         "staff must also use a second factor",
         default=False,

@@ -1,0 +1,88 @@
+"""Noticing unusual access in the trail, and telling people about it by email (never with a child's details)."""
+
+from collections import defaultdict
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from safeguarding.accounts.models import Membership, School
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.chain import chain_head
+from safeguarding.audit.models import AuditAlert, AuditEvent
+from safeguarding.core.emails import email_enqueue
+
+WINDOW = timedelta(minutes=10)
+LONDON = ZoneInfo("Europe/London")
+
+
+def is_out_of_hours(school: School, moment) -> bool:
+    local = moment.astimezone(LONDON)
+    if local.weekday() >= 5:
+        return True
+    return not school.access_hours_start <= local.time() < school.access_hours_end
+
+
+def unusual_access_check(*, now=None) -> int:
+    """Look at the last ten minutes of each school's trail; record and email each new alert. Returns how many."""
+    now = now or timezone.now()
+    window_start = (now - WINDOW).replace(second=0, microsecond=0)
+    events = (
+        AuditEvent.objects.filter(occurred_at__gte=window_start, child_uuid__isnull=False, user_uuid__isnull=False)
+        .exclude(school_uuid__isnull=True)
+        .values_list("school_uuid", "user_uuid", "child_uuid", "occurred_at")
+    )
+    children = defaultdict(set)
+    late = defaultdict(set)
+    schools = {school.uuid: school for school in School.objects.all()}
+    for school_uuid, user_uuid, child_uuid, occurred_at in events:
+        school = schools.get(school_uuid)
+        if school is None:
+            continue
+        children[school_uuid, user_uuid].add(child_uuid)
+        if is_out_of_hours(school, occurred_at):
+            late[school_uuid, user_uuid].add(child_uuid)
+    created = 0
+    for (school_uuid, user_uuid), seen in children.items():
+        if len(seen) > schools[school_uuid].unusual_access_children:
+            created += _alert(schools[school_uuid], user_uuid, AuditAlert.Kind.MANY_RECORDS, window_start, len(seen))
+    day_start = timezone.localtime(now, LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
+    for (school_uuid, user_uuid), seen in late.items():
+        created += _alert(schools[school_uuid], user_uuid, AuditAlert.Kind.OUT_OF_HOURS, day_start, len(seen))
+    return created
+
+
+def _alert(school: School, user_uuid, kind, window_start, count) -> int:
+    try:
+        with transaction.atomic():
+            alert = AuditAlert.objects.create(
+                school_uuid=school.uuid, user_uuid=user_uuid, kind=kind, window_start=window_start, children=count
+            )
+            dsl = Membership.objects.active().filter(school=school, role=Role.DSL).select_related("user").first()
+            person = Membership.objects.filter(user__uuid=user_uuid).select_related("user").first()
+            if dsl is not None:
+                body = render_to_string(
+                    "audit/email/unusual_access.txt",
+                    {
+                        "alert": alert,
+                        "school": school,
+                        "person": person.user if person else None,
+                        "site_url": settings.SITE_URL,
+                    },
+                )
+                email_enqueue(to=[dsl.user.email], subject=f"Safeguard: unusual access at {school.name}", body=body)
+    except IntegrityError:
+        return 0
+    return 1
+
+
+def anchor_email_send() -> None:
+    head = chain_head()
+    if head is None:
+        return
+    auditors = Membership.objects.active().filter(role=Role.AUDITOR).select_related("user")
+    body = render_to_string("audit/email/anchor.txt", {"head": head, "site_url": settings.SITE_URL})
+    email_enqueue(to=[m.user.email for m in auditors], subject="Safeguard: today's audit chain head", body=body)

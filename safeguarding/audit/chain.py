@@ -1,0 +1,233 @@
+"""Sealing the audit trail into a hash chain, and checking it.
+
+Sealing never touches an event. For each committed event not yet sealed, in id order within each run, a seal
+row holds its place in the chain (the sequence) and hash_n = HMAC-SHA256(AUDIT_KEY, canonical(event_n) ||
+hash_n-1). An event whose transaction committed late is simply sealed in the next run, so the chain's order is
+the order of sealing. Each run writes the chain head to the anchor file and the log, outside the tables.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from safeguarding.audit.models import AuditEvent, AuditSeal
+
+logger = logging.getLogger("safeguarding.audit")
+
+GENESIS = "0" * 64
+# The columns of an event that are sealed, in this order. Adding a column means adding it here at the end.
+FIELDS = (
+    "id",
+    "occurred_at",
+    "event_type",
+    "outcome",
+    "user_uuid",
+    "role",
+    "school_uuid",
+    "ip",
+    "session_hash",
+    "user_agent",
+    "request_id",
+    "method",
+    "route",
+    "object_type",
+    "object_uuid",
+    "child_uuid",
+    "shown_ids",
+    "row_count",
+    "search_hash",
+    "reason",
+    "detail",
+)
+BATCH = 5000
+# Events this recent may still be in a transaction that has not committed: the sealer looks back this far.
+LATE_COMMIT_WINDOW = timedelta(minutes=15)
+# A lock number that only the sealer takes, so two sealers never extend the chain at once.
+SEAL_LOCK = 0x5AFE_A0D1
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.UTC).isoformat(timespec="microseconds")
+    if value is None or isinstance(value, str | int | list | dict):
+        return value
+    return str(value)
+
+
+def canonical(values) -> bytes:
+    """The bytes of an event that its seal covers: its values in FIELDS order, as compact JSON."""
+    return json.dumps([_plain(value) for value in values], separators=(",", ":"), sort_keys=True).encode()
+
+
+def link(key: bytes, values, previous: str) -> str:
+    return hmac.new(key, canonical(values) + previous.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    sequence: int
+    hash: str
+    sealed_at: str
+
+    def as_dict(self):
+        return {"sequence": self.sequence, "hash": self.hash, "sealed_at": self.sealed_at}
+
+
+def chain_head(using="default") -> Head | None:
+    seal = AuditSeal.objects.using(using).order_by("-sequence").first()
+    if seal is None:
+        return None
+    return Head(seal.sequence, seal.hash, seal.sealed_at.isoformat())
+
+
+def _unsealed(*, since, limit: int) -> list[tuple]:
+    """Committed events with no seal yet, oldest id first."""
+    has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
+    events = AuditEvent.objects.filter(~Exists(has_seal)).order_by("pk")
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    return list(events.values_list(*FIELDS)[:limit])
+
+
+def _lock_sealer() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+
+
+def seal() -> tuple[int, Head | None]:
+    """Seal every committed event not yet sealed; returns how many were sealed and the new chain head."""
+    key = settings.AUDIT_KEY.encode()
+    total = 0
+    while True:
+        with transaction.atomic():
+            _lock_sealer()
+            last = AuditSeal.objects.order_by("-sequence").first()
+            sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS)
+            since = last.sealed_at - LATE_COMMIT_WINDOW if last else None
+            rows = _unsealed(since=since, limit=BATCH)
+            sealed_at = timezone.now()
+            seals = []
+            for values in rows:
+                sequence += 1
+                previous = link(key, values, previous)
+                seals.append(AuditSeal(sequence=sequence, event_id=values[0], hash=previous, sealed_at=sealed_at))
+            AuditSeal.objects.bulk_create(seals, batch_size=BATCH)
+            total += len(seals)
+        if len(rows) < BATCH:
+            break
+    head = chain_head()
+    if head is not None and total:
+        anchor_write(head)
+    return total, head
+
+
+def anchor_write(head: Head, path: Path | None = None) -> None:
+    """Write the chain head outside the database: to the anchor file (replaced whole) and to the log."""
+    path = Path(path or settings.AUDIT_ANCHOR_PATH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, prefix=".anchor-") as handle:
+        json.dump(head.as_dict(), handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)
+    logger.info("Audit chain head: sequence %s, hash %s, sealed at %s", head.sequence, head.hash, head.sealed_at)
+
+
+def anchor_read(path: Path | None = None) -> Head | None:
+    path = Path(path or settings.AUDIT_ANCHOR_PATH)
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    return Head(int(data["sequence"]), str(data["hash"]), str(data.get("sealed_at", "")))
+
+
+@dataclass
+class Verdict:
+    checked: int = 0
+    too_recent: int = 0
+    problem: str = ""
+    sequence: int | None = None
+    head: Head | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head | None) -> dict[int, str]:
+    """Walk the seals in order, recomputing each hash; stop at the first problem. Returns the hashes seen at
+    the anchor's sequence, so the anchor can be compared."""
+    previous, expected, seen = GENESIS, 1, {}
+    while True:
+        seals = list(
+            AuditSeal.objects.filter(sequence__gte=expected)
+            .order_by("sequence")
+            .values_list("sequence", "event_id", "hash", "sealed_at")[:BATCH]
+        )
+        if not seals:
+            return seen
+        events = {
+            values[0]: values
+            for values in AuditEvent.objects.filter(pk__in=[seal[1] for seal in seals]).values_list(*FIELDS)
+        }
+        for sequence, event_id, stored_hash, sealed_at in seals:
+            if sequence != expected:
+                verdict.problem = f"removed: the seals of sequence {expected} to {sequence - 1} are missing"
+                verdict.sequence = expected
+                return seen
+            values = events.get(event_id)
+            if values is None:
+                verdict.problem = f"removed: event {event_id}, sealed at sequence {sequence}, is missing"
+            elif (computed := link(key, values, previous)) != stored_hash:
+                verdict.problem = f"altered: event {event_id} at sequence {sequence} does not match its seal"
+            elif sealed_at - values[1] > grace:
+                verdict.problem = (
+                    f"inserted: event {event_id} at sequence {sequence} was sealed "
+                    f"{int((sealed_at - values[1]).total_seconds() // 60)} minutes after its own time"
+                )
+            if verdict.problem:
+                verdict.sequence = sequence
+                return seen
+            previous, expected = computed, sequence + 1
+            verdict.checked += 1
+            if anchor is not None and sequence == anchor.sequence:
+                seen[sequence] = computed
+            verdict.head = Head(sequence, computed, sealed_at.isoformat())
+
+
+def verify(*, anchor: Head | None, now=None) -> Verdict:
+    """Recompute the whole chain and compare the anchor; the verdict names the first problem found."""
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
+    verdict = Verdict()
+    seen = _chain_problems(verdict, settings.AUDIT_KEY.encode(), grace, anchor)
+    if verdict.problem:
+        return verdict
+    has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
+    unsealed = AuditEvent.objects.filter(~Exists(has_seal))
+    old = unsealed.filter(occurred_at__lt=now - grace).order_by("pk").values_list("pk", "occurred_at").first()
+    if old is not None:
+        verdict.problem = f"inserted: event {old[0]}, dated {old[1]:%Y-%m-%d %H:%M:%S} UTC, was never sealed"
+        return verdict
+    verdict.too_recent = unsealed.count()
+    last = verdict.head.sequence if verdict.head else 0
+    if anchor is not None:
+        if anchor.sequence > last:
+            verdict.problem = f"cut: the anchor names sequence {anchor.sequence} but the chain ends at {last}"
+            verdict.sequence = last + 1
+        elif seen.get(anchor.sequence) != anchor.hash:
+            verdict.problem = f"rewritten: the chain at sequence {anchor.sequence} differs from the anchor"
+            verdict.sequence = anchor.sequence
+    return verdict

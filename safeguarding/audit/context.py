@@ -1,0 +1,66 @@
+"""Where a request comes from, as the audit trail records it: address, a hash of the session, browser,
+request id, method and route. Built once per request by the audit middleware."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.conf import settings
+
+
+def keyed_hash(value: str) -> str:
+    """An HMAC under the audit key: lets equal values be matched without ever storing the value."""
+    return hmac.new(settings.AUDIT_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class RequestContext:
+    ip: str | None = None
+    session_hash: str = ""
+    user_agent: str = ""
+    request_id: str = ""
+    method: str = ""
+    route: str = ""
+    user: object = None
+    _roles: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request) -> "RequestContext":
+        session = getattr(request, "session", None)
+        session_key = session.session_key if session is not None else None
+        match = getattr(request, "resolver_match", None)
+        return cls(
+            ip=request.META.get("REMOTE_ADDR") or None,
+            session_hash=keyed_hash(session_key) if session_key else "",
+            user_agent=request.headers.get("User-Agent", "")[:300],
+            request_id=getattr(request, "request_id", ""),
+            method=request.method or "",
+            route=(match.view_name if match else "")[:100],
+            user=getattr(request, "user", None),
+        )
+
+    def refresh(self, request) -> None:
+        """The session key and the route are only known once the request has been through sign-in and routing."""
+        fresh = RequestContext.from_request(request)
+        self.session_hash, self.route, self.user = fresh.session_hash, fresh.route, fresh.user
+
+    @cached_property
+    def memberships(self) -> list:
+        from safeguarding.accounts.access import memberships_for_user
+
+        if self.user is None or not self.user.is_authenticated:
+            return []
+        return list(memberships_for_user(self.user))
+
+    def role_at(self, school) -> str:
+        """The person's role where they acted: at the school, else through its trust."""
+        if school is None:
+            return ""
+        for membership in self.memberships:
+            if membership.school_id == school.pk:
+                return membership.role
+        for membership in self.memberships:
+            if membership.trust_id == school.trust_id:
+                return membership.role
+        return ""

@@ -1,0 +1,53 @@
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    """The closed list of what an audit event can record. Nothing outside it can be written."""
+
+    VIEW = "view", "Viewed"
+    LIST = "list", "Listed"
+    SEARCH = "search", "Searched"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    ADDENDUM = "addendum", "Added an addendum"
+    DECISION = "decision", "Recorded a decision"
+    REFERRAL = "referral", "Recorded a referral"
+    EXPORT_STARTED = "export_started", "Export started"
+    EXPORT_FINISHED = "export_finished", "Export finished"
+    DOWNLOAD = "download", "Downloaded"
+    LOGIN = "login", "Signed in"
+    LOGOUT = "logout", "Signed out"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOCKED_OUT = "locked_out", "Locked out"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Authenticator set up"
+    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Code accepted"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Code refused"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Authenticator reset"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    MEMBERSHIP_CHANGED = "membership_changed", "Role or membership changed"
+    ACCESS_REFUSED = "access_refused", "Access refused"
+    AUDIT_READ = "audit_read", "Read the audit trail"
+
+
+class Outcome(models.TextChoices):
+    ALLOWED = "allowed", "Allowed"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+# Events that record a change: written in the change's own transaction, so both commit or neither does.
+# Every other event (reads, refusals, sign-in events) is written through the audit connection and committed
+# at once, before any data leaves.
+WRITE_EVENTS = frozenset(
+    {
+        EventType.CREATE,
+        EventType.UPDATE,
+        EventType.ADDENDUM,
+        EventType.DECISION,
+        EventType.REFERRAL,
+        EventType.SECOND_FACTOR_RESET,
+        EventType.SECOND_FACTOR_ENROLLED,
+        EventType.PASSWORD_RESET,
+        EventType.MEMBERSHIP_CHANGED,
+    }
+)
