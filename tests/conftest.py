@@ -51,3 +51,44 @@ def run_tasks(monkeypatch):
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*", verbosity=0)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def audit_through_the_test_connection(settings):
+    """In tests every audit event goes through the test's own connection, so it is rolled back with the test.
+
+    The separate autocommit connection used in production is exercised by the tests that ask for it
+    (`audit_connection`), which run outside a test transaction.
+    """
+    settings.AUDIT_DB_ALIAS = "default"
+
+
+@pytest.fixture
+def audit_connection(settings):
+    settings.AUDIT_DB_ALIAS = "audit"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_audit_tables_with_triggers_off():
+    """The documented way for tests to empty the append-only audit tables (docs/audit.md).
+
+    Tests that commit (transaction=True) are cleaned up by TRUNCATE, which the audit triggers refuse. The test
+    database is owned by a superuser, who may run the flush with triggers off; the application's production role
+    is not a superuser and cannot.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

@@ -9,6 +9,9 @@ from django.utils import timezone
 from referrals.models import Child
 from safeguarding.accounts.access import ROSTER_ROLES, user_has_role_at
 from safeguarding.accounts.models import School, User
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
 
 # The only fields the roster may write; looked_after and cp_plan belong to the DSL.
 ROSTER_FIELDS = (
@@ -45,18 +48,34 @@ def _roster_values(values: dict) -> dict:
     return values
 
 
+def _audit(event_type, *, actor, context, child: Child, fields, reason="") -> None:
+    """Record a roster change: which fields changed, never their values."""
+    record(
+        event_type,
+        user=actor,
+        context=context,
+        school=child.school,
+        object_type="child_roster",
+        object_uuid=child.uuid,
+        child_uuid=child.uuid,
+        reason=reason,
+        detail={"fields": sorted(fields)},
+    )
+
+
 @transaction.atomic
-def child_create(*, actor: User, school: School, values: dict) -> Child:
+def child_create(*, actor: User, context: RequestContext | None = None, school: School, values: dict) -> Child:
     if not user_has_role_at(user=actor, school=school, roles=ROSTER_ROLES):
         raise PermissionDenied
     child = Child(school=school, **_roster_values(values))
     child.full_clean()
     child.save()
+    _audit(EventType.CREATE, actor=actor, context=context, child=child, fields=values)
     return child
 
 
 @transaction.atomic
-def child_update_roster(*, actor: User, child: Child, values: dict) -> Child:
+def child_update_roster(*, actor: User, context: RequestContext | None = None, child: Child, values: dict) -> Child:
     if not user_has_role_at(user=actor, school=child.school, roles=ROSTER_ROLES):
         raise PermissionDenied
     child = Child.objects.select_for_update().get(pk=child.pk)
@@ -64,6 +83,7 @@ def child_update_roster(*, actor: User, child: Child, values: dict) -> Child:
         setattr(child, field, value)
     child.full_clean()
     child.save(update_fields=[*values, "updated_at"])
+    _audit(EventType.UPDATE, actor=actor, context=context, child=child, fields=values)
     return child
 
 
@@ -101,6 +121,9 @@ def roster_import(*, school: School, rows: list[dict], progress=None) -> ImportC
     Child.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         Child.objects.bulk_update(to_update, fields=[*IMPORT_FIELDS, "updated_at"], batch_size=500)
+    for event_type, children in ((EventType.CREATE, to_create), (EventType.UPDATE, to_update)):
+        for child in children:
+            _audit(event_type, actor=None, context=None, child=child, fields=IMPORT_FIELDS, reason="import_pupils")
     return counts
 
 

@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from referrals.forms import RosterForm, RosterSearchForm
-from referrals.selectors import roster_child_get, roster_school_get, roster_search
+from referrals.selectors import roster_child_view, roster_page, roster_school_get
 from referrals.services.children import child_create, child_update_roster
 
 PUPILS_PER_PAGE = 25
@@ -21,12 +20,18 @@ def roster_list(request, school_uuid):
     school = roster_school_get(user=request.user, school_uuid=school_uuid)
     form = RosterSearchForm(request.POST or None)
     criteria = form.cleaned_data if form.is_valid() else {}
-    children = roster_search(school=school, text=criteria.get("text", ""), year_group=criteria.get("year_group", ""))
-    page = Paginator(children, PUPILS_PER_PAGE).get_page(criteria.get("page") or 1)
-    searched = bool(criteria.get("text") or criteria.get("year_group"))
-    return render(
-        request, "referrals/roster_list.html", {"school": school, "form": form, "page": page, "searched": searched}
+    page = roster_page(
+        user=request.user,
+        context=request.audit,
+        school=school,
+        text=criteria.get("text", ""),
+        year_group=criteria.get("year_group", ""),
+        page_number=criteria.get("page") or 1,
+        per_page=PUPILS_PER_PAGE,
     )
+    searched = bool(criteria.get("text") or criteria.get("year_group"))
+    context = {"school": school, "form": form, "page": page, "searched": searched}
+    return render(request, "referrals/roster_list.html", context)
 
 
 @never_cache
@@ -36,7 +41,7 @@ def roster_add(request, school_uuid):
     school = roster_school_get(user=request.user, school_uuid=school_uuid)
     form = RosterForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
-        child = child_create(actor=request.user, school=school, values=form.cleaned_data)
+        child = child_create(actor=request.user, context=request.audit, school=school, values=form.cleaned_data)
         messages.success(request, f"{child.display_name} has been added to the roster.")
         return redirect("roster_pupil", school_uuid=school.uuid, child_uuid=child.uuid)
     return render(request, "referrals/roster_form.html", {"school": school, "form": form, "child": None})
@@ -47,12 +52,12 @@ def roster_add(request, school_uuid):
 @require_http_methods(["GET", "POST"])
 def roster_pupil(request, school_uuid, child_uuid):
     school = roster_school_get(user=request.user, school_uuid=school_uuid)
-    child = roster_child_get(school=school, child_uuid=child_uuid)
+    child = roster_child_view(user=request.user, context=request.audit, school=school, child_uuid=child_uuid)
     form = RosterForm(request.POST or None, instance=child, school=school)
     if request.method == "POST" and form.is_valid():
         values = {field: form.cleaned_data[field] for field in form.changed_data}
         if values:
-            child_update_roster(actor=request.user, child=child, values=values)
+            child_update_roster(actor=request.user, context=request.audit, child=child, values=values)
             messages.success(request, "The roster details have been saved.")
         return redirect("roster_pupil", school_uuid=school.uuid, child_uuid=child.uuid)
     return render(request, "referrals/roster_form.html", {"school": school, "form": form, "child": child})

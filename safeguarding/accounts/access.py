@@ -6,11 +6,15 @@ A membership reaches its own school; a trust membership reaches every school of 
 import uuid
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import SECOND_FACTOR_ROLES, Role
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -34,17 +38,18 @@ def user_has_role_at(*, user: User, school: School, roles) -> bool:
     return schools_for_user(user=user, roles=roles).filter(pk=school.pk).exists()
 
 
-def user_needs_second_factor(user: User) -> bool:
+def user_needs_second_factor(user: User, memberships: list[Membership] | None = None) -> bool:
     """Operators and every role above staff; staff too where their school requires it."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return (
-        Membership.objects.active()
-        .filter(user=user)
-        .filter(Q(role__in=list(SECOND_FACTOR_ROLES)) | Q(school__require_second_factor_for_staff=True))
-        .exists()
+    if memberships is None:
+        memberships = list(memberships_for_user(user))
+    return any(
+        membership.role in SECOND_FACTOR_ROLES
+        or (membership.school is not None and membership.school.require_second_factor_for_staff)
+        for membership in memberships
     )
 
 
@@ -75,8 +80,33 @@ def school_membership_get(*, school: School, membership_uuid: uuid.UUID) -> Memb
     return membership
 
 
-def school_staff_list(*, school: School) -> QuerySet[Membership]:
-    return Membership.objects.filter(school=school).select_related("user").order_by("-is_active", "user__full_name")
+def school_staff_page(*, user: User, context: RequestContext, school: School, page_number, per_page: int) -> Page:
+    """One page of the school's staff list, recorded with the memberships it shows."""
+    staff = Membership.objects.filter(school=school).select_related("user").order_by("-is_active", "user__full_name")
+    page = Paginator(staff, per_page).get_page(page_number)
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        school=school,
+        object_type="membership",
+        shown_ids=[membership.uuid for membership in page],
+        row_count=page.paginator.count,
+    )
+    return page
+
+
+def school_membership_view(*, user: User, context: RequestContext, school: School, membership_uuid) -> Membership:
+    membership = school_membership_get(school=school, membership_uuid=membership_uuid)
+    record(
+        EventType.VIEW,
+        user=user,
+        context=context,
+        school=school,
+        object_type="membership",
+        object_uuid=membership.uuid,
+    )
+    return membership
 
 
 def school_dsl(*, school: School) -> Membership | None:
@@ -112,6 +142,8 @@ def can_reset_second_factor(*, actor: User, membership: Membership) -> bool:
     return bool(dsl_schools) and all(m.school_id in dsl_schools and m.role != Role.DSL for m in target_memberships)
 
 
-def user_may_sign_in(user: User) -> bool:
+def user_may_sign_in(user: User, memberships: list[Membership] | None = None) -> bool:
     """Access comes from active memberships: without one (and not an operator) there is nothing to sign in to."""
-    return user.is_active and (user.is_superuser or Membership.objects.active().filter(user=user).exists())
+    if memberships is None:
+        memberships = list(memberships_for_user(user))
+    return user.is_active and (user.is_superuser or bool(memberships))

@@ -8,8 +8,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
+from safeguarding.accounts.access import memberships_for_user, user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.signin import LAST_ACTIVITY, SIGNED_IN_AT, idle_limit_seconds
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
 
 # A request the page makes by itself (a refresh, a poll) carries this header and is not activity.
 BACKGROUND_HEADER = "X-Background-Refresh"
@@ -25,7 +28,8 @@ def is_background(request) -> bool:
     return request.headers.get(BACKGROUND_HEADER) == "1"
 
 
-def signed_out_response(request, message: str):
+def signed_out_response(request, message: str, reason: str):
+    record(EventType.LOGOUT, context=RequestContext.from_request(request), reason=reason)
     logout(request)
     messages.info(request, message)
     login_url = reverse("login")
@@ -57,20 +61,23 @@ class SessionPolicyMiddleware:
         return self.get_response(request)
 
     def check(self, request, user):
-        if not user_may_sign_in(user):
-            return signed_out_response(request, NO_ROLE_MESSAGE)
-        needs_second_factor = user_needs_second_factor(user)
+        # Loaded once here and kept on the request for everything later in it (the audit's role lookups).
+        request.memberships = memberships = list(memberships_for_user(user))
+        if not user_may_sign_in(user, memberships):
+            return signed_out_response(request, NO_ROLE_MESSAGE, "no active membership")
+        needs_second_factor = user_needs_second_factor(user, memberships)
         if needs_second_factor and not user.is_verified():
-            return signed_out_response(request, SECOND_FACTOR_MESSAGE)
+            return signed_out_response(request, SECOND_FACTOR_MESSAGE, "second factor now needed")
         now = time.time()
         session = request.session
         signed_in_at = session.setdefault(SIGNED_IN_AT, now)
         last_activity = session.setdefault(LAST_ACTIVITY, now)
         if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
-            return signed_out_response(request, ABSOLUTE_MESSAGE.format(hours=settings.SESSION_ABSOLUTE_HOURS))
+            message = ABSOLUTE_MESSAGE.format(hours=settings.SESSION_ABSOLUTE_HOURS)
+            return signed_out_response(request, message, "session lasted its maximum")
         idle_limit = idle_limit_seconds(needs_second_factor=needs_second_factor)
         if now - last_activity > idle_limit:
-            return signed_out_response(request, IDLE_MESSAGE.format(minutes=idle_limit // 60))
+            return signed_out_response(request, IDLE_MESSAGE.format(minutes=idle_limit // 60), "idle time-out")
         # Written at most every few seconds, so that most requests do not rewrite the session.
         if not is_background(request) and now - last_activity > ACTIVITY_RESOLUTION_SECONDS:
             session[LAST_ACTIVITY] = now

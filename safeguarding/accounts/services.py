@@ -21,6 +21,9 @@ from safeguarding.accounts.access import (
 )
 from safeguarding.accounts.models import Membership, School, User, UserSession
 from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
 
 
 class AccountRuleError(Exception):
@@ -56,6 +59,19 @@ def _works_in_trust(*, user: User, school: School) -> bool:
     )
 
 
+def _audit(actor: User | None, context: RequestContext | None, membership: Membership, action: str, **detail) -> None:
+    """Record a change to a membership, in the change's transaction. Roles and flags only, never free text."""
+    record(
+        EventType.MEMBERSHIP_CHANGED,
+        user=actor,
+        context=context,
+        school=membership.school,
+        object_type="membership",
+        object_uuid=membership.uuid,
+        detail={"action": action, "person": str(membership.user.uuid), **detail},
+    )
+
+
 def sessions_end_for_user(*, user: User) -> int:
     """End every open session of `user` at once; returns how many were ended."""
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
@@ -65,7 +81,15 @@ def sessions_end_for_user(*, user: User) -> int:
 
 
 @transaction.atomic
-def staff_invite(*, actor: User, school: School, email: str, full_name: str, job_title: str = "") -> Membership:
+def staff_invite(
+    *,
+    actor: User,
+    context: RequestContext | None = None,
+    school: School,
+    email: str,
+    full_name: str,
+    job_title: str = "",
+) -> Membership:
     """A school admin adds a member of staff; a new person sets their own password from the emailed link."""
     _require(actor=actor, school=school, roles=ROSTER_ROLES)
     email = email.strip().lower()
@@ -84,6 +108,7 @@ def staff_invite(*, actor: User, school: School, email: str, full_name: str, job
             state = "already on your staff list" if existing.is_active else "on your staff list but deactivated"
             raise AccountRuleError(f"{email} is {state}.")
     membership = Membership.objects.create(user=user, school=school, role=Role.STAFF)
+    _audit(actor, context, membership, "invited", role=Role.STAFF, new_account=new_person)
     if new_person:
         notifications.invitation_send(user=user, school=school)
     else:
@@ -92,7 +117,9 @@ def staff_invite(*, actor: User, school: School, email: str, full_name: str, job
 
 
 @transaction.atomic
-def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, actor: User, context: RequestContext | None = None, membership: Membership, role: str
+) -> Membership:
     """The DSL or the trust lead gives someone the staff, deputy DSL or school admin role."""
     _require(actor=actor, school=membership.school, roles=GRANT_ROLES)
     _refuse_own(actor=actor, membership=membership, message="You cannot change your own role.")
@@ -103,10 +130,12 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
         raise AccountRuleError("Reactivate this person before changing their role.")
     _refuse_if_dsl(membership, "changing their role")
     previous = membership.get_role_display()
+    old_role = membership.role
     membership.role = role
     if role != Role.SCHOOL_ADMIN:
         membership.can_export = False
     membership.save(update_fields=["role", "can_export", "updated_at"])
+    _audit(actor, context, membership, "role_changed", from_role=old_role, to_role=role)
     notifications.grant_notify_dsl(
         school=membership.school,
         actor=actor,
@@ -116,7 +145,9 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
 
 
 @transaction.atomic
-def membership_set_export(*, actor: User, membership: Membership, can_export: bool) -> Membership:
+def membership_set_export(
+    *, actor: User, context: RequestContext | None = None, membership: Membership, can_export: bool
+) -> Membership:
     """The DSL or the trust lead lets a school admin export referral records, or takes it away."""
     _require(actor=actor, school=membership.school, roles=GRANT_ROLES)
     _refuse_own(actor=actor, membership=membership, message="You cannot change your own permissions.")
@@ -125,6 +156,7 @@ def membership_set_export(*, actor: User, membership: Membership, can_export: bo
         raise AccountRuleError("Only an active school admin can be given the export permission.")
     membership.can_export = can_export
     membership.save(update_fields=["can_export", "updated_at"])
+    _audit(actor, context, membership, "export_permission", can_export=can_export)
     verb = "gave" if can_export else "removed"
     notifications.grant_notify_dsl(
         school=membership.school,
@@ -135,7 +167,7 @@ def membership_set_export(*, actor: User, membership: Membership, can_export: bo
 
 
 @transaction.atomic
-def dsl_hand_over(*, actor: User, school: School, to: Membership) -> Membership:
+def dsl_hand_over(*, actor: User, context: RequestContext | None = None, school: School, to: Membership) -> Membership:
     """Move the DSL role to `to` in one step; the outgoing DSL stays on as a deputy.
 
     The school row is locked first, so two hand-overs at once are served one after the other and the
@@ -155,9 +187,12 @@ def dsl_hand_over(*, actor: User, school: School, to: Membership) -> Membership:
     if outgoing is not None:
         outgoing.role = Role.DEPUTY_DSL
         outgoing.save(update_fields=["role", "updated_at"])
+        _audit(actor, context, outgoing, "dsl_handed_over", from_role=Role.DSL, to_role=Role.DEPUTY_DSL)
+    from_role = to.role
     to.role = Role.DSL
     to.can_export = False
     to.save(update_fields=["role", "can_export", "updated_at"])
+    _audit(actor, context, to, "dsl_handed_over", from_role=from_role, to_role=Role.DSL)
     notifications.grant_notify_dsl(
         school=school,
         actor=actor,
@@ -168,7 +203,7 @@ def dsl_hand_over(*, actor: User, school: School, to: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_deactivate(*, actor: User, membership: Membership) -> Membership:
+def membership_deactivate(*, actor: User, context: RequestContext | None = None, membership: Membership) -> Membership:
     """A school admin takes someone off the staff list; their sessions end at once.
 
     The account itself stays: it may belong to other schools, and only platform operators close accounts.
@@ -181,12 +216,13 @@ def membership_deactivate(*, actor: User, membership: Membership) -> Membership:
     membership.is_active = False
     membership.can_export = False
     membership.save(update_fields=["is_active", "can_export", "updated_at"])
+    _audit(actor, context, membership, "deactivated")
     sessions_end_for_user(user=membership.user)
     return membership
 
 
 @transaction.atomic
-def membership_reactivate(*, actor: User, membership: Membership) -> Membership:
+def membership_reactivate(*, actor: User, context: RequestContext | None = None, membership: Membership) -> Membership:
     """Put someone back on the staff list, as staff: any other role is granted again by the DSL or trust lead."""
     _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -196,10 +232,11 @@ def membership_reactivate(*, actor: User, membership: Membership) -> Membership:
     membership.role = Role.STAFF
     membership.can_export = False
     membership.save(update_fields=["is_active", "role", "can_export", "updated_at"])
+    _audit(actor, context, membership, "reactivated", role=Role.STAFF)
     return membership
 
 
-def user_deactivate(*, user: User) -> User:
+def user_deactivate(*, user: User, actor: User | None = None, context: RequestContext | None = None) -> User:
     """Deactivate a whole account (the platform operators' route); refused while they are a school's DSL."""
     with transaction.atomic():
         dsl = Membership.objects.active().filter(user=user, role=Role.DSL).select_related("school").first()
@@ -210,12 +247,14 @@ def user_deactivate(*, user: User) -> User:
             )
         user.is_active = False
         user.save(update_fields=["is_active"])
+        for membership in Membership.objects.filter(user=user, school__isnull=False).select_related("school", "user"):
+            _audit(actor, context, membership, "account_closed")
         sessions_end_for_user(user=user)
     return user
 
 
 @transaction.atomic
-def second_factor_reset(*, actor: User, membership: Membership) -> int:
+def second_factor_reset(*, actor: User, context: RequestContext | None = None, membership: Membership) -> int:
     """Remove a person's authenticator so they enrol a new one at their next sign-in; they are told by email.
 
     The DSL resets their school's staff; the DSL's own is reset by the trust lead; nobody resets their own.
@@ -226,6 +265,15 @@ def second_factor_reset(*, actor: User, membership: Membership) -> int:
         raise PermissionDenied
     user = membership.user
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    record(
+        EventType.SECOND_FACTOR_RESET,
+        user=actor,
+        context=context,
+        school=membership.school,
+        object_type="membership",
+        object_uuid=membership.uuid,
+        detail={"person": str(user.uuid)},
+    )
     sessions_end_for_user(user=user)
     notifications.second_factor_reset_send(user=user, actor=actor)
     return removed

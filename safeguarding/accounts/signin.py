@@ -12,6 +12,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts.models import User, UserSession
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
 
 PENDING_USER = "signin_pending_user"
 PENDING_SINCE = "signin_pending_since"
@@ -55,6 +57,8 @@ def signin_complete(request, *, user: User, device: TOTPDevice | None = None) ->
     request.session[LAST_ACTIVITY] = now
     request.session.save()
     UserSession.objects.create(user=user, session_key=request.session.session_key)
+    request.audit.refresh(request)
+    record(EventType.LOGIN, user=user, context=request.audit, detail={"second_factor": device is not None})
     return next_url
 
 

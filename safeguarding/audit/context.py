@@ -3,7 +3,7 @@ request id, method and route. Built once per request by the audit middleware."""
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
@@ -23,7 +23,7 @@ class RequestContext:
     method: str = ""
     route: str = ""
     user: object = None
-    _roles: dict = field(default_factory=dict)
+    _known_memberships: list | None = None
 
     @classmethod
     def from_request(cls, request) -> "RequestContext":
@@ -38,11 +38,15 @@ class RequestContext:
             method=request.method or "",
             route=(match.view_name if match else "")[:100],
             user=getattr(request, "user", None),
+            _known_memberships=getattr(request, "memberships", None),
         )
 
     def refresh(self, request) -> None:
         """The session key and the route are only known once the request has been through sign-in and routing."""
         fresh = RequestContext.from_request(request)
+        if fresh.user != self.user:
+            self.__dict__.pop("memberships", None)
+            self._known_memberships = None
         self.session_hash, self.route, self.user = fresh.session_hash, fresh.route, fresh.user
 
     @cached_property
@@ -51,6 +55,8 @@ class RequestContext:
 
         if self.user is None or not self.user.is_authenticated:
             return []
+        if self._known_memberships is not None:
+            return self._known_memberships
         return list(memberships_for_user(self.user))
 
     def role_at(self, school) -> str:

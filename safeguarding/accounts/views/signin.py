@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, SafeguardPasswordResetForm, SignInForm
-from safeguarding.accounts.models import UserSession
+from safeguarding.accounts.models import User, UserSession
 from safeguarding.accounts.services import sessions_end_for_user
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
@@ -28,6 +29,8 @@ from safeguarding.accounts.signin import (
     pending_user,
     signin_complete,
 )
+from safeguarding.audit.events import EventType, Outcome
+from safeguarding.audit.record import record
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -49,8 +52,10 @@ def signin(request):
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
         if user is None:
+            _record_failure(request, form.cleaned_data["email"], "wrong email or password")
             form.add_error(None, "The email address or password is not right.")
         elif not user_may_sign_in(user):
+            _record_failure(request, user.email, "no active membership")
             form.add_error(None, "Your account is not active at any school. Ask your school office.")
         else:
             next_url = _safe_next(request, request.POST.get("next"))
@@ -63,8 +68,20 @@ def signin(request):
     return render(request, "accounts/signin.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+def _record_failure(request, email: str, reason: str, event_type=EventType.LOGIN_FAILED) -> None:
+    """A failed sign-in names the account when there is one, never what was typed."""
+    record(
+        event_type,
+        user=User.objects.filter(email=email.strip().lower()).first(),
+        context=request.audit,
+        outcome=Outcome.FAILED if event_type == EventType.LOGIN_FAILED else Outcome.REFUSED,
+        reason=reason,
+    )
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """What a locked-out person sees: the sign-in page, saying why and for how long."""
+    _record_failure(request, request.POST.get("email", ""), "too many failed attempts", EventType.LOCKED_OUT)
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     form = SignInForm()
     context = {"form": form, "locked_minutes": minutes, "next": ""}
@@ -89,8 +106,10 @@ def second_factor(request):
         if not allowed:
             form.add_error("code", "Too many wrong codes. Wait a minute, then try the newest code.")
         elif device.verify_token(form.cleaned_data["code"]):
+            record(EventType.SECOND_FACTOR_VERIFIED, user=user, context=request.audit)
             return redirect(signin_complete(request, user=user, device=device))
         else:
+            record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
             form.add_error("code", "That code is not right, or it has been used already. Try the newest code.")
     return render(request, "accounts/second_factor.html", {"form": form})
 
@@ -124,10 +143,13 @@ def second_factor_setup(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                record(EventType.SECOND_FACTOR_ENROLLED, user=user, context=request.audit)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(signin_complete(request, user=user, device=device))
+        record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
         form.add_error("code", "That code is not right. Check the app shows Safeguard and try the newest code.")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     context = {"form": form, "qr_code": _qr_code_data_uri(device.config_url), "secret": _grouped(secret)}
@@ -136,6 +158,8 @@ def second_factor_setup(request):
 
 @require_POST
 def signout(request):
+    if request.user.is_authenticated:
+        record(EventType.LOGOUT, context=request.audit, reason="signed out")
     if request.session.session_key:
         UserSession.objects.filter(session_key=request.session.session_key).delete()
     logout(request)
@@ -158,7 +182,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            record(EventType.PASSWORD_RESET, user=form.user, context=self.request.audit)
         # A new password lifts a lock-out and ends every session opened with the old one.
         axes_reset(username=form.user.email)
         sessions_end_for_user(user=form.user)

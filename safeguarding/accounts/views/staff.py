@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,12 +15,15 @@ from safeguarding.accounts.access import (
     school_dsl,
     school_get_for_user,
     school_membership_get,
-    school_staff_list,
+    school_membership_view,
+    school_staff_page,
     schools_for_user,
     user_has_role_at,
 )
 from safeguarding.accounts.forms import ExportPermissionForm, InviteForm, RoleForm
 from safeguarding.accounts.roles import Role
+from safeguarding.audit.events import EventType, Outcome
+from safeguarding.audit.record import record
 
 STAFF_PER_PAGE = 25
 
@@ -39,7 +41,13 @@ def school_list(request):
 @login_required
 def staff_list(request, school_uuid):
     school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=STAFF_LIST_ROLES)
-    page = Paginator(school_staff_list(school=school), STAFF_PER_PAGE).get_page(request.GET.get("page"))
+    page = school_staff_page(
+        user=request.user,
+        context=request.audit,
+        school=school,
+        page_number=request.GET.get("page"),
+        per_page=STAFF_PER_PAGE,
+    )
     context = {
         "school": school,
         "page": page,
@@ -55,7 +63,9 @@ def staff_invite(request, school_uuid):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.staff_invite(actor=request.user, school=school, **form.cleaned_data)
+            membership = services.staff_invite(
+                actor=request.user, context=request.audit, school=school, **form.cleaned_data
+            )
         except services.AccountRuleError as error:
             form.add_error("email", str(error))
         else:
@@ -67,7 +77,9 @@ def staff_invite(request, school_uuid):
 @login_required
 def staff_member(request, school_uuid, membership_uuid):
     school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=STAFF_LIST_ROLES)
-    membership = school_membership_get(school=school, membership_uuid=membership_uuid)
+    membership = school_membership_view(
+        user=request.user, context=request.audit, school=school, membership_uuid=membership_uuid
+    )
     actor = request.user
     is_self = membership.user_id == actor.pk
     may_grant = user_has_role_at(user=actor, school=school, roles=GRANT_ROLES) and not is_self
@@ -99,6 +111,16 @@ def _membership_action(request, school_uuid, membership_uuid, roles, action, suc
     try:
         action(membership)
     except services.AccountRuleError as error:
+        record(
+            EventType.ACCESS_REFUSED,
+            context=request.audit,
+            school=school,
+            outcome=Outcome.REFUSED,
+            object_type="membership",
+            object_uuid=membership.uuid,
+            reason="refused by a rule",
+        )
+        request.audit_refusal_recorded = True
         messages.error(request, str(error))
     else:
         messages.success(request, success.format(person=membership.user))
@@ -114,7 +136,9 @@ def staff_role(request, school_uuid, membership_uuid):
         return redirect("staff_member", school_uuid=school_uuid, membership_uuid=membership_uuid)
 
     def change(membership):
-        services.membership_change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
+        services.membership_change_role(
+            actor=request.user, context=request.audit, membership=membership, role=form.cleaned_data["role"]
+        )
 
     return _membership_action(
         request, school_uuid, membership_uuid, GRANT_ROLES, change, "{person}'s role has been changed."
@@ -129,7 +153,9 @@ def staff_export(request, school_uuid, membership_uuid):
     can_export = form.cleaned_data.get("can_export", False)
 
     def change(membership):
-        services.membership_set_export(actor=request.user, membership=membership, can_export=can_export)
+        services.membership_set_export(
+            actor=request.user, context=request.audit, membership=membership, can_export=can_export
+        )
 
     return _membership_action(
         request, school_uuid, membership_uuid, GRANT_ROLES, change, "{person}'s export permission has been saved."
@@ -140,7 +166,7 @@ def staff_export(request, school_uuid, membership_uuid):
 @require_POST
 def staff_hand_over(request, school_uuid, membership_uuid):
     def hand_over(membership):
-        services.dsl_hand_over(actor=request.user, school=membership.school, to=membership)
+        services.dsl_hand_over(actor=request.user, context=request.audit, school=membership.school, to=membership)
 
     return _membership_action(
         request,
@@ -156,7 +182,7 @@ def staff_hand_over(request, school_uuid, membership_uuid):
 @require_POST
 def staff_deactivate(request, school_uuid, membership_uuid):
     def deactivate(membership):
-        services.membership_deactivate(actor=request.user, membership=membership)
+        services.membership_deactivate(actor=request.user, context=request.audit, membership=membership)
 
     return _membership_action(
         request,
@@ -172,7 +198,7 @@ def staff_deactivate(request, school_uuid, membership_uuid):
 @require_POST
 def staff_reactivate(request, school_uuid, membership_uuid):
     def reactivate(membership):
-        services.membership_reactivate(actor=request.user, membership=membership)
+        services.membership_reactivate(actor=request.user, context=request.audit, membership=membership)
 
     return _membership_action(
         request, school_uuid, membership_uuid, ROSTER_ROLES, reactivate, "{person} has been reactivated."
@@ -183,7 +209,7 @@ def staff_reactivate(request, school_uuid, membership_uuid):
 @require_POST
 def staff_second_factor_reset(request, school_uuid, membership_uuid):
     def reset(membership):
-        services.second_factor_reset(actor=request.user, membership=membership)
+        services.second_factor_reset(actor=request.user, context=request.audit, membership=membership)
 
     return _membership_action(
         request,
