@@ -2,18 +2,28 @@ from django.urls import reverse
 
 
 def site(request):
-    """The navigation: only what exists and what the signed-in person's roles may use."""
-    from safeguarding.accounts.access import ROSTER_ROLES, STAFF_LIST_ROLES, schools_for_user
+    """The navigation: only what exists and what the signed-in person's roles may use.
+
+    Worked out from the memberships the session policy already loaded for this request, without more queries.
+    """
+    from safeguarding.accounts.access import ROSTER_ROLES, STAFF_LIST_ROLES, memberships_for_user
+    from safeguarding.audit.selectors import AUDIT_ROLES
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
+    memberships = getattr(request, "memberships", None)
+    if memberships is None:
+        memberships = list(memberships_for_user(user))
+    roles = {membership.role for membership in memberships}
     items = [{"label": "Home", "url": reverse("home")}]
-    roster_schools = list(schools_for_user(user=user, roles=ROSTER_ROLES)[:2])
+    roster_schools = [m.school for m in memberships if m.role in ROSTER_ROLES and m.school is not None]
     if len(roster_schools) == 1:
         items.append({"label": "Pupils", "url": reverse("roster_list", args=[roster_schools[0].uuid])})
-    if schools_for_user(user=user, roles=STAFF_LIST_ROLES).exists():
+    if roles & set(STAFF_LIST_ROLES):
         items.append({"label": "Staff", "url": reverse("school_list")})
+    if roles & set(AUDIT_ROLES):
+        items.append({"label": "Audit trail", "url": reverse("audit_log")})
     for item in items:
         item["current"] = request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
     return {"navigation": items}

@@ -1,0 +1,127 @@
+"""Reading the audit trail: scoped to the schools a person may audit, and itself recorded."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from referrals.models import Child
+from safeguarding.accounts.access import schools_for_user
+from safeguarding.accounts.models import User
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.alerts import LONDON
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditAlert, AuditEvent
+from safeguarding.audit.record import record
+
+AUDIT_ROLES = (Role.DSL, Role.TRUST_LEAD, Role.AUDITOR)
+# Who may see who opened one child's records.
+ACCESS_REPORT_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD, Role.AUDITOR)
+
+
+@dataclass
+class AuditFilters:
+    person: uuid.UUID | None = None
+    child: uuid.UUID | None = None
+    event_type: str = ""
+    outcome: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_detail(self) -> dict:
+        values = {
+            "person": str(self.person) if self.person else "",
+            "event_type": self.event_type,
+            "outcome": self.outcome,
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+def audit_schools(*, user: User):
+    schools = schools_for_user(user=user, roles=AUDIT_ROLES)
+    if not schools.exists():
+        raise PermissionDenied
+    return schools
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LONDON)
+
+
+def audit_page(*, user: User, context: RequestContext, filters: AuditFilters, page_number, per_page: int = 50) -> Page:
+    """One page of the trail of the schools `user` may audit, newest first, recorded as a read of the trail."""
+    schools = list(audit_schools(user=user))
+    events = AuditEvent.objects.filter(school_uuid__in=[school.uuid for school in schools])
+    if filters.person:
+        events = events.filter(user_uuid=filters.person)
+    if filters.child:
+        events = events.filter(Q(child_uuid=filters.child) | Q(object_uuid=filters.child))
+    if filters.event_type:
+        events = events.filter(event_type=filters.event_type)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        events = events.filter(occurred_at__lt=_day_start(filters.date_to) + timezone.timedelta(days=1))
+    page = Paginator(events.order_by("-occurred_at", "-id"), per_page).get_page(page_number)
+    record(
+        EventType.AUDIT_READ,
+        user=user,
+        context=context,
+        school=schools[0] if len(schools) == 1 else None,
+        object_type="audit_event",
+        shown_ids=[event.pk for event in page],
+        row_count=page.paginator.count,
+        child_uuid=filters.child,
+        detail=filters.as_detail(),
+    )
+    return page
+
+
+def audit_alerts(*, user: User, limit: int = 20) -> list[AuditAlert]:
+    schools = audit_schools(user=user)
+    return list(AuditAlert.objects.filter(school_uuid__in=[school.uuid for school in schools])[:limit])
+
+
+def child_access_child_get(*, user: User, child_uuid: uuid.UUID) -> Child:
+    """The child, if `user` may see who opened their records; 404 otherwise, exactly as if there were none."""
+    schools = schools_for_user(user=user, roles=ACCESS_REPORT_ROLES)
+    child = Child.objects.filter(uuid=child_uuid, school__in=schools).select_related("school").first()
+    if child is None:
+        raise Http404("No such child.")
+    return child
+
+
+def child_access_page(*, user: User, context: RequestContext, child_uuid: uuid.UUID, page_number, per_page=100):
+    """Everyone who opened this child's records, when and what they did, oldest first; the read is recorded."""
+    child = child_access_child_get(user=user, child_uuid=child_uuid)
+    record(
+        EventType.AUDIT_READ,
+        user=user,
+        context=context,
+        school=child.school,
+        object_type="child_access",
+        object_uuid=child.uuid,
+        child_uuid=child.uuid,
+    )
+    events = AuditEvent.objects.filter(Q(child_uuid=child.uuid) | Q(object_uuid=child.uuid)).order_by(
+        "occurred_at", "id"
+    )
+    return child, Paginator(events, per_page).get_page(page_number)
+
+
+def people_by_uuid(uuids) -> dict:
+    return {user.uuid: user for user in User.objects.filter(uuid__in={value for value in uuids if value})}
+
+
+def children_by_uuid(uuids) -> dict:
+    return {child.uuid: child for child in Child.objects.filter(uuid__in={value for value in uuids if value})}

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from safeguarding.audit import views
+
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit_log"),
+    path("children/<uuid:child_uuid>/access/", views.child_access, name="child_access"),
+]
