@@ -104,6 +104,13 @@ def second_factor(request):
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if not allowed:
+            record(
+                EventType.SECOND_FACTOR_FAILED,
+                user=user,
+                context=request.audit,
+                outcome=Outcome.REFUSED,
+                reason="slowed down after wrong codes",
+            )
             form.add_error("code", "Too many wrong codes. Wait a minute, then try the newest code.")
         elif device.verify_token(form.cleaned_data["code"]):
             record(EventType.SECOND_FACTOR_VERIFIED, user=user, context=request.audit)

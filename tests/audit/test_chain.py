@@ -1,0 +1,150 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from safeguarding.audit.chain import FIELDS, link, seal
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditEvent, AuditSeal
+from safeguarding.audit.record import record
+
+
+@pytest.fixture
+def anchor_path(settings, tmp_path):
+    settings.AUDIT_ANCHOR_PATH = tmp_path / "anchor.json"
+    return settings.AUDIT_ANCHOR_PATH
+
+
+@pytest.fixture
+def sealed_chain(db, anchor_path):
+    """Ten events, sealed, with the anchor written."""
+    events = [record(EventType.VIEW, object_type="page", reason=f"event {n}") for n in range(10)]
+    count, head = seal()
+    assert (count, head.sequence) == (10, 10)
+    return events
+
+
+def verify(*args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("verify_audit", *args, stdout=out)
+    return out.getvalue()
+
+
+def tamper(sql, params=()):
+    """Go around the triggers, as someone holding the database superuser could."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+def test_an_untouched_chain_with_fresh_unsealed_events_passes(sealed_chain, anchor_path):
+    record(EventType.VIEW, object_type="page")
+    record(EventType.LIST, object_type="page")
+
+    output = verify()
+
+    assert (
+        "Audit trail intact: 10 events checked, 2 too recent to be sealed; matches the anchor at sequence 10" in output
+    )
+    assert json.loads(anchor_path.read_text())["sequence"] == 10
+
+
+def test_sealing_continues_the_chain(sealed_chain):
+    record(EventType.VIEW, object_type="page")
+
+    count, head = seal()
+
+    assert (count, head.sequence) == (1, 11)
+    assert "11 events checked" in verify()
+
+
+def test_an_altered_event_is_reported_with_its_sequence(sealed_chain):
+    target = sealed_chain[3]
+    tamper("UPDATE audit_auditevent SET reason = 'rewritten' WHERE id = %s", [target.pk])
+
+    with pytest.raises(CommandError, match=f"altered: event {target.pk} at sequence 4 does not match its seal"):
+        verify()
+
+
+def test_a_removed_event_is_reported_with_its_sequence(sealed_chain):
+    target = sealed_chain[6]
+    tamper("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
+
+    with pytest.raises(CommandError, match=f"removed: event {target.pk}, sealed at sequence 7, is missing"):
+        verify()
+
+
+def test_a_removed_seal_is_reported(sealed_chain):
+    tamper("DELETE FROM audit_auditseal WHERE sequence = 5")
+
+    with pytest.raises(CommandError, match="removed: the seals of sequence 5 to 5 are missing"):
+        verify()
+
+
+def test_an_old_event_inserted_afterwards_is_reported(sealed_chain):
+    inserted = AuditEvent.objects.create(
+        event_type=EventType.VIEW, object_type="page", occurred_at=timezone.now() - timedelta(hours=2)
+    )
+
+    with pytest.raises(CommandError, match=f"inserted: event {inserted.pk}, dated .* was never sealed"):
+        verify()
+
+
+def test_an_old_event_sealed_long_after_its_time_is_reported(sealed_chain, settings):
+    """Someone holding the key seals a back-dated event on to the chain; its late seal gives it away."""
+    inserted = AuditEvent.objects.create(
+        event_type=EventType.VIEW, object_type="page", occurred_at=timezone.now() - timedelta(hours=2)
+    )
+    values = AuditEvent.objects.filter(pk=inserted.pk).values_list(*FIELDS).get()
+    forged = link(settings.AUDIT_KEY.encode(), values, AuditSeal.objects.get(sequence=10).hash)
+    AuditSeal.objects.create(sequence=11, event_id=inserted.pk, hash=forged, sealed_at=timezone.now())
+
+    with pytest.raises(CommandError, match=f"inserted: event {inserted.pk} at sequence 11 was sealed 1[12][0-9] min"):
+        verify()
+
+
+def test_cutting_off_the_newest_sealed_events_is_reported(sealed_chain):
+    for event in sealed_chain[8:]:
+        tamper("DELETE FROM audit_auditseal WHERE event_id = %s", [event.pk])
+        tamper("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+
+    with pytest.raises(CommandError, match="cut: the anchor names sequence 10 but the chain ends at 8"):
+        verify()
+
+
+def test_an_anchor_saved_elsewhere_can_be_given(sealed_chain, anchor_path, tmp_path):
+    saved = tmp_path / "copy-from-email.json"
+    saved.write_text(anchor_path.read_text())
+    record(EventType.VIEW, object_type="page")
+    seal()
+
+    assert "matches the anchor at sequence 10" in verify("--anchor", str(saved))
+    saved.write_text(json.dumps({"sequence": 10, "hash": "0" * 64, "sealed_at": ""}))
+    with pytest.raises(CommandError, match="rewritten: the chain at sequence 10 differs from the anchor"):
+        verify("--anchor", str(saved))
+
+
+def test_seal_audit_command_reports_the_head(sealed_chain):
+    from io import StringIO
+
+    record(EventType.VIEW, object_type="page")
+    out = StringIO()
+
+    call_command("seal_audit", stdout=out)
+
+    assert "Sealed 1 events; chain head: sequence 11" in out.getvalue()
+
+
+def test_sealing_is_a_scheduled_job():
+    from safeguarding.core.scheduling import periodic_jobs
+
+    jobs = {job.name: job.every for job in periodic_jobs()}
+
+    assert jobs["safeguarding.audit.tasks.audit_seal"] == timedelta(minutes=1)
+    assert jobs["safeguarding.audit.tasks.audit_anchor_email"] == timedelta(days=1)
