@@ -1,0 +1,50 @@
+from datetime import datetime
+
+import time_machine
+from django.core import mail
+
+from referrals.models import Child
+from safeguarding.audit.alerts import LONDON, unusual_access_check
+from safeguarding.audit.models import AuditAlert
+from tests.personas import signed_in_client
+
+
+def open_records(world, count):
+    client = signed_in_client(world.office)
+    for number in range(count):
+        child = Child.objects.create(
+            school=world.northfield, legal_first_name=f"C{number}", legal_last_name="X", date_of_birth="2012-01-01"
+        )
+        client.get(f"/schools/{world.northfield.uuid}/pupils/{child.uuid}/")
+
+
+def test_many_records_in_ten_minutes_are_flagged_and_emailed_to_the_dsl(world, run_tasks):
+    monday_morning = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+    with time_machine.travel(monday_morning, tick=False):
+        open_records(world, world.northfield.unusual_access_children + 1)
+        assert unusual_access_check() == 1
+        assert unusual_access_check() == 0  # once per window
+
+    (alert,) = AuditAlert.objects.all()
+    assert (alert.kind, alert.children, alert.user_uuid) == ("many_records", 21, world.office.uuid)
+    run_tasks()
+    (email,) = mail.outbox
+    assert email.to == ["dsl@safeguard.example"]
+    assert "Office opened the records of 21 different children" in email.body
+    assert "C1 " not in email.body
+    page = signed_in_client(world.dsl).get("/audit/").content.decode()
+    assert "Unusual access" in page
+
+
+def test_a_few_records_in_school_hours_are_not_flagged(world):
+    with time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=LONDON), tick=False):
+        open_records(world, 3)
+        assert unusual_access_check() == 0
+
+
+def test_records_opened_at_night_are_flagged(world):
+    with time_machine.travel(datetime(2026, 11, 30, 23, 30, tzinfo=LONDON), tick=False):
+        open_records(world, 1)
+        assert unusual_access_check() == 1
+
+    assert AuditAlert.objects.get().kind == "out_of_hours"
