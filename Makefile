@@ -7,12 +7,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: help run test lint check vendor clean
+.PHONY: help run test lint bench vendor clean
 
 help:
 	@echo "make run    serve Safeguard on http://127.0.0.1:8000 with its worker and scheduler"
 	@echo "make test   lint, system checks, migration check and the test suite on a throwaway PostgreSQL"
 	@echo "make lint   ruff only"
+	@echo "make bench  the benchmarks under bench/, on a throwaway PostgreSQL with default durability"
 	@echo "make vendor refresh static/vendor from the npm packages pinned in package.json"
 
 # The virtual environment is made once by a Python that has been run and found to be 3.12 or newer.
@@ -42,6 +43,9 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.installed-dev
+	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/audit.py
 
 vendor:
 	scripts/vendor-static.sh

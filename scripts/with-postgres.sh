@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a throwaway PostgreSQL cluster and always stops the cluster afterwards.
 #   scripts/with-postgres.sh pytest -x
-# The cluster lives in a temporary directory, listens only on a Unix socket there, runs with fsync off,
+# The cluster lives in a temporary directory, listens only on a Unix socket there, runs with fsync off
+# (unless PG_DURABLE=1, for benchmarks that must pay PostgreSQL's default durability costs),
 # and is removed on exit, whether the command passed, failed or was interrupted.
 # PostgreSQL refuses to run as root: as root the server runs as the `postgres` user.
 set -euo pipefail
@@ -52,9 +53,12 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 
 "${as_owner[@]}" "$bindir/initdb" -D "$datadir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$datadir' -c port=$port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$datadir/server.log" >&2; exit 1; }
+options="-c listen_addresses='' -c unix_socket_directories='$datadir' -c port=$port -c max_connections=200"
+if [ "${PG_DURABLE:-0}" != 1 ]; then
+    options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 -o "$options" start >/dev/null \
+    || { cat "$datadir/server.log" >&2; exit 1; }
 
 unset DATABASE_URL
 export PGHOST="$datadir" PGPORT="$port" PGUSER=postgres PGDATABASE=safeguard

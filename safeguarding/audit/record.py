@@ -2,9 +2,10 @@
 
 import uuid
 from collections.abc import Iterable
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from safeguarding.audit.context import RequestContext, keyed_hash
@@ -68,10 +69,33 @@ def record(
     if event_type in WRITE_EVENTS:
         if not transaction.get_connection().in_atomic_block:
             raise AuditWriteOutsideTransaction(f"A {event_type} event must be written in the change's transaction.")
-        event.save(using="default")
+        _insert(event, using="default")
     else:
-        event.save(using=settings.AUDIT_DB_ALIAS)
+        _insert(event, using=settings.AUDIT_DB_ALIAS)
     return event
+
+
+_COLUMNS = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+
+
+@cache
+def _insert_sql(vendor: str) -> str:
+    quote = connections["default"].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_COLUMNS))
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders}) RETURNING id"  # noqa: S608
+
+
+def _insert(event: AuditEvent, *, using: str) -> None:
+    """One plain INSERT: recording sits on the path of every page, so it skips the ORM's save machinery
+    (signals, the update-or-insert dance), which roughly halves its cost."""
+    connection = connections[using]
+    params = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in _COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = using
 
 
 def role_for(user, school) -> str:

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from safeguarding.audit.chain import FIELDS, link, seal
+from safeguarding.audit.chain import link, seal, sealed_values
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent, AuditSeal
 from safeguarding.audit.record import record
@@ -101,7 +101,7 @@ def test_an_old_event_sealed_long_after_its_time_is_reported(sealed_chain, setti
     inserted = AuditEvent.objects.create(
         event_type=EventType.VIEW, object_type="page", occurred_at=timezone.now() - timedelta(hours=2)
     )
-    values = AuditEvent.objects.filter(pk=inserted.pk).values_list(*FIELDS).get()
+    (values,) = sealed_values(AuditEvent.objects.filter(pk=inserted.pk))
     forged = link(settings.AUDIT_KEY.encode(), values, AuditSeal.objects.get(sequence=10).hash)
     AuditSeal.objects.create(sequence=11, event_id=inserted.pk, hash=forged, sealed_at=timezone.now())
 

@@ -48,10 +48,10 @@ def test_a_failing_audit_write_gives_an_error_page_and_no_child_data(audit_conne
     )
     client = signed_in_client(world.office)
 
-    def broken_save(self, *args, **kwargs):
+    def broken_insert(event, *, using):
         raise DatabaseError("the audit database is unavailable")
 
-    monkeypatch.setattr(AuditEvent, "save", broken_save)
+    monkeypatch.setattr("safeguarding.audit.record._insert", broken_insert)
     client = Client(raise_request_exception=False)
     client.cookies = signed_in_client(world.office).cookies
 
