@@ -87,3 +87,23 @@ def test_a_change_event_must_share_the_changes_transaction():
 def test_an_event_type_outside_the_closed_list_is_refused(db):
     with pytest.raises(ValueError, match="not a valid EventType"):
         record("peeked", object_type="page")
+
+
+def test_the_documented_application_role_may_only_insert_and_select_audit_rows(event):
+    """The grants of docs/deployment.md, tried for real: the application's role cannot change the trail even
+    with the triggers out of the picture."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE safeguard_app_test NOLOGIN")
+        cursor.execute("GRANT USAGE ON SCHEMA public TO safeguard_app_test")
+        cursor.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO safeguard_app_test")
+        cursor.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO safeguard_app_test")
+        cursor.execute("REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditevent, audit_auditseal FROM safeguard_app_test")
+        cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off: only the grants decide
+        cursor.execute("SET LOCAL ROLE safeguard_app_test")
+        cursor.execute("SELECT count(*) FROM audit_auditevent")
+        with transaction.atomic():
+            record(EventType.VIEW, object_type="page")
+        for statement in ("UPDATE audit_auditevent SET reason = 'x'", "DELETE FROM audit_auditevent"):
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                cursor.execute(statement)
+        cursor.execute("RESET ROLE")
