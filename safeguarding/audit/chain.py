@@ -105,12 +105,14 @@ def chain_head(using="default") -> Head | None:
     return Head(seal.sequence, seal.hash, seal.sealed_at.isoformat())
 
 
-def _unsealed(*, since, limit: int) -> list[tuple]:
-    """Committed events with no seal yet, oldest id first."""
+def _unsealed(*, since=None, after_id=None, limit: int) -> list[tuple]:
+    """Committed events with no seal yet, oldest id first: dated from `since`, or with an id above `after_id`."""
     has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
     events = AuditEvent.objects.filter(~Exists(has_seal)).order_by("pk")
     if since is not None:
         events = events.filter(occurred_at__gte=since)
+    if after_id is not None:
+        events = events.filter(pk__gt=after_id)
     return sealed_values(events[:limit])
 
 
@@ -135,20 +137,25 @@ def seal() -> tuple[int, Head | None]:
     """Seal every committed event not yet sealed; returns how many were sealed and the new chain head."""
     key = settings.AUDIT_KEY.encode()
     total = 0
+    after_id = None
     while True:
         with transaction.atomic():
             _lock_sealer()
             last = AuditSeal.objects.order_by("-sequence").first()
             sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS)
-            # Carry on from the newest sealed event's own time, so a sealer that was stopped for a while still
-            # seals the whole backlog; look back a little for transactions that committed late.
-            last_time = (
-                AuditEvent.objects.filter(pk=last.event_id).values_list("occurred_at", flat=True).first()
-                if last
-                else None
-            )
-            since = last_time - LATE_COMMIT_WINDOW if last_time else None
-            rows = _unsealed(since=since, limit=BATCH)
+            if after_id is None:
+                # First batch: carry on from the newest sealed event's own time, so a sealer that was stopped
+                # for a while still seals the whole backlog, looking back a little for late commits.
+                last_time = (
+                    AuditEvent.objects.filter(pk=last.event_id).values_list("occurred_at", flat=True).first()
+                    if last
+                    else None
+                )
+                rows = _unsealed(since=last_time - LATE_COMMIT_WINDOW if last_time else None, limit=BATCH)
+            else:
+                # Later batches of the same run: every unsealed event below the previous batch's highest id was
+                # in that batch, so only higher ids are left to seal.
+                rows = _unsealed(after_id=after_id, limit=BATCH)
             sealed_at = timezone.now()
             seals = []
             for values in rows:
@@ -159,6 +166,7 @@ def seal() -> tuple[int, Head | None]:
             total += len(seals)
         if len(rows) < BATCH:
             break
+        after_id = rows[-1][0]
     head = chain_head()
     if head is not None and total:
         anchor_write(head)
