@@ -1,0 +1,194 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from referrals.models.children import Child
+from referrals.models.indicators import Indicator
+from safeguarding.accounts.models import School, User
+
+
+class Urgency(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediate risk"
+    TODAY = "today", "Today"
+    ROUTINE = "routine", "Routine"
+
+
+class ConcernStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    DECIDED = "decided", "Decided"
+    CLOSED = "closed", "Closed"
+
+
+class Basis(models.TextChoices):
+    SEEN = "seen", "I saw it"
+    TOLD = "told", "I was told"
+    PROFESSIONAL = "professional", "Professional concern"
+
+
+# What the author is shown of where their concern has got to: nothing of the DSL's work.
+AUTHOR_STATUS = {
+    ConcernStatus.SUBMITTED: "Received",
+    ConcernStatus.IN_REVIEW: "Acknowledged",
+    ConcernStatus.DECIDED: "Acted on",
+    ConcernStatus.CLOSED: "Acted on",
+}
+
+
+class Incident(models.Model):
+    """Concerns raised together, one per child, from one submission of the form."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="incidents")
+    # The form's one-time key: the same submission sent twice (a double tap, a retry) creates one incident.
+    submission_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"incident {self.uuid}"
+
+
+class Concern(models.Model):
+    """What a member of staff saw or heard about one child. Never edited once submitted: corrections are addenda."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True)
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="concerns")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="concerns")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns")
+    # A child not on the school's roll: what the author knows; the DSL links or creates the record later.
+    unlisted_child_name = models.CharField(max_length=200, blank=True)
+    unlisted_child_details = models.TextField(blank=True)
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="concerns")
+    author_role = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, choices=ConcernStatus.choices, default=ConcernStatus.SUBMITTED)
+    urgency = models.CharField(max_length=20, choices=Urgency.choices)
+    observed_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    location = models.CharField(max_length=200, blank=True)
+    account = models.TextField("what was seen or heard")
+    child_words = models.TextField("the child's own words", blank=True)
+    people_present = models.CharField(max_length=500, blank=True)
+    action_taken = models.TextField(blank=True)
+    dsl_told_in_person = models.BooleanField(default=False)
+    fgm_police_reported = models.BooleanField("reported to the police (FGM duty)", null=True, blank=True)
+    fgm_police_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(child__isnull=False) | ~Q(unlisted_child_name=""), name="concern_names_a_child"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "status", "urgency"], name="concern_school_status")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def author_status(self) -> str:
+        return AUTHOR_STATUS[ConcernStatus(self.status)]
+
+    @property
+    def child_display_name(self) -> str:
+        return self.child.display_name if self.child else self.unlisted_child_name
+
+
+class ConcernIndicator(models.Model):
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="indicators")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField(max_length=20, choices=Basis.choices)
+    # The label as it read when the concern was written: labels may change in later taxonomy versions.
+    label_at_time = models.CharField(max_length=160)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["concern", "indicator"], name="concern_indicator_once")]
+
+    def __str__(self):
+        return f"{self.label_at_time} ({self.get_basis_display()})"
+
+
+class Addendum(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    author_role = models.CharField(max_length=20)
+    reason = models.CharField(max_length=300)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self):
+        return f"addendum to {self.concern}"
+
+
+class ConcernDraft(models.Model):
+    """What a member of staff has typed so far, saved on the server as they type, so nothing is lost."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="concern_drafts")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    submission_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["author", "school"], name="one_draft_per_author_school")]
+
+    def __str__(self):
+        return f"draft by {self.author} at {self.updated_at:%d/%m/%Y %H:%M}"
+
+
+class Attachment(models.Model):
+    """A file added to a concern, checked by content and stored outside the web root under a random name.
+
+    While the concern is being written it hangs on the draft; on submission it moves to the incident."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Set when the concern is submitted: the file belongs to every concern of the incident.
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments")
+    draft = models.ForeignKey(
+        ConcernDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_name = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.original_name
+
+
+class Notification(models.Model):
+    """An in-app notice for the safeguarding team: the bell in the header. Says what happened, not to whom."""
+
+    class Kind(models.TextChoices):
+        NEW_CONCERN = "new_concern", "New concern"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    urgency = models.CharField(max_length=20, choices=Urgency.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient}"

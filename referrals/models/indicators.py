@@ -1,0 +1,66 @@
+from django.db import models
+from django.db.models import Q
+
+
+class IndicatorKind(models.TextChoices):
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    RISK_INDICATOR = "risk_indicator", "Risk indicator"
+    SIGN_OF_HARM = "sign_of_harm", "Sign of harm"
+    DISCLOSURE = "disclosure", "Disclosure"
+
+
+class IndicatorCategory(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    guidance = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name_plural = "indicator categories"
+
+    def __str__(self):
+        return self.label
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def current(self, on=None):
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+
+
+class Indicator(models.Model):
+    """One sign, category or issue a member of staff can tick. Never deleted: a retired one gets a valid_to, so
+    old concerns keep their meaning."""
+
+    code = models.CharField(max_length=40, unique=True)
+    category = models.ForeignKey(IndicatorCategory, on_delete=models.PROTECT, related_name="indicators")
+    label = models.CharField(max_length=160)
+    guidance = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
+    source = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category__order", "order"]
+
+    def __str__(self):
+        return self.label
+
+
+class SeedSign(models.Model):
+    """A sign as the seed text words it, and the indicator it is recorded under."""
+
+    text = models.CharField(max_length=300, unique=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="seed_signs")
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,243 @@
+"""Writing concerns: the draft saved as the person types, the submission, and addenda.
+
+A submitted concern is never edited: corrections are addenda with a reason, and the original stays readable.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from referrals.attachments import AttachmentRefused, attachment_check, attachment_store
+from referrals.models import (
+    Addendum,
+    Attachment,
+    Child,
+    Concern,
+    ConcernDraft,
+    ConcernIndicator,
+    Incident,
+    IndicatorKind,
+    Notification,
+    Urgency,
+)
+from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+from safeguarding.core.emails import email_enqueue
+
+# The draft keeps only these keys, each a string (or a list of strings), whatever was posted.
+DRAFT_TEXT_FIELDS = (
+    "unlisted_child_name",
+    "unlisted_child_details",
+    "observed_at",
+    "location",
+    "account",
+    "child_words",
+    "people_present",
+    "action_taken",
+    "dsl_told_in_person",
+    "urgency",
+    "fgm_police_reported",
+    "fgm_police_reference",
+)
+DRAFT_MAX_CHARS = 20_000
+
+
+def draft_for(*, author: User, school: School) -> ConcernDraft:
+    draft, _ = ConcernDraft.objects.get_or_create(
+        author=author, school=school, defaults={"submission_key": secrets.token_urlsafe(24)}
+    )
+    return draft
+
+
+def _clean_text(value) -> str:
+    return str(value).replace("\x00", "")[:DRAFT_MAX_CHARS]
+
+
+def draft_save(*, author: User, school: School, posted, children: list[str] | None = None) -> ConcernDraft:
+    """Keep what has been typed so far. Only known keys are kept, as plain text, trimmed to a safe length."""
+    draft = draft_for(author=author, school=school)
+    data = {name: _clean_text(posted.get(name, "")) for name in DRAFT_TEXT_FIELDS if name in posted}
+    data["indicators"] = {
+        key[4:]: _clean_text(value)[:20] for key, value in posted.items() if key.startswith("ind_") and value
+    }
+    data["children"] = children if children is not None else draft.data.get("children", [])
+    draft.data = data
+    draft.updated_at = timezone.now()
+    draft.save(update_fields=["data", "updated_at"])
+    return draft
+
+
+def draft_children_set(*, draft: ConcernDraft, children: list[str]) -> None:
+    draft.data = {**draft.data, "children": children}
+    draft.save(update_fields=["data"])
+
+
+def draft_attachments_add(*, author: User, draft: ConcernDraft, files) -> list[str]:
+    """Check and keep uploaded files with the draft; returns a message for each file refused."""
+    refused = []
+    for upload in files:
+        try:
+            checked = attachment_check(name=upload.name, content=upload.read())
+        except AttachmentRefused as error:
+            refused.append(str(error))
+            continue
+        stored_name, digest = attachment_store(checked)
+        Attachment.objects.create(
+            school=draft.school,
+            uploaded_by=author,
+            draft=draft,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=len(checked.content),
+            sha256=digest,
+            stored_name=stored_name,
+        )
+    return refused
+
+
+@dataclass
+class ConcernInput:
+    children: list[Child]
+    unlisted_child_name: str
+    unlisted_child_details: str
+    observed_at: object
+    location: str
+    account: str
+    child_words: str
+    people_present: str
+    action_taken: str
+    dsl_told_in_person: bool
+    urgency: str
+    indicators: dict  # Indicator -> basis
+    fgm_police_reported: bool | None
+    fgm_police_reference: str
+
+
+def _next_reference(school: School) -> str:
+    count = Concern.objects.filter(school=school).count() + 1
+    return f"{school.urn}-{count:05d}"
+
+
+@transaction.atomic
+def concern_submit(
+    *, actor: User, context: RequestContext | None, school: School, submission_key: str, data: ConcernInput
+) -> Incident:
+    """Create one concern per child, as one incident, with the indicators and the draft's attachments; tell the
+    safeguarding team. Submitting the same form again returns the incident already made."""
+    existing = Incident.objects.filter(submission_key=submission_key, author=actor).first()
+    if existing is not None:
+        return existing
+    School.objects.select_for_update().get(pk=school.pk)  # one reference number at a time per school
+    role = (context if context is not None and context.user == actor else RequestContext(user=actor)).role_at(school)
+    # A disclosure makes the concern immediate, whatever urgency was chosen (DESIGN.md §5).
+    urgency = data.urgency
+    if any(indicator.kind == IndicatorKind.DISCLOSURE for indicator in data.indicators):
+        urgency = Urgency.IMMEDIATE
+    incident = Incident.objects.create(school=school, author=actor, submission_key=submission_key)
+    subjects = [(child, "", "") for child in data.children]
+    if data.unlisted_child_name:
+        subjects.append((None, data.unlisted_child_name, data.unlisted_child_details))
+    concerns = []
+    for child, unlisted_name, unlisted_details in subjects:
+        concern = Concern.objects.create(
+            reference=_next_reference(school),
+            incident=incident,
+            school=school,
+            child=child,
+            unlisted_child_name=unlisted_name,
+            unlisted_child_details=unlisted_details,
+            author=actor,
+            author_role=role,
+            urgency=urgency,
+            observed_at=data.observed_at,
+            location=data.location,
+            account=data.account,
+            child_words=data.child_words,
+            people_present=data.people_present,
+            action_taken=data.action_taken,
+            dsl_told_in_person=data.dsl_told_in_person,
+            fgm_police_reported=data.fgm_police_reported,
+            fgm_police_reference=data.fgm_police_reference,
+        )
+        concerns.append(concern)
+    ConcernIndicator.objects.bulk_create(
+        ConcernIndicator(concern=concern, indicator=indicator, basis=basis, label_at_time=indicator.label)
+        for concern in concerns
+        for indicator, basis in data.indicators.items()
+    )
+    draft = ConcernDraft.objects.filter(author=actor, school=school).first()
+    if draft is not None:
+        Attachment.objects.filter(draft=draft).update(incident=incident, draft=None)
+        draft.delete()
+    attachments = Attachment.objects.filter(incident=incident).count()
+    for concern in concerns:
+        record(
+            EventType.CREATE,
+            user=actor,
+            context=context,
+            school=school,
+            object_type="concern",
+            object_uuid=concern.uuid,
+            child_uuid=concern.child.uuid if concern.child else None,
+            detail={
+                "incident": str(incident.uuid),
+                "urgency": urgency,
+                "indicators": sorted(indicator.code for indicator in data.indicators),
+                "attachments": attachments,
+            },
+        )
+    _team_notify(school=school, concerns=concerns, urgency=urgency)
+    return incident
+
+
+def _team_notify(*, school: School, concerns: list[Concern], urgency: str) -> None:
+    """The DSL and active deputies: a bell in the app and an email that names no one and says nothing of what
+    happened, only that a concern of this urgency is waiting."""
+    team = list(
+        Membership.objects.active().filter(school=school, role__in=[Role.DSL, Role.DEPUTY_DSL]).select_related("user")
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=member.user,
+            school=school,
+            kind=Notification.Kind.NEW_CONCERN,
+            concern=concern,
+            urgency=urgency,
+        )
+        for member in team
+        for concern in concerns
+    )
+    label = Urgency(urgency).label
+    count = len(concerns)
+    subject = f"Safeguard: {'a new concern' if count == 1 else f'{count} new concerns'} ({label}) at {school.name}"
+    what = "A concern" if count == 1 else f"{count} concerns"
+    body = (
+        f"{what} marked '{label}' {'has' if count == 1 else 'have'} been raised at {school.name}.\n\n"
+        "Sign in to Safeguard to read it. This email holds no names or details, on purpose.\n"
+    )
+    email_enqueue(to=[member.user.email for member in team], subject=subject, body=body)
+
+
+@transaction.atomic
+def addendum_add(*, actor: User, context: RequestContext | None, concern: Concern, reason: str, text: str) -> Addendum:
+    """The author adds to their concern; the original stays as it was."""
+    if concern.author_id != actor.pk:
+        raise PermissionError("Only the author adds an addendum to a concern.")
+    role = RequestContext(user=actor).role_at(concern.school)
+    addendum = Addendum.objects.create(concern=concern, author=actor, author_role=role, reason=reason, text=text)
+    record(
+        EventType.ADDENDUM,
+        user=actor,
+        context=context,
+        school=concern.school,
+        object_type="concern",
+        object_uuid=concern.uuid,
+        child_uuid=concern.child.uuid if concern.child else None,
+        detail={"addendum": str(addendum.uuid)},
+    )
+    return addendum
