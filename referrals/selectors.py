@@ -5,14 +5,16 @@ A child outside the person's reach answers 404, exactly like a child who does no
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from referrals.models import Child
+from referrals.models import Attachment, Child, Concern, Indicator, IndicatorCategory, Notification, RollStatus
 from referrals.upn import normalise_upn
-from safeguarding.accounts.access import ROSTER_ROLES, school_get_for_user
+from safeguarding.accounts.access import ROSTER_ROLES, school_get_for_user, schools_for_user
 from safeguarding.accounts.models import School, User
+from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -85,3 +87,170 @@ def roster_child_view(*, user: User, context: RequestContext, school: School, ch
         child_uuid=child.uuid,
     )
     return child
+
+
+# Everyone but the auditor may log a concern (DESIGN.md §2).
+LOG_ROLES = (Role.STAFF, Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN, Role.TRUST_LEAD)
+TYPEAHEAD_LIMIT = 10
+
+
+def concern_schools(*, user: User) -> list[School]:
+    return list(schools_for_user(user=user, roles=LOG_ROLES).order_by("name"))
+
+
+def concern_school_get(*, user: User, school_uuid=None) -> School:
+    """The school a concern is being written for: the one asked for, or the person's first; 403 if none."""
+    schools = concern_schools(user=user)
+    if not schools:
+        raise PermissionDenied
+    if school_uuid is None:
+        return schools[0]
+    for school in schools:
+        if str(school.uuid) == str(school_uuid):
+            return school
+    raise Http404("No such school.")
+
+
+def children_typeahead(*, user: User, context: RequestContext, school: School, text: str) -> list[Child]:
+    """Children on the school's roll matching a name, for picking who a concern is about. Only names and year
+    groups are shown; the search is recorded as its count and a keyed hash of the term."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    children = list(
+        roster_search(school=school, text=text)
+        .filter(roll_status=RollStatus.ON_ROLL)
+        .only("uuid", "legal_first_name", "legal_last_name", "preferred_name", "year_group")[:TYPEAHEAD_LIMIT]
+    )
+    record(
+        EventType.SEARCH,
+        user=user,
+        context=context,
+        school=school,
+        object_type="child_typeahead",
+        shown_ids=[child.uuid for child in children],
+        row_count=len(children),
+        search_term=text,
+    )
+    return children
+
+
+def children_selected(*, school: School, uuids: list[str]) -> list[Child]:
+    """The chosen children, kept to the school: a UUID from anywhere else is simply not found."""
+    valid = []
+    for value in uuids:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return list(Child.objects.filter(school=school, uuid__in=valid).order_by("legal_last_name", "legal_first_name"))
+
+
+def indicator_categories() -> list[IndicatorCategory]:
+    """The current taxonomy, categories with their current indicators, in two queries."""
+    current = Indicator.objects.current().order_by("order")
+    return list(
+        IndicatorCategory.objects.filter(valid_to__isnull=True).prefetch_related(
+            Prefetch("indicators", queryset=current, to_attr="current_indicators")
+        )
+    )
+
+
+def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_page: int = 25) -> Page:
+    concerns = Concern.objects.filter(author=user).select_related("child", "school").order_by("-recorded_at", "-id")
+    page = Paginator(concerns, per_page).get_page(page_number)
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        object_type="concern",
+        shown_ids=[concern.uuid for concern in page],
+        row_count=page.paginator.count,
+    )
+    return page
+
+
+def concern_get_for_author(*, user: User, context: RequestContext, concern_uuid) -> Concern:
+    """The author's own concern, with what they wrote and its status, never the DSL's work; 404 for anyone else."""
+    concern = (
+        Concern.objects.filter(uuid=concern_uuid, author=user)
+        .select_related("child", "school", "incident")
+        .prefetch_related("indicators", "addenda", "incident__attachments")
+        .first()
+    )
+    if concern is None:
+        raise Http404("No such concern.")
+    record(
+        EventType.VIEW,
+        user=user,
+        context=context,
+        school=concern.school,
+        object_type="concern",
+        object_uuid=concern.uuid,
+        child_uuid=concern.child.uuid if concern.child else None,
+    )
+    return concern
+
+
+def attachment_get_for_user(*, user: User, context: RequestContext, attachment_uuid) -> Attachment:
+    """A file of one's own concern (or draft); 404 for anyone else. The download is recorded."""
+    attachment = (
+        Attachment.objects.filter(uuid=attachment_uuid)
+        .filter(Q(incident__author=user) | Q(draft__author=user))
+        .select_related("school")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    child_uuids = (
+        list(attachment.incident.concerns.exclude(child=None).values_list("child__uuid", flat=True))
+        if attachment.incident_id
+        else []
+    )
+    # One event per child the file concerns, so that each child's who-viewed list shows the download.
+    for child_uuid in child_uuids or [None]:
+        record(
+            EventType.DOWNLOAD,
+            user=user,
+            context=context,
+            school=attachment.school,
+            object_type="attachment",
+            object_uuid=attachment.uuid,
+            child_uuid=child_uuid,
+        )
+    return attachment
+
+
+def incident_get_for_author(*, user: User, context: RequestContext, incident_uuid) -> list[Concern]:
+    """The concerns of one's own incident, for the receipt; 404 for anyone else. Each is recorded as viewed."""
+    concerns = list(
+        Concern.objects.filter(incident__uuid=incident_uuid, incident__author=user)
+        .select_related("child", "school")
+        .order_by("reference")
+    )
+    if not concerns:
+        raise Http404("No such concern.")
+    for concern in concerns:
+        record(
+            EventType.VIEW,
+            user=user,
+            context=context,
+            school=concern.school,
+            object_type="concern_receipt",
+            object_uuid=concern.uuid,
+            child_uuid=concern.child.uuid if concern.child else None,
+        )
+    return concerns
+
+
+def notifications_page(*, user: User, context: RequestContext, limit: int = 50) -> list[Notification]:
+    items = list(Notification.objects.filter(recipient=user).select_related("school")[:limit])
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        object_type="notification",
+        shown_ids=[item.uuid for item in items],
+        row_count=len(items),
+    )
+    return items

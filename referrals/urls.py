@@ -7,3 +7,17 @@ urlpatterns = [
     path("schools/<uuid:school_uuid>/pupils/new/", roster.roster_add, name="roster_add"),
     path("schools/<uuid:school_uuid>/pupils/<uuid:child_uuid>/", roster.roster_pupil, name="roster_pupil"),
 ]
+
+from referrals.views import concerns  # noqa: E402
+
+urlpatterns += [
+    path("concerns/new/", concerns.concern_new, name="concern_new"),
+    path("concerns/draft/", concerns.concern_draft_save, name="concern_draft_save"),
+    path("concerns/children/", concerns.concern_child_search, name="concern_child_search"),
+    path("concerns/submitted/<uuid:incident_uuid>/", concerns.concern_receipt, name="concern_receipt"),
+    path("concerns/mine/", concerns.concerns_mine, name="concerns_mine"),
+    path("concerns/<uuid:concern_uuid>/", concerns.concern_detail, name="concern_detail"),
+    path("attachments/<uuid:attachment_uuid>/", concerns.attachment_download, name="attachment_download"),
+    path("notifications/", concerns.notifications, name="notifications"),
+    path("guide/signs/", concerns.signs_guide, name="signs_guide"),
+]

@@ -92,3 +92,8 @@ def flush_audit_tables_with_triggers_off():
     DatabaseOperations.execute_sql_flush = execute_sql_flush
     yield
     DatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def attachments_in_a_temporary_folder(settings, tmp_path):
+    settings.ATTACHMENT_ROOT = tmp_path / "attachments"

@@ -6,7 +6,10 @@ def site(request):
 
     Worked out from the memberships the session policy already loaded for this request, without more queries.
     """
+    from referrals.models import Notification
+    from referrals.selectors import LOG_ROLES
     from safeguarding.accounts.access import ROSTER_ROLES, STAFF_LIST_ROLES, memberships_for_user
+    from safeguarding.accounts.roles import Role
     from safeguarding.audit.selectors import AUDIT_ROLES
 
     user = getattr(request, "user", None)
@@ -17,6 +20,9 @@ def site(request):
         memberships = list(memberships_for_user(user))
     roles = {membership.role for membership in memberships}
     items = [{"label": "Home", "url": reverse("home")}]
+    if roles & set(LOG_ROLES):
+        items.append({"label": "Log a concern", "url": reverse("concern_new")})
+        items.append({"label": "My concerns", "url": reverse("concerns_mine")})
     roster_schools = [m.school for m in memberships if m.role in ROSTER_ROLES and m.school is not None]
     if len(roster_schools) == 1:
         items.append({"label": "Pupils", "url": reverse("roster_list", args=[roster_schools[0].uuid])})
@@ -24,6 +30,10 @@ def site(request):
         items.append({"label": "Staff", "url": reverse("school_list")})
     if roles & set(AUDIT_ROLES):
         items.append({"label": "Audit trail", "url": reverse("audit_log")})
+    items.append({"label": "Know the signs", "url": reverse("signs_guide")})
     for item in items:
         item["current"] = request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
-    return {"navigation": items}
+    unread = None
+    if roles & {Role.DSL, Role.DEPUTY_DSL}:
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {"navigation": items, "unread_notifications": unread}

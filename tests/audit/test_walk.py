@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from referrals.models import Child
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
+from tests.concerns import concern_by
 from tests.personas import SCHOOL_PEOPLE, signed_in_client
 
 EXEMPT = {
@@ -28,6 +29,9 @@ EXEMPT = {
     "school_list": "the names of the person's own schools",
     "staff_invite": "an empty form (what it adds is recorded by the service)",
     "roster_add": "an empty form (what it adds is recorded by the service)",
+    "concern_new": "the author's own unsent draft; finding a child is recorded as a search, sending as a create",
+    "concern_draft_save": "saves the author's own unsent draft every few seconds as they type",
+    "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
 }
 # Patterns that only take POST, with a body that makes the action go through.
 POST_BODIES = {
@@ -37,6 +41,7 @@ POST_BODIES = {
     "staff_deactivate": {},
     "staff_reactivate": {},
     "staff_second_factor_reset": {},
+    "concern_child_search": {"child_search": "Jade"},
 }
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
 
@@ -52,11 +57,14 @@ def site_patterns(resolver=None, prefix=""):
             yield entry.name, prefix + str(entry.pattern)
 
 
-def concrete(pattern: str, world, pupil) -> str:
+def concrete(pattern: str, world, pupil, concern) -> str:
     values = {
         "<uuid:school_uuid>": world.northfield.uuid,
         "<uuid:membership_uuid>": world.membership("teacher2").uuid,
         "<uuid:child_uuid>": pupil.uuid,
+        "<uuid:incident_uuid>": concern.incident.uuid,
+        "<uuid:concern_uuid>": concern.uuid,
+        "<uuid:attachment_uuid>": concern.incident.attachments.get().uuid,
         "<uidb64>": "MQ",
         "<token>": "set-password",
     }
@@ -77,12 +85,13 @@ def test_every_request_that_touches_safeguarding_data_leaves_an_event(world, per
     pupil = Child.objects.create(
         school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
     )
+    concern = concern_by(world.teacher, pupil)
     client = Client() if persona == "anonymous" else signed_in_client(world.people[persona])
     missing = []
     for name, pattern in site_patterns():
         if name in EXEMPT:
             continue
-        url = concrete(pattern, world, pupil)
+        url = concrete(pattern, world, pupil, concern)
         before = AuditEvent.objects.count()
         response = client.post(url, POST_BODIES[name]) if name in POST_BODIES else client.get(url)
         new = list(AuditEvent.objects.order_by("id")[before:])

@@ -1,0 +1,98 @@
+"""The concern form: plain fields, plus one basis choice per indicator, built from the taxonomy."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from referrals.models import Basis, Urgency
+
+TEXT_LIMIT = 20_000
+BASIS_CHOICES = [("", "Not noticed"), *Basis.choices]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ConcernForm(forms.Form):
+    unlisted_child_name = forms.CharField(
+        label="Or a child who is not on the school's roll: their name",
+        required=False,
+        max_length=200,
+        help_text="For example a brother or sister, or a child from another school.",
+    )
+    unlisted_child_details = forms.CharField(
+        label="What you know about them", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    observed_at = forms.DateTimeField(
+        label="When did you see or hear it?", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    location = forms.CharField(label="Where?", required=False, max_length=200)
+    account = forms.CharField(
+        label="What did you see or hear?",
+        max_length=TEXT_LIMIT,
+        help_text="Facts, in the order they happened: who, what, when. Use full names, not initials.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    child_words = forms.CharField(
+        label="The child's own words (optional)",
+        required=False,
+        max_length=TEXT_LIMIT,
+        help_text="Exactly what the child said, even if it is rude or unclear. Do not tidy it up.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    people_present = forms.CharField(label="Who else was there?", required=False, max_length=500)
+    action_taken = forms.CharField(
+        label="What have you already done?",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    dsl_told_in_person = forms.BooleanField(label="I have told the DSL or a deputy in person", required=False)
+    urgency = forms.ChoiceField(
+        label="How urgent is it?",
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        help_text="Immediate risk: the child may be harmed today or is afraid to go home. Call 999 if in danger now.",
+    )
+    fgm_police_reported = forms.BooleanField(label="I have reported this to the police on 101", required=False)
+    fgm_police_reference = forms.CharField(label="Police reference, if you have one", required=False, max_length=100)
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+        for category in categories:
+            for indicator in category.current_indicators:
+                self.fields[f"ind_{indicator.code}"] = forms.ChoiceField(
+                    label=indicator.label, choices=BASIS_CHOICES, required=False, help_text=indicator.guidance
+                )
+
+    def clean_observed_at(self):
+        observed_at = self.cleaned_data["observed_at"]
+        if observed_at > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError("This is in the future: give the date and time you saw or heard it.")
+        if observed_at < timezone.now() - timedelta(days=366 * 5):
+            raise forms.ValidationError("Check the year: this is more than five years ago.")
+        return observed_at
+
+    def ticked(self) -> dict:
+        """Indicator code -> basis, for every indicator given a basis."""
+        return {name[4:]: value for name, value in self.cleaned_data.items() if name.startswith("ind_") and value}
+
+    def grouped_fields(self):
+        """(category, [bound fields]) in taxonomy order, for the template."""
+        for category in self.categories:
+            yield category, [self[f"ind_{indicator.code}"] for indicator in category.current_indicators]
+
+
+class AddendumForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you adding to it?",
+        max_length=300,
+        help_text="For example: I remembered something else, or I got a detail wrong.",
+    )
+    text = forms.CharField(label="What you want to add or correct", max_length=TEXT_LIMIT, widget=forms.Textarea)

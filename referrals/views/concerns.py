@@ -1,0 +1,255 @@
+"""Logging a concern, the author's own concerns, their files, and the team's notifications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from referrals.attachments import attachment_path
+from referrals.concern_forms import AddendumForm, ConcernForm
+from referrals.hints import writing_hints
+from referrals.models import Attachment, Incident, Indicator, IndicatorKind, Notification
+from referrals.selectors import (
+    attachment_get_for_user,
+    children_selected,
+    children_typeahead,
+    concern_get_for_author,
+    concern_school_get,
+    concern_schools,
+    concerns_mine_page,
+    incident_get_for_author,
+    indicator_categories,
+    notifications_page,
+)
+from referrals.services.concerns import (
+    ConcernInput,
+    addendum_add,
+    concern_submit,
+    draft_attachments_add,
+    draft_children_set,
+    draft_for,
+    draft_save,
+)
+
+FGM = "HOME-FGM"
+
+
+def _hints(data: dict) -> list[str]:
+    disclosure_codes = set(Indicator.objects.filter(kind=IndicatorKind.DISCLOSURE).values_list("code", flat=True))
+    ticked = {code for code, basis in data.get("indicators", {}).items() if basis}
+    return writing_hints(
+        account=data.get("account", ""),
+        child_words=data.get("child_words", ""),
+        disclosure_ticked=bool(ticked & disclosure_codes),
+    )
+
+
+def _form_context(request, *, school, draft, form, search_text="", found=None, refused=()):
+    children = children_selected(school=school, uuids=draft.data.get("children", []))
+    return {
+        "school": school,
+        "schools": concern_schools(user=request.user),
+        "draft": draft,
+        "form": form,
+        "children": children,
+        "found": found,
+        "search_text": search_text,
+        "refused_files": refused,
+        "attachments": Attachment.objects.filter(draft=draft),
+        "hints": _hints(draft.data),
+        "fgm_ticked": bool(form[f"ind_{FGM}"].value()) if f"ind_{FGM}" in form.fields else False,
+    }
+
+
+def _initial_from(draft) -> dict:
+    data = dict(draft.data)
+    initial = {key: value for key, value in data.items() if key not in ("indicators", "children")}
+    initial.update({f"ind_{code}": basis for code, basis in data.get("indicators", {}).items()})
+    for flag in ("dsl_told_in_person", "fgm_police_reported"):
+        initial[flag] = initial.get(flag) in ("on", "true", "True", True)
+    return initial
+
+
+TEMPLATE = "referrals/concern_form.html"
+
+
+def _render_form(request, *, school, draft, form=None, status=200, **extra):
+    form = form or ConcernForm(initial=_initial_from(draft), categories=indicator_categories())
+    context = _form_context(request, school=school, draft=draft, form=form, **extra)
+    return render(request, TEMPLATE, context, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_new(request):
+    """The concern form. Every post saves the draft first, so nothing typed is ever lost."""
+    school = concern_school_get(user=request.user, school_uuid=request.POST.get("school") or request.GET.get("school"))
+    if request.method == "GET":
+        return _render_form(request, school=school, draft=draft_for(author=request.user, school=school))
+    key = request.POST.get("submission_key", "")
+    done = Incident.objects.filter(submission_key=key, author=request.user).first() if key else None
+    if done is not None:  # the same form sent twice: a double tap, or a retry after a lost answer
+        return redirect("concern_receipt", incident_uuid=done.uuid)
+    draft = draft_save(author=request.user, school=school, posted=request.POST)
+    if "add_child" in request.POST or "remove_child" in request.POST:
+        _children_change(request, school=school, draft=draft)
+        return _render_form(request, school=school, draft=draft)
+    if "find_child" in request.POST:
+        text = request.POST.get("child_search", "")
+        found = children_typeahead(user=request.user, context=request.audit, school=school, text=text)
+        return _render_form(request, school=school, draft=draft, search_text=text, found=found)
+    return _submit(request, school=school, draft=draft)
+
+
+def _children_change(request, *, school, draft) -> None:
+    children = list(draft.data.get("children", []))
+    if "add_child" in request.POST:
+        chosen = request.POST["add_child"]
+        if chosen not in children:
+            children.append(chosen)
+    elif request.POST["remove_child"] in children:
+        children.remove(request.POST["remove_child"])
+    kept = [str(child.uuid) for child in children_selected(school=school, uuids=children)]
+    draft_children_set(draft=draft, children=kept)
+
+
+def _submit(request, *, school, draft):
+    refused = draft_attachments_add(author=request.user, draft=draft, files=request.FILES.getlist("attachments"))
+    form = ConcernForm(request.POST, categories=indicator_categories())
+    children = draft.data.get("children", [])
+    chosen = children_selected(school=school, uuids=children)
+    if form.is_valid() and len(chosen) != len(children):
+        form.add_error(None, "One of the children chosen is not on your school's roll. Choose them again.")
+    elif form.is_valid() and not chosen and not form.cleaned_data["unlisted_child_name"].strip():
+        form.add_error(None, "Choose who this is about, or give the name of a child who is not on the roll.")
+    if not form.is_valid() or refused:
+        return _render_form(request, school=school, draft=draft, form=form, status=400, refused=refused)
+    ticked = form.ticked()
+    data = form.cleaned_data
+    incident = concern_submit(
+        actor=request.user,
+        context=request.audit,
+        school=school,
+        submission_key=draft.submission_key,
+        data=ConcernInput(
+            children=chosen,
+            unlisted_child_name=data["unlisted_child_name"].strip(),
+            unlisted_child_details=data["unlisted_child_details"].strip(),
+            observed_at=data["observed_at"],
+            location=data["location"],
+            account=data["account"],
+            child_words=data["child_words"],
+            people_present=data["people_present"],
+            action_taken=data["action_taken"],
+            dsl_told_in_person=data["dsl_told_in_person"],
+            urgency=data["urgency"],
+            indicators={item: ticked[item.code] for item in Indicator.objects.filter(code__in=ticked)},
+            fgm_police_reported=data["fgm_police_reported"] if FGM in ticked else None,
+            fgm_police_reference=data["fgm_police_reference"],
+        ),
+    )
+    return redirect("concern_receipt", incident_uuid=incident.uuid)
+
+
+@never_cache
+@login_required
+@require_POST
+def concern_draft_save(request):
+    """Saves the draft as the person types (the form posts here every few seconds and on leaving a field)."""
+    school = concern_school_get(user=request.user, school_uuid=request.POST.get("school"))
+    draft = draft_save(author=request.user, school=school, posted=request.POST)
+    context = {"saved_at": timezone.localtime(draft.updated_at), "hints": _hints(draft.data)}
+    return render(request, "referrals/partials/save_state.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def concern_child_search(request):
+    """The type-ahead: names and year groups only, from the school's roll."""
+    school = concern_school_get(user=request.user, school_uuid=request.POST.get("school"))
+    found = children_typeahead(
+        user=request.user, context=request.audit, school=school, text=request.POST.get("child_search", "")
+    )
+    return render(request, "referrals/partials/child_results.html", {"found": found})
+
+
+@never_cache
+@login_required
+def concern_receipt(request, incident_uuid):
+    concerns = incident_get_for_author(user=request.user, context=request.audit, incident_uuid=incident_uuid)
+    return render(request, "referrals/concern_receipt.html", {"concerns": concerns})
+
+
+@never_cache
+@login_required
+def concerns_mine(request):
+    page = concerns_mine_page(user=request.user, context=request.audit, page_number=request.GET.get("page"))
+    return render(request, "referrals/concerns_mine.html", {"page": page})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_detail(request, concern_uuid):
+    concern = concern_get_for_author(user=request.user, context=request.audit, concern_uuid=concern_uuid)
+    form = AddendumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        addendum_add(actor=request.user, context=request.audit, concern=concern, **form.cleaned_data)
+        messages.success(request, "Your addendum has been added. The DSL sees it with your concern.")
+        return redirect("concern_detail", concern_uuid=concern.uuid)
+    return render(request, "referrals/concern_detail.html", {"concern": concern, "form": form})
+
+
+@never_cache
+@login_required
+def attachment_download(request, attachment_uuid):
+    attachment = attachment_get_for_user(user=request.user, context=request.audit, attachment_uuid=attachment_uuid)
+    path = attachment_path(attachment.stored_name)
+    if not path.exists():
+        raise Http404("The file is missing.")
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@login_required
+def notifications(request):
+    items = notifications_page(user=request.user, context=request.audit)
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "referrals/notifications.html", {"items": items})
+
+
+@login_required
+def signs_guide(request):
+    """Know the signs: the whole taxonomy as a guide for staff, searchable, with where to turn outside Safeguard."""
+    text = request.GET.get("q", "").strip()[:100]
+    categories = indicator_categories()
+    if text:
+        lowered = text.lower()
+        for category in categories:
+            category.current_indicators = [
+                indicator
+                for indicator in category.current_indicators
+                if lowered in indicator.label.lower() or lowered in indicator.guidance.lower()
+            ]
+        categories = [category for category in categories if category.current_indicators]
+    schools = concern_schools(user=request.user) if request.user.is_authenticated else []
+    return render(request, "referrals/signs_guide.html", {"categories": categories, "q": text, "schools": schools})
+
+
+def unread_notifications(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).count()

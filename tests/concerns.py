@@ -1,0 +1,53 @@
+"""Concerns made directly through the service, for tests that need one to exist."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from referrals.models import Concern, Indicator, Urgency
+from referrals.services.concerns import ConcernInput, concern_submit, draft_attachments_add, draft_for
+
+
+def jpeg_bytes(*, gps: bool = False) -> bytes:
+    image = Image.new("RGB", (40, 30), (200, 40, 40))
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    if gps:
+        exif[0x8825] = {1: "N", 2: (53.0, 47.0, 0.0), 3: "W", 4: (1.0, 33.0, 0.0)}
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def concern_by(author, child, *, indicators=("SIG-GIFTS",), urgency=Urgency.ROUTINE, with_file=True) -> Concern:
+    school = child.school
+    draft = draft_for(author=author, school=school)
+    if with_file:
+        draft_attachments_add(
+            author=author, draft=draft, files=[SimpleUploadedFile("photo.jpg", jpeg_bytes(), "image/jpeg")]
+        )
+    incident = concern_submit(
+        actor=author,
+        context=None,
+        school=school,
+        submission_key=draft.submission_key,
+        data=ConcernInput(
+            children=[child],
+            unlisted_child_name="",
+            unlisted_child_details="",
+            observed_at=timezone.now(),
+            location="Playground",
+            account="Saw a new phone and a bracelet.",
+            child_words="",
+            people_present="",
+            action_taken="",
+            dsl_told_in_person=False,
+            urgency=urgency,
+            indicators={indicator: "seen" for indicator in Indicator.objects.filter(code__in=indicators)},
+            fgm_police_reported=None,
+            fgm_police_reference="",
+        ),
+    )
+    return incident.concerns.get()
