@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from referrals.demo.concerns import demo_concerns_seed
 from referrals.demo.names import BOYS, GIRLS, SURNAMES
 from referrals.demo.people import ACCOUNTS, PUPILS_PER_SCHOOL, SCHOOLS, TRUST
 from referrals.models import Child, SendStatus, Sex, YearGroup
@@ -44,6 +45,7 @@ def totp_key_hex(secret: str) -> str:
 class DemoSummary:
     accounts: list[tuple[str, str, str, bool]]
     pupils: dict[str, int]
+    concerns_added: int = 0
 
 
 def school_year_start(today: date) -> int:
@@ -148,4 +150,5 @@ def demo_seed(*, password: str, totp_secret: str, today: date | None = None) -> 
         label = role.label + (" (may export)" if can_export else "")
         accounts.append((email, label, where, TOTPDevice.objects.filter(user=user).exists()))
     pupils = {spec["name"]: _pupils(schools[key], spec["years"], today) for key, spec in SCHOOLS.items()}
-    return DemoSummary(accounts=accounts, pupils=pupils)
+    concerns = demo_concerns_seed(schools=schools)
+    return DemoSummary(accounts=accounts, pupils=pupils, concerns_added=concerns)

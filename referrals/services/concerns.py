@@ -125,7 +125,13 @@ def _next_reference(school: School) -> str:
 
 @transaction.atomic
 def concern_submit(
-    *, actor: User, context: RequestContext | None, school: School, submission_key: str, data: ConcernInput
+    *,
+    actor: User,
+    context: RequestContext | None,
+    school: School,
+    submission_key: str,
+    data: ConcernInput,
+    notify: bool = True,
 ) -> Incident:
     """Create one concern per child, as one incident, with the indicators and the draft's attachments; tell the
     safeguarding team. Submitting the same form again returns the incident already made."""
@@ -191,7 +197,8 @@ def concern_submit(
                 "attachments": attachments,
             },
         )
-    _team_notify(school=school, concerns=concerns, urgency=urgency)
+    if notify:
+        _team_notify(school=school, concerns=concerns, urgency=urgency)
     return incident
 
 

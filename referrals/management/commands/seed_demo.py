@@ -23,6 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo trust ready."))
         for school, count in summary.pupils.items():
             self.stdout.write(f"  {school}: {count} pupils")
+        self.stdout.write(f"  {summary.concerns_added} demo concerns added")
         if settings.DEMO_PASSWORD == DEFAULT_DEMO_PASSWORD:
             self.stdout.write(f"\nDemo sign-ins, all with the password {DEFAULT_DEMO_PASSWORD!r}:")
         else:

@@ -1,0 +1,290 @@
+"""About 300 demo concerns across both schools, written the way staff write them, plus two stories the demo
+is built to show: a Northfield girl whose exploitation signs build up over 60 days from three different
+reporters, and an urgent disclosure at Riverside. Made through the real submission service, so the audit trail
+holds them too. Running it again adds nothing: each demo submission has a fixed key."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from referrals.models import Child, Concern, Incident, Indicator, Sex, Urgency
+from referrals.services.concerns import ConcernInput, concern_submit
+from safeguarding.accounts.models import School, User
+
+
+@dataclass(frozen=True)
+class Template:
+    account: str
+    indicators: tuple[tuple[str, str], ...]
+    urgency: str = Urgency.ROUTINE
+    words: str = ""
+    where: str = "Classroom"
+    sex: str = ""  # the pronouns the account uses, so it is paired with a child it fits
+
+
+TEMPLATES = (
+    Template(
+        "{name} arrived at registration without a coat again and said there was no food at home this morning. "
+        "She ate two breakfasts at breakfast club.",
+        (("ABUSE-NEGLECT", "seen"),),
+        words="Mum's still asleep",
+        sex="F",
+    ),
+    Template(
+        "{name} had a bruise on the left cheek, about 3 cm. When I asked, {name} said he walked into a door "
+        "and then changed the subject.",
+        (("SIG-INJURIES", "seen"), ("ABUSE-PHYSICAL", "professional")),
+        Urgency.TODAY,
+        sex="M",
+    ),
+    Template(
+        "During the lesson {name} was crying and said she did not want to go home tonight because of the shouting.",
+        (("HOME-DOMESTIC-ABUSE", "told"), ("SIG-MOOD", "seen")),
+        Urgency.TODAY,
+        words="I don't want to go home, they'll be shouting again",
+        sex="F",
+    ),
+    Template(
+        "{name} has been absent every Monday for the last four weeks. Calls home have not been answered.",
+        (("WB-ABSENT", "professional"),),
+        where="Attendance office",
+    ),
+    Template(
+        "{name} showed me messages on his phone from an account he does not know asking for pictures.",
+        (("ONL-CONTACT", "seen"), ("COC-IMAGES", "told")),
+        Urgency.TODAY,
+        sex="M",
+    ),
+    Template(
+        "A group of Year 9 boys were filming {name} in the changing room. {name} was upset and asked them to stop.",
+        (("COC-SEXUAL-HARASSMENT", "seen"), ("COC-IMAGES", "seen")),
+        Urgency.TODAY,
+        where="PE changing room",
+    ),
+    Template(
+        "{name} has cuts on her forearm that look recent. She pulled her sleeve down when she saw me look.",
+        (("SIG-SELF-HARM", "seen"), ("WB-MENTAL-HEALTH", "professional")),
+        Urgency.TODAY,
+        sex="F",
+    ),
+    Template(
+        "{name} said other children call him names because of his religion and push him in the corridor.",
+        (("COC-BULLYING", "told"),),
+        words="they call me a terrorist and push me",
+        sex="M",
+    ),
+    Template(
+        "{name} smelt strongly of cannabis after lunch and was unsteady on his feet.",
+        (("SIG-SUBSTANCES", "seen"),),
+        sex="M",
+    ),
+    Template(
+        "{name} had a new pair of expensive trainers and a designer bag. She said a friend bought them but "
+        "would not say who.",
+        (("SIG-GIFTS", "seen"),),
+        sex="F",
+    ),
+    Template(
+        "{name}'s uniform has been dirty all week and he smells. Other children have started to avoid him.",
+        (("ABUSE-NEGLECT", "seen"),),
+        sex="M",
+    ),
+    Template(
+        "{name} told me his dad is in prison and he is worried about visiting.",
+        (("WB-FAMILY-PRISON", "told"),),
+        words="I have to go see my dad in prison on Saturday",
+        sex="M",
+    ),
+    Template(
+        "{name} made comments in class supporting a violent group and shared a video on his phone.",
+        (("RAD-EXTREMISM", "seen"), ("ONL-CONTENT", "seen")),
+        Urgency.TODAY,
+        sex="M",
+    ),
+    Template(
+        "{name} says she looks after her mum, who is unwell, and is too tired to do homework.",
+        (("WB-YOUNG-CARER", "told"),),
+        sex="F",
+    ),
+    Template(
+        "{name} was very withdrawn today and did not speak to anyone at break, which is not like her.",
+        (("SIG-BEHAVIOUR-CHANGE", "seen"),),
+        sex="F",
+    ),
+    Template(
+        "{name}'s family may be losing their flat; {name} said they might have to stay with an aunt.",
+        (("WB-HOMELESS", "told"),),
+    ),
+    Template(
+        "{name} hit another pupil several times in the playground and had to be pulled away.",
+        (("COC-PHYSICAL", "seen"),),
+        where="Playground",
+    ),
+    Template(
+        "{name} has been talking about a trip abroad this summer to meet the man she is going to marry.",
+        (("HOME-FORCED-MARRIAGE", "told"),),
+        Urgency.TODAY,
+        words="I'm going to meet my husband in the summer",
+        sex="F",
+    ),
+    Template(
+        "{name} had two phones in his bag and became very anxious when one was taken at the start of the exam.",
+        (("SIG-PHONES", "seen"),),
+        where="Exam hall",
+        sex="M",
+    ),
+    Template(
+        "{name} is often seen waiting near the shops after school with a group of much older boys.",
+        (("SIG-OLDER-GROUPS", "seen"),),
+        where="Outside the shops on Mill Road",
+    ),
+)
+
+STORY = (
+    (
+        60,
+        "teacher@northfield.example",
+        "Chloe Ward came in wearing new gold earrings and has a new phone. When "
+        "I commented she said 'someone nice' gave them to her.",
+        (("SIG-GIFTS", "seen"),),
+        "someone nice got them for me",
+    ),
+    (
+        45,
+        "teacher2@northfield.example",
+        "A friend of Chloe Ward told me Chloe has a boyfriend who is 'about 20' "
+        "and drives. Chloe would not talk about it.",
+        (("SIG-OLDER-PARTNER", "told"), ("SIG-SECRET-PHONE", "seen")),
+        "",
+    ),
+    (
+        30,
+        "teacher3@northfield.example",
+        "Chloe Ward has left school after lunch on the last four Fridays without "
+        "permission. She is not at home when we call.",
+        (("SIG-MISSING", "professional"), ("SIG-TRUANCY", "seen")),
+        "",
+    ),
+    (
+        12,
+        "teacher@northfield.example",
+        "At 15:25 I saw Chloe Ward get into a grey car at the end of Mill Road. "
+        "The driver was an adult man I did not recognise.",
+        (("SIG-CARS", "seen"),),
+        "",
+    ),
+    (
+        3,
+        "teacher2@northfield.example",
+        "Chloe Ward was picked up again by the grey car, a different man driving. "
+        "She looked back at school before getting in.",
+        (("SIG-CARS", "seen"), ("SIG-OLDER-GROUPS", "seen")),
+        "",
+    ),
+)
+DISCLOSURE = (
+    "teacher@riverside.example",
+    "At the end of the day {name} stayed behind and told me that her stepdad hits her when her mum is at work. "
+    "She showed me a bruise on her upper arm. I told her I would have to tell someone who can help.",
+    (("DISC-ABUSE", "told"), ("ABUSE-PHYSICAL", "seen"), ("SIG-INJURIES", "seen")),
+    "he hits me when mum's at work, please don't tell him I said",
+)
+TOTAL = 300
+
+
+def _when(generator, days_ago: int):
+    day = timezone.localdate() - timedelta(days=days_ago)
+    moment = datetime.combine(day, time(generator.randint(8, 15), generator.choice((5, 20, 35, 50))))
+    return timezone.make_aware(moment)
+
+
+def _submit(*, key, author, child, account, indicators, urgency, words, where, observed_at):
+    if Incident.objects.filter(submission_key=key).exists():
+        return False
+    codes = dict(indicators)
+    incident = concern_submit(
+        actor=author,
+        context=None,
+        school=child.school,
+        submission_key=key,
+        notify=False,
+        data=ConcernInput(
+            children=[child],
+            unlisted_child_name="",
+            unlisted_child_details="",
+            observed_at=observed_at,
+            location=where,
+            account=account,
+            child_words=words,
+            people_present="",
+            action_taken="Passed on to the safeguarding team.",
+            dsl_told_in_person=urgency != Urgency.ROUTINE,
+            urgency=urgency,
+            indicators={item: codes[item.code] for item in Indicator.objects.filter(code__in=codes)},
+            fgm_police_reported=None,
+            fgm_police_reference="",
+        ),
+    )
+    # Demo history: the concern appears written shortly after it was seen.
+    written = observed_at + timedelta(minutes=40)
+    Concern.objects.filter(incident=incident).update(recorded_at=written)
+    Incident.objects.filter(pk=incident.pk).update(created_at=written)
+    return True
+
+
+def demo_concerns_seed(*, schools: dict[str, School]) -> int:
+    """Add the demo concerns that are not there yet; returns how many were added."""
+    generator = random.Random("safeguard-demo-concerns")  # noqa: S311 - demo data, not security
+    authors = {
+        key: list(User.objects.filter(memberships__school=school, memberships__is_active=True).order_by("email"))
+        for key, school in schools.items()
+    }
+    children = {key: list(Child.objects.filter(school=school).order_by("upn")) for key, school in schools.items()}
+    added = 0
+    # The story is about a girl in Year 9 at Northfield; the disclosure about a girl at Riverside.
+    story_child = next(c for c in children["northfield"] if c.sex == Sex.FEMALE and c.year_group == "9")
+    for number, (days_ago, email, account, indicators, words) in enumerate(STORY):
+        account = account.replace("Chloe Ward", story_child.display_name)
+        added += _submit(
+            key=f"demo-story-{number}",
+            author=User.objects.get(email=email),
+            child=story_child,
+            account=account,
+            indicators=indicators,
+            urgency=Urgency.TODAY if days_ago < 15 else Urgency.ROUTINE,
+            words=words,
+            where="Main gate" if "car" in account else "Classroom",
+            observed_at=_when(generator, days_ago),
+        )
+    disclosure_child = next(c for c in children["riverside"] if c.sex == Sex.FEMALE and c.year_group == "4")
+    email, account, indicators, words = DISCLOSURE
+    added += _submit(
+        key="demo-disclosure",
+        author=User.objects.get(email=email),
+        child=disclosure_child,
+        account=account.format(name=disclosure_child.display_name),
+        indicators=indicators,
+        urgency=Urgency.IMMEDIATE,
+        words=words,
+        where="Year 4 classroom",
+        observed_at=timezone.now() - timedelta(minutes=50),
+    )
+    for number in range(TOTAL - len(STORY) - 1):
+        school_key = "northfield" if number % 3 else "riverside"
+        template = generator.choice(TEMPLATES)
+        fitting = [c for c in children[school_key] if c != story_child and template.sex in ("", c.sex)]
+        child = generator.choice(fitting)
+        added += _submit(
+            key=f"demo-{number}",
+            author=generator.choice(authors[school_key]),
+            child=child,
+            account=template.account.format(name=child.display_name),
+            indicators=template.indicators,
+            urgency=template.urgency,
+            words=template.words,
+            where=template.where,
+            observed_at=_when(generator, generator.randint(1, 150)),
+        )
+    return added
