@@ -112,3 +112,25 @@ def test_demo_otp_refuses_in_production_mode(run_python):
 
     assert result.returncode != 0
     assert "demo_otp only runs with DJANGO_ENV=development" in result.stderr
+
+
+def test_the_demo_has_300_concerns_a_building_pattern_and_an_urgent_disclosure(db):
+    from referrals.models import Concern
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    assert Concern.objects.count() == 300
+    assert {c.school.name for c in Concern.objects.select_related("school")} == {
+        "Northfield Academy",
+        "Riverside Primary",
+    }
+    story = list(Concern.objects.filter(incident__submission_key__startswith="demo-story").order_by("observed_at"))
+    assert len({concern.child for concern in story}) == 1
+    assert len({concern.author for concern in story}) == 3
+    assert (story[-1].observed_at - story[0].observed_at).days >= 55
+    codes = {code for concern in story for code in concern.indicators.values_list("indicator__code", flat=True)}
+    assert {"SIG-GIFTS", "SIG-OLDER-PARTNER", "SIG-MISSING", "SIG-CARS"} <= codes
+    disclosure = Concern.objects.get(incident__submission_key="demo-disclosure")
+    assert disclosure.urgency == "immediate"
+    assert disclosure.child_words
