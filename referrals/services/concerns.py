@@ -3,6 +3,7 @@
 A submitted concern is never edited: corrections are addenda with a reason, and the original stays readable.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ DRAFT_TEXT_FIELDS = (
     "fgm_police_reference",
 )
 DRAFT_MAX_CHARS = 20_000
+INDICATOR_CODE = re.compile(r"[A-Z0-9-]{1,40}")
+MAX_DRAFT_INDICATORS = 200
 
 
 def draft_for(*, author: User, school: School) -> ConcernDraft:
@@ -62,9 +65,16 @@ def draft_save(*, author: User, school: School, posted, children: list[str] | No
     """Keep what has been typed so far. Only known keys are kept, as plain text, trimmed to a safe length."""
     draft = draft_for(author=author, school=school)
     data = {name: _clean_text(posted.get(name, "")) for name in DRAFT_TEXT_FIELDS if name in posted}
-    data["indicators"] = {
-        key[4:]: _clean_text(value)[:20] for key, value in posted.items() if key.startswith("ind_") and value
-    }
+    # Only indicator codes of the taxonomy's shape, and never more than it could hold.
+    data["indicators"] = dict(
+        list(
+            {
+                key[4:]: _clean_text(value)[:20]
+                for key, value in posted.items()
+                if key.startswith("ind_") and value and INDICATOR_CODE.fullmatch(key[4:])
+            }.items()
+        )[:MAX_DRAFT_INDICATORS]
+    )
     data["children"] = children if children is not None else draft.data.get("children", [])
     draft.data = data
     draft.updated_at = timezone.now()
