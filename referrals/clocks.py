@@ -1,0 +1,103 @@
+"""The review clocks of DESIGN.md §4: when a concern must be acknowledged.
+
+Working days are Monday to Friday, except bank holidays in England and Wales and the school's closure days.
+"Working hours" are the school's hours on working days; "the end of the school day" is its closing time.
+
+- Immediate risk: within the school's immediate minutes (15), at any hour.
+- Today: by the end of the school day; when raised in the last hours of it (2), within that many working hours;
+  raised outside school hours, by the end of the next school day.
+- Routine: by the end of the next working day.
+- A children's social care referral: acknowledged one working day after it was made, to the minute.
+"""
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from referrals.models import Urgency
+from safeguarding.accounts.models import School
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@lru_cache(maxsize=32)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
+
+
+class SchoolCalendar:
+    """Working days and hours of one school. Closure days are read once, when the calendar is made."""
+
+    def __init__(self, school: School, closure_days: set[date] | None = None):
+        self.school = school
+        if closure_days is None:
+            closure_days = set(school.closure_days.values_list("date", flat=True))
+        self.closure_days = closure_days
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in _bank_holidays(day.year) and day not in self.closure_days
+
+    def next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def opens(self, day: date) -> datetime:
+        return datetime.combine(day, self.school.day_starts, tzinfo=LONDON)
+
+    def closes(self, day: date) -> datetime:
+        return datetime.combine(day, self.school.day_ends, tzinfo=LONDON)
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """`amount` of school hours on working days after `start`."""
+        moment = start.astimezone(LONDON)
+        day = moment.date()
+        if not self.is_working_day(day) or moment >= self.closes(day):
+            day = self.next_working_day(day)
+            moment = self.opens(day)
+        elif moment < self.opens(day):
+            moment = self.opens(day)
+        while True:
+            left_today = self.closes(day) - moment
+            if amount <= left_today:
+                return moment + amount
+            amount -= left_today
+            day = self.next_working_day(day)
+            moment = self.opens(day)
+
+    def acknowledgement_due(self, *, urgency: str, raised_at: datetime) -> datetime:
+        raised = raised_at.astimezone(LONDON)
+        school = self.school
+        if urgency == Urgency.IMMEDIATE:
+            return raised + timedelta(minutes=school.sla_immediate_minutes)
+        day = raised.date()
+        in_hours = self.is_working_day(day) and self.opens(day) <= raised < self.closes(day)
+        if urgency == Urgency.TODAY:
+            late_window = timedelta(hours=school.sla_today_late_hours)
+            if in_hours and raised >= self.closes(day) - late_window:
+                return self.add_working_time(raised, late_window)
+            if self.is_working_day(day) and raised < self.closes(day):
+                return self.closes(day)
+            return self.closes(self.next_working_day(day))
+        # Routine: the end of the next working day (or of several, as the school sets).
+        for _ in range(school.sla_routine_working_days):
+            day = self.next_working_day(day)
+        return self.closes(day)
+
+    def referral_acknowledgement_due(self, made_at: datetime) -> datetime:
+        """One working day (or the school's number) after the referral was made, at the same time of day."""
+        moment = made_at.astimezone(LONDON)
+        day = moment.date()
+        for _ in range(self.school.referral_ack_working_days):
+            day = self.next_working_day(day)
+        return datetime.combine(day, moment.time(), tzinfo=LONDON)
+
+
+def out_of_school_hours(school: School, moment: datetime, calendar: SchoolCalendar | None = None) -> bool:
+    calendar = calendar or SchoolCalendar(school)
+    local = moment.astimezone(LONDON)
+    day = local.date()
+    return not (calendar.is_working_day(day) and calendar.opens(day) <= local < calendar.closes(day))
