@@ -48,3 +48,21 @@ def test_records_opened_at_night_are_flagged(world):
         assert unusual_access_check() == 1
 
     assert AuditAlert.objects.get().kind == "out_of_hours"
+
+
+def test_the_chain_head_is_emailed_to_the_auditors_once_a_day(world, run_tasks, settings, tmp_path):
+    from safeguarding.audit.chain import seal
+    from safeguarding.audit.events import EventType
+    from safeguarding.audit.record import record
+    from safeguarding.audit.tasks import audit_anchor_email
+
+    settings.AUDIT_ANCHOR_PATH = tmp_path / "anchor.json"
+    record(EventType.VIEW, object_type="page")
+    _, head = seal()
+
+    audit_anchor_email.call()
+    run_tasks()
+
+    (email,) = mail.outbox
+    assert email.to == ["auditor@safeguard.example"]
+    assert head.hash in email.body and f"sequence: {head.sequence}" in email.body
