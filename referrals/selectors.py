@@ -4,13 +4,26 @@ A child outside the person's reach answers 404, exactly like a child who does no
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
-from referrals.models import Attachment, Child, Concern, Indicator, IndicatorCategory, Notification, RollStatus
+from referrals.models import (
+    Attachment,
+    Child,
+    Concern,
+    ConcernIndicator,
+    ConcernStatus,
+    Escalation,
+    Indicator,
+    IndicatorCategory,
+    Notification,
+    RollStatus,
+    Urgency,
+)
 from referrals.upn import normalise_upn
 from safeguarding.accounts.access import ROSTER_ROLES, school_get_for_user, schools_for_user
 from safeguarding.accounts.models import School, User
@@ -254,3 +267,74 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
         row_count=len(items),
     )
     return items
+
+
+QUEUE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
+URGENCY_RANK = Case(
+    When(urgency=Urgency.IMMEDIATE, then=Value(0)),
+    When(urgency=Urgency.TODAY, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    urgency: str = ""
+    category: str = ""
+    mine: bool = False
+
+
+def queue_schools(*, user: User) -> list[School]:
+    schools = list(schools_for_user(user=user, roles=QUEUE_ROLES))
+    if not schools:
+        raise PermissionDenied
+    return schools
+
+
+def queue_page(*, user: User, context: RequestContext, filters: QueueFilters, page_number, per_page: int = 25):
+    """The concerns not yet closed of the person's schools: most urgent first, then the oldest. The page's
+    concerns are recorded as listed."""
+    schools = queue_schools(user=user)
+    concerns = Concern.objects.filter(school__in=schools).exclude(status=ConcernStatus.CLOSED)
+    if filters.status:
+        concerns = concerns.filter(status=filters.status)
+    if filters.urgency:
+        concerns = concerns.filter(urgency=filters.urgency)
+    if filters.category:
+        concerns = concerns.filter(indicators__indicator__category__code=filters.category).distinct()
+    if filters.mine:
+        concerns = concerns.filter(assigned_to=user)
+    concerns = (
+        concerns.annotate(rank=URGENCY_RANK, escalated=Exists(Escalation.objects.filter(concern=OuterRef("pk"))))
+        .select_related("child", "school", "author", "assigned_to")
+        .prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=ConcernIndicator.objects.select_related("indicator__category"),
+            )
+        )
+        .order_by("rank", "recorded_at", "pk")
+    )
+    page = Paginator(concerns, per_page).get_page(page_number)
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        school=schools[0] if len(schools) == 1 else None,
+        object_type="concern",
+        shown_ids=[concern.uuid for concern in page],
+        row_count=page.paginator.count,
+        detail={key: value for key, value in vars(filters).items() if value},
+    )
+    return page
+
+
+def queue_concern_get(*, user: User, concern_uuid) -> Concern:
+    """A concern of a school where `user` is on the safeguarding team (to act on it); 404 otherwise."""
+    schools = schools_for_user(user=user, roles=(Role.DSL, Role.DEPUTY_DSL))
+    concern = Concern.objects.filter(uuid=concern_uuid, school__in=schools).select_related("school", "child").first()
+    if concern is None:
+        raise Http404("No such concern.")
+    return concern

@@ -21,3 +21,10 @@ urlpatterns += [
     path("notifications/", concerns.notifications, name="notifications"),
     path("guide/signs/", concerns.signs_guide, name="signs_guide"),
 ]
+
+from referrals.views import queue as queue_views  # noqa: E402
+
+urlpatterns += [
+    path("queue/", queue_views.queue, name="queue"),
+    path("queue/<uuid:concern_uuid>/acknowledge/", queue_views.queue_acknowledge, name="queue_acknowledge"),
+]

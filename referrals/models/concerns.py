@@ -76,6 +76,13 @@ class Concern(models.Model):
     dsl_told_in_person = models.BooleanField(default=False)
     fgm_police_reported = models.BooleanField("reported to the police (FGM duty)", null=True, blank=True)
     fgm_police_reference = models.CharField(max_length=100, blank=True)
+    # The review (DESIGN.md §3): the clock, who acknowledged it, who has it. `version` goes up with every change,
+    # so two people acting at once are told rather than overwriting each other.
+    ack_due_at = models.DateTimeField("acknowledgement due", null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_to = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -171,11 +178,32 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class Escalation(models.Model):
+    """A concern past its acknowledgement time: level 1 is a second, marked notice to the DSL and deputies,
+    level 2 goes to the headteacher contact as well. Each level is sent once."""
+
+    class Level(models.IntegerChoices):
+        TEAM = 1, "Second notice to the DSL and deputies"
+        HEADTEACHER = 2, "Notice to the headteacher"
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="escalations")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["concern", "level"], name="escalation_once_per_level")]
+
+    def __str__(self):
+        return f"{self.get_level_display()} for {self.concern}"
+
+
 class Notification(models.Model):
     """An in-app notice for the safeguarding team: the bell in the header. Says what happened, not to whom."""
 
     class Kind(models.TextChoices):
         NEW_CONCERN = "new_concern", "New concern"
+        ESCALATION = "escalation", "Not yet acknowledged: overdue"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

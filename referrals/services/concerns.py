@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.attachments import AttachmentRefused, attachment_check, attachment_store
+from referrals.clocks import SchoolCalendar
 from referrals.models import (
     Addendum,
     Attachment,
@@ -155,6 +156,7 @@ def concern_submit(
     if any(indicator.kind == IndicatorKind.DISCLOSURE for indicator in data.indicators):
         urgency = Urgency.IMMEDIATE
     incident = Incident.objects.create(school=school, author=actor, submission_key=submission_key)
+    ack_due_at = SchoolCalendar(school).acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
     subjects = [(child, "", "") for child in data.children]
     if data.unlisted_child_name:
         subjects.append((None, data.unlisted_child_name, data.unlisted_child_details))
@@ -170,6 +172,7 @@ def concern_submit(
             author=actor,
             author_role=role,
             urgency=urgency,
+            ack_due_at=ack_due_at,
             observed_at=data.observed_at,
             location=data.location,
             account=data.account,

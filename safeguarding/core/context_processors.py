@@ -26,6 +26,8 @@ def site(request):
     roster_schools = [m.school for m in memberships if m.role in ROSTER_ROLES and m.school is not None]
     if len(roster_schools) == 1:
         items.append({"label": "Pupils", "url": reverse("roster_list", args=[roster_schools[0].uuid])})
+    if roles & {Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD}:
+        items.append({"label": "Queue", "url": reverse("queue")})
     if roles & set(STAFF_LIST_ROLES):
         items.append({"label": "Staff", "url": reverse("school_list")})
     if roles & set(AUDIT_ROLES):

@@ -42,6 +42,7 @@ POST_BODIES = {
     "staff_reactivate": {},
     "staff_second_factor_reset": {},
     "concern_child_search": {"child_search": "Jade"},
+    "queue_acknowledge": {},
 }
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
 

@@ -18,3 +18,21 @@ def role_label(value):
         return Role(value).label
     except ValueError:
         return value
+
+
+@register.simple_tag
+def clock(due, now):
+    """ "Due in 2h 10m" or "Overdue 45m", in words a glance can take in."""
+    if due is None:
+        return ""
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        amount = f"{days}d {hours}h"
+    elif hours:
+        amount = f"{hours}h {minutes}m"
+    else:
+        amount = f"{minutes}m"
+    return f"Overdue {amount}" if seconds < 0 else f"Due in {amount}"

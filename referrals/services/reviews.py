@@ -1,0 +1,155 @@
+"""The safeguarding team's work on a concern: acknowledging, assigning, and escalation when nobody has.
+
+Every transition locks the concern's row, checks its state and version, writes, and records its audit event in
+one transaction. Two people acting at once: the second is told what happened instead of overwriting it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from referrals.clocks import out_of_school_hours
+from referrals.models import Concern, ConcernStatus, Escalation, Notification, Urgency
+from safeguarding.accounts.access import user_has_role_at
+from safeguarding.accounts.models import Membership, User
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+from safeguarding.core.emails import email_enqueue
+
+TEAM_ROLES = (Role.DSL, Role.DEPUTY_DSL)
+
+
+class ConcernConflict(Exception):
+    """Someone else changed the concern first; the message says what happened."""
+
+
+def _locked(concern: Concern, *, actor: User, expected_version: int | None) -> Concern:
+    concern = Concern.objects.select_for_update().select_related("school").get(pk=concern.pk)
+    if not user_has_role_at(user=actor, school=concern.school, roles=TEAM_ROLES):
+        raise PermissionDenied
+    if expected_version is not None and concern.version != expected_version:
+        raise ConcernConflict(
+            "Someone else changed this concern while you were looking at it. Here it is as it is now."
+        )
+    return concern
+
+
+def _audit(concern: Concern, *, actor, context, action: str, **detail) -> None:
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=concern.school,
+        object_type="concern",
+        object_uuid=concern.uuid,
+        child_uuid=concern.child.uuid if concern.child_id else None,
+        detail={"action": action, **detail},
+    )
+
+
+@transaction.atomic
+def concern_acknowledge(
+    *, actor: User, context: RequestContext | None, concern: Concern, expected_version: int | None = None
+) -> Concern:
+    """The DSL or a deputy has seen it: the clock stops and the author now sees "acknowledged"."""
+    concern = _locked(concern, actor=actor, expected_version=expected_version)
+    if concern.status != ConcernStatus.SUBMITTED:
+        who = concern.acknowledged_by or "someone"
+        when = timezone.localtime(concern.acknowledged_at) if concern.acknowledged_at else None
+        raise ConcernConflict(f"{who} acknowledged this concern already{f' at {when:%H:%M}' if when else ''}.")
+    concern.status = ConcernStatus.IN_REVIEW
+    concern.acknowledged_at = timezone.now()
+    concern.acknowledged_by = actor
+    concern.assigned_to = concern.assigned_to or actor
+    concern.version += 1
+    concern.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "assigned_to", "version"])
+    _audit(concern, actor=actor, context=context, action="acknowledged")
+    return concern
+
+
+@transaction.atomic
+def concern_assign(
+    *, actor: User, context: RequestContext | None, concern: Concern, to: User, expected_version: int | None = None
+) -> Concern:
+    concern = _locked(concern, actor=actor, expected_version=expected_version)
+    if not user_has_role_at(user=to, school=concern.school, roles=TEAM_ROLES):
+        raise PermissionDenied
+    concern.assigned_to = to
+    concern.version += 1
+    concern.save(update_fields=["assigned_to", "version"])
+    _audit(concern, actor=actor, context=context, action="assigned", to=str(to.uuid))
+    return concern
+
+
+def _second_level_due(concern: Concern) -> bool:
+    """The headteacher is told when the concern has waited past its time by as long again (at least 15 minutes),
+    or at once for an immediate risk raised out of school hours."""
+    if concern.urgency == Urgency.IMMEDIATE and out_of_school_hours(concern.school, concern.recorded_at):
+        return True
+    allowed = max(concern.ack_due_at - concern.recorded_at, timedelta(minutes=15))
+    return timezone.now() >= concern.ack_due_at + allowed
+
+
+def escalate_overdue(*, now=None) -> int:
+    """Send each escalation that is due and not yet sent; returns how many were sent. Safe to run again."""
+    now = now or timezone.now()
+    overdue = Concern.objects.filter(status=ConcernStatus.SUBMITTED, ack_due_at__lte=now).select_related("school")
+    sent = 0
+    for concern in overdue:
+        levels = [Escalation.Level.TEAM]
+        if _second_level_due(concern):
+            levels.append(Escalation.Level.HEADTEACHER)
+        for level in levels:
+            sent += _escalate(concern, level)
+    return sent
+
+
+def _escalate(concern: Concern, level: int) -> int:
+    try:
+        with transaction.atomic():
+            Escalation.objects.create(concern=concern, level=level)
+            team = list(
+                Membership.objects.active().filter(school=concern.school, role__in=TEAM_ROLES).select_related("user")
+            )
+            Notification.objects.bulk_create(
+                Notification(
+                    recipient=member.user,
+                    school=concern.school,
+                    kind=Notification.Kind.ESCALATION,
+                    concern=concern,
+                    urgency=concern.urgency,
+                )
+                for member in team
+            )
+            recipients = [member.user.email for member in team]
+            if level == Escalation.Level.HEADTEACHER and concern.school.headteacher_email:
+                recipients.append(concern.school.headteacher_email)
+            label = Urgency(concern.urgency).label
+            due = timezone.localtime(concern.ack_due_at)
+            email_enqueue(
+                to=recipients,
+                subject=f"[OVERDUE] Safeguard: a concern ({label}) at {concern.school.name} is not yet acknowledged",
+                body=(
+                    f"SECOND NOTICE. A concern marked '{label}' at {concern.school.name} was due to be acknowledged "
+                    f"by {due:%H:%M on %a %d %b} and nobody has yet.\n\n"
+                    f"Sign in to Safeguard ({settings.SITE_URL}/queue/) to see it. "
+                    "This email holds no names or details, on purpose.\n"
+                ),
+            )
+            record(
+                EventType.UPDATE,
+                school=concern.school,
+                object_type="concern",
+                object_uuid=concern.uuid,
+                child_uuid=concern.child.uuid if concern.child_id else None,
+                reason="escalated",
+                detail={"action": "escalated", "level": level},
+            )
+    except IntegrityError:
+        return 0
+    return 1

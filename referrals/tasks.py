@@ -1,0 +1,12 @@
+from datetime import timedelta
+
+from django.tasks import task
+
+from referrals.services.reviews import escalate_overdue
+from safeguarding.core.scheduling import periodic
+
+
+@periodic(every=timedelta(minutes=1))
+@task()
+def concerns_escalate_overdue() -> int:
+    return escalate_overdue()

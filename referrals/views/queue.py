@@ -1,0 +1,61 @@
+"""The safeguarding team's review queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from referrals.models import ConcernStatus, IndicatorCategory, Urgency
+from referrals.selectors import QueueFilters, queue_concern_get, queue_page
+from referrals.services.reviews import ConcernConflict, concern_acknowledge
+
+
+def _filters(request) -> QueueFilters:
+    status = request.GET.get("status", "")
+    urgency = request.GET.get("urgency", "")
+    return QueueFilters(
+        status=status if status in ConcernStatus.values else "",
+        urgency=urgency if urgency in Urgency.values else "",
+        category=request.GET.get("category", "")[:40],
+        mine=request.GET.get("mine") == "1",
+    )
+
+
+@never_cache
+@login_required
+def queue(request):
+    """Most urgent first, then oldest, with each concern's clock. The page refreshes itself every minute; those
+    refreshes are marked as background requests and do not keep an idle session alive."""
+    filters = _filters(request)
+    page = queue_page(user=request.user, context=request.audit, filters=filters, page_number=request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "now": timezone.now(),
+        "statuses": [choice for choice in ConcernStatus.choices if choice[0] != ConcernStatus.CLOSED],
+        "urgencies": Urgency.choices,
+        "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
+        "can_act": any(m.role in ("dsl", "deputy_dsl") for m in request.memberships),
+        "query": request.GET.urlencode(),
+    }
+    template = "referrals/partials/queue_table.html" if request.headers.get("HX-Request") else "referrals/queue.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def queue_acknowledge(request, concern_uuid):
+    concern = queue_concern_get(user=request.user, concern_uuid=concern_uuid)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        concern_acknowledge(actor=request.user, context=request.audit, concern=concern, expected_version=version)
+    except ConcernConflict as conflict:
+        messages.warning(request, str(conflict))
+    else:
+        messages.success(request, f"Concern {concern.reference} acknowledged.")
+    return redirect("queue")
