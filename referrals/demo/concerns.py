@@ -9,9 +9,11 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from referrals.models import Child, Concern, Incident, Indicator, Sex, Urgency
+from referrals.clocks import SchoolCalendar
+from referrals.models import Child, Concern, ConcernStatus, Incident, Indicator, Sex, Urgency
 from referrals.services.concerns import ConcernInput, concern_submit
-from safeguarding.accounts.models import School, User
+from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.roles import Role
 
 
 @dataclass(frozen=True)
@@ -227,10 +229,21 @@ def _submit(*, key, author, child, account, indicators, urgency, words, where, o
             fgm_police_reference="",
         ),
     )
-    # Demo history: the concern appears written shortly after it was seen.
+    # Demo history: the concern appears written shortly after it was seen, with its clock from then; those
+    # older than a few days have been acknowledged by the school's DSL.
     written = observed_at + timedelta(minutes=40)
-    Concern.objects.filter(incident=incident).update(recorded_at=written)
+    due = SchoolCalendar(child.school).acknowledgement_due(urgency=urgency, raised_at=written)
+    concerns = Concern.objects.filter(incident=incident)
+    concerns.update(recorded_at=written, ack_due_at=due)
     Incident.objects.filter(pk=incident.pk).update(created_at=written)
+    if written < timezone.now() - timedelta(days=3):
+        dsl = Membership.objects.active().filter(school=child.school, role=Role.DSL).select_related("user").first()
+        concerns.update(
+            status=ConcernStatus.IN_REVIEW,
+            acknowledged_at=written + timedelta(hours=1),
+            acknowledged_by=dsl.user if dsl else None,
+            assigned_to=dsl.user if dsl else None,
+        )
     return True
 
 
