@@ -16,27 +16,43 @@ from referrals.models.concerns import (
     Urgency,
 )
 from referrals.models.indicators import Indicator, IndicatorCategory, IndicatorKind, SeedSign
+from referrals.models.reviews import (
+    CaseNote,
+    Closure,
+    Decision,
+    DecisionOutcome,
+    Outcome,
+    PatternAlert,
+    Threshold,
+)
 
 __all__ = [
     "AUTHOR_STATUS",
     "Addendum",
     "Attachment",
     "Basis",
+    "CaseNote",
     "Child",
+    "Closure",
     "Concern",
     "ConcernDraft",
     "ConcernIndicator",
     "ConcernStatus",
+    "Decision",
+    "DecisionOutcome",
     "Escalation",
     "Incident",
     "Indicator",
     "IndicatorCategory",
     "IndicatorKind",
     "Notification",
+    "Outcome",
+    "PatternAlert",
     "RollStatus",
     "SeedSign",
     "SendStatus",
     "Sex",
+    "Threshold",
     "Urgency",
     "YearGroup",
 ]

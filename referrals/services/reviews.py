@@ -12,7 +12,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals.clocks import out_of_school_hours
-from referrals.models import Concern, ConcernStatus, Escalation, Notification, Urgency
+from referrals.models import (
+    Closure,
+    Concern,
+    ConcernStatus,
+    Decision,
+    DecisionOutcome,
+    Escalation,
+    Notification,
+    Outcome,
+    Threshold,
+    Urgency,
+)
 from safeguarding.accounts.access import user_has_role_at
 from safeguarding.accounts.models import Membership, User
 from safeguarding.accounts.roles import Role
@@ -153,3 +164,110 @@ def _escalate(concern: Concern, level: int) -> int:
     except IntegrityError:
         return 0
     return 1
+
+
+class ClosureIncomplete(ValueError):
+    """Closing refused: the message names what is missing."""
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    concern: Concern,
+    outcomes: list[str],
+    rationale: str,
+    threshold: str,
+    next_review=None,
+    expected_version: int | None = None,
+) -> Decision:
+    """Record a decision with its reasons: one or more outcomes, the rationale (always, also for no referral),
+    the threshold applied and the next review date."""
+    concern = _locked(concern, actor=actor, expected_version=expected_version)
+    if concern.status not in (ConcernStatus.IN_REVIEW, ConcernStatus.DECIDED):
+        raise ConcernConflict(
+            "Acknowledge the concern before deciding."
+            if concern.status == ConcernStatus.SUBMITTED
+            else "This concern is closed: reopen it first."
+        )
+    outcomes = [Outcome(value) for value in dict.fromkeys(outcomes)]
+    if not outcomes:
+        raise ValueError("Choose at least one outcome.")
+    if not rationale.strip():
+        raise ValueError("Give the reasons for the decision, also when nothing is referred.")
+    decision = Decision.objects.create(
+        concern=concern,
+        decided_by=actor,
+        rationale=rationale.strip(),
+        threshold=Threshold(threshold),
+        next_review=next_review,
+    )
+    DecisionOutcome.objects.bulk_create(DecisionOutcome(decision=decision, outcome=value) for value in outcomes)
+    concern.status = ConcernStatus.DECIDED
+    concern.version += 1
+    concern.save(update_fields=["status", "version"])
+    record(
+        EventType.DECISION,
+        user=actor,
+        context=context,
+        school=concern.school,
+        object_type="concern",
+        object_uuid=concern.uuid,
+        child_uuid=concern.child.uuid if concern.child_id else None,
+        detail={"decision": str(decision.uuid), "outcomes": [str(v) for v in outcomes], "threshold": threshold},
+    )
+    return decision
+
+
+CLOSURE_PARTS = {
+    "summary": "the summary of the concern",
+    "follow_up": "how it was followed up and resolved",
+    "outcome": "the action, decisions and outcome",
+}
+
+
+@transaction.atomic
+def concern_close(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    concern: Concern,
+    summary: str,
+    follow_up: str,
+    outcome: str,
+    expected_version: int | None = None,
+) -> Closure:
+    """Close a decided concern, with the three things KCSIE asks of a record; refused, naming what is missing."""
+    values = {"summary": summary.strip(), "follow_up": follow_up.strip(), "outcome": outcome.strip()}
+    missing = [label for name, label in CLOSURE_PARTS.items() if not values[name]]
+    if missing:
+        listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+        raise ClosureIncomplete(f"To close, record {listed}.")
+    concern = _locked(concern, actor=actor, expected_version=expected_version)
+    if concern.status != ConcernStatus.DECIDED:
+        raise ConcernConflict("Record a decision, with its reasons, before closing.")
+    closure = Closure.objects.create(concern=concern, closed_by=actor, **values)
+    concern.status = ConcernStatus.CLOSED
+    concern.version += 1
+    concern.save(update_fields=["status", "version"])
+    _audit(concern, actor=actor, context=context, action="closed")
+    return closure
+
+
+@transaction.atomic
+def concern_reopen(
+    *, actor: User, context: RequestContext | None, concern: Concern, reason: str, expected_version: int | None = None
+) -> Concern:
+    if not reason.strip():
+        raise ValueError("Give the reason for reopening.")
+    concern = _locked(concern, actor=actor, expected_version=expected_version)
+    if concern.status != ConcernStatus.CLOSED:
+        raise ConcernConflict("This concern is not closed.")
+    closure = concern.closures.order_by("-closed_at").first()
+    Closure.objects.filter(pk=closure.pk).update(reopened_at=timezone.now(), reopened_by=actor, reopen_reason=reason)
+    concern.status = ConcernStatus.IN_REVIEW
+    concern.version += 1
+    concern.save(update_fields=["status", "version"])
+    _audit(concern, actor=actor, context=context, action="reopened")
+    return concern

@@ -1,0 +1,127 @@
+"""The safeguarding team's record of a concern: decisions with reasons, closures, notes and pattern alerts."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from referrals.models.children import Child
+from referrals.models.concerns import Concern
+from safeguarding.accounts.models import School, User
+
+
+class Outcome(models.TextChoices):
+    NO_FURTHER_ACTION = "nfa", "No further action"
+    MONITOR = "monitor", "Monitor in school"
+    EARLY_HELP = "early_help", "Early help"
+    SOCIAL_CARE = "social_care", "Refer to children's social care"
+    POLICE = "police", "Police"
+    LADO = "lado", "LADO"
+    PREVENT = "prevent", "Prevent / Channel"
+    HEALTH = "health", "Health (school nurse, CAMHS, GP)"
+    SEEK_ADVICE = "seek_advice", "Seek advice"
+    FGM_POLICE_REPORT = "fgm_police_report", "FGM police report"
+    NRM = "nrm", "National Referral Mechanism"
+
+
+class Threshold(models.TextChoices):
+    UNIVERSAL = "universal", "Universal: needs met in school"
+    EARLY_HELP = "early_help", "Early help"
+    CHILD_IN_NEED = "child_in_need", "Child in need (section 17)"
+    CHILD_PROTECTION = "child_protection", "Child protection (section 47)"
+
+
+class Decision(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="decisions")
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    rationale = models.TextField()
+    threshold = models.CharField(max_length=20, choices=Threshold.choices)
+    next_review = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+        constraints = [models.CheckConstraint(condition=~models.Q(rationale=""), name="decision_has_rationale")]
+
+    def __str__(self):
+        return f"decision on {self.concern}"
+
+
+class DecisionOutcome(models.Model):
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="outcomes")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["decision", "outcome"], name="decision_outcome_once")]
+
+    def __str__(self):
+        return self.get_outcome_display()
+
+
+class Closure(models.Model):
+    """What KCSIE asks of a closed record: the summary, how it was followed up and resolved, and the outcome."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="closures")
+    closed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(default=timezone.now)
+    summary = models.TextField()
+    follow_up = models.TextField()
+    outcome = models.TextField()
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["closed_at"]
+
+    def __str__(self):
+        return f"closure of {self.concern}"
+
+
+class CaseNote(models.Model):
+    """A call, a meeting or a task the DSL records on a child's file."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        CALL = "call", "Call"
+        MEETING = "meeting", "Meeting"
+        ACTION = "action", "Action"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="case_notes")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    text = models.TextField()
+    happened_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["happened_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.happened_at:%d/%m/%Y}"
+
+
+class PatternAlert(models.Model):
+    """A pattern rule that fired for a child, naming the concerns that fired it. Never closes or downgrades."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="pattern_alerts")
+    rule = models.CharField(max_length=40)
+    explanation = models.CharField(max_length=300)
+    concerns = models.ManyToManyField(Concern, related_name="pattern_alerts")
+    fingerprint = models.CharField(max_length=64, help_text="The rule and the concerns that fired it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    acknowledgement_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["child", "fingerprint"], name="pattern_alert_once")]
+
+    def __str__(self):
+        return f"{self.rule} for {self.child}"
