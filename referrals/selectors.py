@@ -41,7 +41,7 @@ def roster_school_get(*, user: User, school_uuid: uuid.UUID) -> School:
 def roster_search(*, school: School, text: str = "", year_group: str = "") -> QuerySet[Child]:
     """The school's children matching a name, a UPN and a year group; every part is optional."""
     children = Child.objects.filter(school=school)
-    for word in text.split():
+    for word in text.replace("\x00", "").split():
         upn = normalise_upn(word)
         children = children.filter(
             Q(legal_first_name__icontains=word)
@@ -127,7 +127,7 @@ def concern_school_get(*, user: User, school_uuid=None) -> School:
 def children_typeahead(*, user: User, context: RequestContext, school: School, text: str) -> list[Child]:
     """Children on the school's roll matching a name, for picking who a concern is about. Only names and year
     groups are shown; the search is recorded as its count and a keyed hash of the term."""
-    text = text.strip()
+    text = text.replace("\x00", "").strip()[:100]
     if len(text) < 2:
         return []
     children = list(
@@ -156,7 +156,8 @@ def children_selected(*, school: School, uuids: list[str]) -> list[Child]:
             valid.append(uuid.UUID(str(value)))
         except ValueError:
             continue
-    return list(Child.objects.filter(school=school, uuid__in=valid).order_by("legal_last_name", "legal_first_name"))
+    children = Child.objects.filter(school=school, uuid__in=valid, roll_status=RollStatus.ON_ROLL)
+    return list(children.order_by("legal_last_name", "legal_first_name"))
 
 
 def indicator_categories() -> list[IndicatorCategory]:
@@ -186,7 +187,7 @@ def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_
 def concern_get_for_author(*, user: User, context: RequestContext, concern_uuid) -> Concern:
     """The author's own concern, with what they wrote and its status, never the DSL's work; 404 for anyone else."""
     concern = (
-        Concern.objects.filter(uuid=concern_uuid, author=user)
+        Concern.objects.filter(uuid=concern_uuid, author=user, school__in=concern_schools(user=user))
         .select_related("child", "school", "incident")
         .prefetch_related("indicators", "addenda", "incident__attachments")
         .first()
@@ -208,7 +209,7 @@ def concern_get_for_author(*, user: User, context: RequestContext, concern_uuid)
 def attachment_get_for_user(*, user: User, context: RequestContext, attachment_uuid) -> Attachment:
     """A file of one's own concern (or draft); 404 for anyone else. The download is recorded."""
     attachment = (
-        Attachment.objects.filter(uuid=attachment_uuid)
+        Attachment.objects.filter(uuid=attachment_uuid, school__in=concern_schools(user=user))
         .filter(Q(incident__author=user) | Q(draft__author=user))
         .select_related("school")
         .first()

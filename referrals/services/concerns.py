@@ -48,14 +48,23 @@ DRAFT_TEXT_FIELDS = (
 )
 DRAFT_MAX_CHARS = 20_000
 INDICATOR_CODE = re.compile(r"[A-Z0-9-]{1,40}")
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_DRAFT_INDICATORS = 200
 
 
 def draft_for(*, author: User, school: School) -> ConcernDraft:
+    """The person's draft for this school; a draft whose form was already sent is replaced by a fresh one."""
     draft, _ = ConcernDraft.objects.get_or_create(
         author=author, school=school, defaults={"submission_key": secrets.token_urlsafe(24)}
     )
+    if Incident.objects.filter(submission_key=draft.submission_key).exists():
+        draft.delete()
+        return draft_for(author=author, school=school)
     return draft
+
+
+def submission_key_clean(value: str) -> str:
+    return value if SUBMISSION_KEY.fullmatch(value or "") else ""
 
 
 def _clean_text(value) -> str:
@@ -79,7 +88,8 @@ def draft_save(*, author: User, school: School, posted, children: list[str] | No
     data["children"] = children if children is not None else draft.data.get("children", [])
     draft.data = data
     draft.updated_at = timezone.now()
-    draft.save(update_fields=["data", "updated_at"])
+    # An update, not a save: a draft deleted meanwhile (its concern just sent) is simply not brought back.
+    ConcernDraft.objects.filter(pk=draft.pk).update(data=data, updated_at=draft.updated_at)
     return draft
 
 
@@ -146,10 +156,11 @@ def concern_submit(
 ) -> Incident:
     """Create one concern per child, as one incident, with the indicators and the draft's attachments; tell the
     safeguarding team. Submitting the same form again returns the incident already made."""
+    School.objects.select_for_update().get(pk=school.pk)  # one submission at a time per school
+    # Checked under the lock: a double tap waits for the first submission and then finds it.
     existing = Incident.objects.filter(submission_key=submission_key, author=actor).first()
     if existing is not None:
         return existing
-    School.objects.select_for_update().get(pk=school.pk)  # one reference number at a time per school
     role = (context if context is not None and context.user == actor else RequestContext(user=actor)).role_at(school)
     # A disclosure makes the concern immediate, whatever urgency was chosen (DESIGN.md §5).
     urgency = data.urgency

@@ -33,6 +33,7 @@ from referrals.services.concerns import (
     draft_children_set,
     draft_for,
     draft_save,
+    submission_key_clean,
 )
 
 FGM = "HOME-FGM"
@@ -91,11 +92,14 @@ def concern_new(request):
     school = concern_school_get(user=request.user, school_uuid=request.POST.get("school") or request.GET.get("school"))
     if request.method == "GET":
         return _render_form(request, school=school, draft=draft_for(author=request.user, school=school))
-    key = request.POST.get("submission_key", "")
+    key = submission_key_clean(request.POST.get("submission_key", ""))
     done = Incident.objects.filter(submission_key=key, author=request.user).first() if key else None
     if done is not None:  # the same form sent twice: a double tap, or a retry after a lost answer
         return redirect("concern_receipt", incident_uuid=done.uuid)
     draft = draft_save(author=request.user, school=school, posted=request.POST)
+    if key and key != draft.submission_key:
+        # A form from before the draft was replaced (sent from another tab, say): show the current draft.
+        return _render_form(request, school=school, draft=draft)
     if "add_child" in request.POST or "remove_child" in request.POST:
         _children_change(request, school=school, draft=draft)
         return _render_form(request, school=school, draft=draft)
@@ -162,6 +166,9 @@ def _submit(request, *, school, draft):
 def concern_draft_save(request):
     """Saves the draft as the person types (the form posts here every few seconds and on leaving a field)."""
     school = concern_school_get(user=request.user, school_uuid=request.POST.get("school"))
+    key = submission_key_clean(request.POST.get("submission_key", ""))
+    if key and Incident.objects.filter(submission_key=key, author=request.user).exists():
+        return render(request, "referrals/partials/save_state.html", {"sent": True})
     draft = draft_save(author=request.user, school=school, posted=request.POST)
     context = {"saved_at": timezone.localtime(draft.updated_at), "hints": _hints(draft.data)}
     return render(request, "referrals/partials/save_state.html", context)

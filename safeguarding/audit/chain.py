@@ -53,8 +53,10 @@ FIELDS = (
 )
 BATCH = 5000
 VERIFY_BATCH = 20000
-# Events this recent may still be in a transaction that has not committed: the sealer looks back this far.
-LATE_COMMIT_WINDOW = timedelta(minutes=15)
+def late_commit_window() -> timedelta:
+    """How far back the sealer looks for events whose transactions committed late: as far as verification
+    allows an event to wait for its seal, so that nothing verification would accept is left behind."""
+    return timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
 # A lock number that only the sealer takes, so two sealers never extend the chain at once.
 SEAL_LOCK = 0x5AFE_A0D1
 
@@ -151,7 +153,7 @@ def seal() -> tuple[int, Head | None]:
                     if last
                     else None
                 )
-                rows = _unsealed(since=last_time - LATE_COMMIT_WINDOW if last_time else None, limit=BATCH)
+                rows = _unsealed(since=last_time - late_commit_window() if last_time else None, limit=BATCH)
             else:
                 # Later batches of the same run: every unsealed event below the previous batch's highest id was
                 # in that batch, so only higher ids are left to seal.
@@ -219,6 +221,9 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
     """Walk the seals in order, recomputing each hash; stop at the first problem. Returns the hashes seen at
     the anchor's sequence, so the anchor can be compared."""
     previous, expected, seen = GENESIS, 1, {}
+    # The time of the sealer's previous run: an event already older than the grace when that run sealed others
+    # should have been sealed by it. A sealer that was stopped for a while raises no alarm this way.
+    run_at, previous_run_at = None, None
     while True:
         seals = list(
             AuditSeal.objects.filter(sequence__gte=expected)
@@ -229,6 +234,8 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
             return seen
         events = _events_by_id([seal[1] for seal in seals])
         for sequence, event_id, stored_hash, sealed_at in seals:
+            if sealed_at != run_at:
+                run_at, previous_run_at = sealed_at, run_at
             if sequence != expected:
                 verdict.problem = f"removed: the seals of sequence {expected} to {sequence - 1} are missing"
                 verdict.sequence = expected
@@ -238,10 +245,11 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
                 verdict.problem = f"removed: event {event_id}, sealed at sequence {sequence}, is missing"
             elif (computed := link(key, values, previous)) != stored_hash:
                 verdict.problem = f"altered: event {event_id} at sequence {sequence} does not match its seal"
-            elif sealed_at - values[1] > grace:
+            elif previous_run_at is not None and previous_run_at - values[1] > grace:
                 verdict.problem = (
                     f"inserted: event {event_id} at sequence {sequence} was sealed "
-                    f"{int((sealed_at - values[1]).total_seconds() // 60)} minutes after its own time"
+                    f"{int((sealed_at - values[1]).total_seconds() // 60)} minutes after its own time, "
+                    "though the sealer ran in between"
                 )
             if verdict.problem:
                 verdict.sequence = sequence
@@ -263,7 +271,14 @@ def verify(*, anchor: Head | None, now=None) -> Verdict:
         return verdict
     has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
     unsealed = AuditEvent.objects.filter(~Exists(has_seal))
-    old = unsealed.filter(occurred_at__lt=now - grace).order_by("pk").values_list("pk", "occurred_at").first()
+    # Suspicious only if the sealer has run since the event should have been sealed; otherwise it is pending.
+    last_run = AuditSeal.objects.order_by("-sequence").values_list("sealed_at", flat=True).first()
+    cutoff = min(now, last_run) - grace if last_run else None
+    old = (
+        unsealed.filter(occurred_at__lt=cutoff).order_by("pk").values_list("pk", "occurred_at").first()
+        if cutoff
+        else None
+    )
     if old is not None:
         verdict.problem = f"inserted: event {old[0]}, dated {old[1]:%Y-%m-%d %H:%M:%S} UTC, was never sealed"
         return verdict

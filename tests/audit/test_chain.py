@@ -148,3 +148,35 @@ def test_sealing_is_a_scheduled_job():
 
     assert jobs["safeguarding.audit.tasks.audit_seal"] == timedelta(minutes=1)
     assert jobs["safeguarding.audit.tasks.audit_anchor_email"] == timedelta(days=1)
+
+
+def test_a_sealer_stopped_for_an_hour_raises_no_false_alarm(db, anchor_path):
+    start = timezone.now()
+    import time_machine
+
+    with time_machine.travel(start, tick=False):
+        record(EventType.VIEW, object_type="page")
+        seal()
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        late = record(EventType.VIEW, object_type="page")
+    # The scheduler was down: events wait an hour before the next sealing run.
+    with time_machine.travel(start + timedelta(minutes=65), tick=False):
+        assert "1 events checked, 1 too recent" in verify()
+        count, _ = seal()
+        assert count == 1
+        assert "2 events checked" in verify()
+    assert AuditSeal.objects.filter(event_id=late.pk).exists()
+
+
+def test_an_event_committed_late_within_the_grace_is_still_sealed(db, anchor_path):
+    start = timezone.now()
+    import time_machine
+
+    with time_machine.travel(start, tick=False):
+        record(EventType.VIEW, object_type="page")
+        seal()
+    # Dated 20 minutes before the last sealed event: a transaction that committed late.
+    AuditEvent.objects.create(event_type=EventType.VIEW, object_type="page", occurred_at=start - timedelta(minutes=20))
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        assert seal()[0] == 1
+        assert "2 events checked" in verify()
