@@ -70,17 +70,48 @@ def _is_docx(content: bytes) -> bool:
     return "[Content_Types].xml" in names and "word/document.xml" in names
 
 
+def _has_macros(content: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
+
+
+# An old Word file is an OLE container with a "WordDocument" stream; the name is stored in UTF-16.
+WORD_STREAM = "WordDocument".encode("utf-16-le")
+OLE_MACROS = "Macros".encode("utf-16-le")
+# PDF features that run code or carry other files: refused, since a DSL will open the file.
+PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA")
+
+
+def _pdf_problem(content: bytes) -> str | None:
+    if b"%%EOF" not in content[-2048:]:
+        return "is not a complete PDF"
+    if any(marker in content for marker in PDF_ACTIVE):
+        return "is a PDF with scripts, actions or files inside it, which are not accepted"
+    return None
+
+
+def too_large_message(name: str) -> str:
+    return f"{_safe_name(name, 'file')[:-5]} is larger than 10 MB."
+
+
 def attachment_check(*, name: str, content: bytes) -> CheckedFile:
     """Accept an image, a PDF or a Word document of at most 10 MB, judged by its content."""
     if len(content) > MAX_BYTES:
-        raise AttachmentRefused(f"{_safe_name(name, 'file')[:-5]} is larger than 10 MB.")
+        raise AttachmentRefused(too_large_message(name))
     if not content:
         raise AttachmentRefused("The file is empty.")
+    label = _safe_name(name, "file")[:-5]
     if content.startswith(b"%PDF-"):
+        if problem := _pdf_problem(content):
+            raise AttachmentRefused(f"{label} {problem}.")
         return CheckedFile(content, PDF, _safe_name(name, "pdf"))
     if content.startswith(b"PK\x03\x04") and _is_docx(content):
+        if _has_macros(content):
+            raise AttachmentRefused(f"{label} contains macros, which are not accepted. Save it as a plain .docx.")
         return CheckedFile(content, DOCX, _safe_name(name, "docx"))
-    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and WORD_STREAM in content:
+        if OLE_MACROS in content:
+            raise AttachmentRefused(f"{label} contains macros, which are not accepted. Save it as a plain .docx.")
         return CheckedFile(content, DOC, _safe_name(name, "doc"))
     signatures = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
     if content.startswith(signatures) or (content[:4] == b"RIFF" and content[8:12] == b"WEBP"):

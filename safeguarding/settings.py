@@ -131,7 +131,8 @@ DATABASE_ROUTERS = ["safeguarding.audit.router.AuditRouter"]
 # Files added to concerns: outside the web root, served only through an audited view.
 ATTACHMENT_ROOT = Path(env_str("ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file, not memory
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchor.json")))
 # How late an event may be sealed before verify_audit calls it inserted (the sealer runs every minute).
 AUDIT_SEAL_GRACE_MINUTES = env_int("AUDIT_SEAL_GRACE_MINUTES", 30, minimum=2)

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from referrals.attachments import AttachmentRefused, attachment_check, attachment_store
+from referrals.attachments import (
+    MAX_BYTES,
+    AttachmentRefused,
+    attachment_check,
+    attachment_store,
+    too_large_message,
+)
 from referrals.clocks import SchoolCalendar
 from referrals.models import (
     Addendum,
@@ -48,6 +54,7 @@ DRAFT_TEXT_FIELDS = (
 )
 DRAFT_MAX_CHARS = 20_000
 INDICATOR_CODE = re.compile(r"[A-Z0-9-]{1,40}")
+MAX_FILES = 10
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_DRAFT_INDICATORS = 200
 
@@ -101,7 +108,10 @@ def draft_children_set(*, draft: ConcernDraft, children: list[str]) -> None:
 def draft_attachments_add(*, author: User, draft: ConcernDraft, files) -> list[str]:
     """Check and keep uploaded files with the draft; returns a message for each file refused."""
     refused = []
-    for upload in files:
+    for upload in files[:MAX_FILES]:
+        if upload.size > MAX_BYTES:  # judged before reading it into memory
+            refused.append(too_large_message(upload.name))
+            continue
         try:
             checked = attachment_check(name=upload.name, content=upload.read())
         except AttachmentRefused as error:

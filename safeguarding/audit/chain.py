@@ -53,10 +53,14 @@ FIELDS = (
 )
 BATCH = 5000
 VERIFY_BATCH = 20000
+
+
 def late_commit_window() -> timedelta:
     """How far back the sealer looks for events whose transactions committed late: as far as verification
     allows an event to wait for its seal, so that nothing verification would accept is left behind."""
     return timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
+
+
 # A lock number that only the sealer takes, so two sealers never extend the chain at once.
 SEAL_LOCK = 0x5AFE_A0D1
 

@@ -343,18 +343,17 @@ def test_pdf_and_word_documents_are_accepted_by_content(world):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document/>")
 
-    assert attachment_check(name="notes.pdf", content=b"%PDF-1.7\n...").content_type == PDF
+    assert attachment_check(name="notes.pdf", content=b"%PDF-1.7\n1 0 obj\n%%EOF\n").content_type == PDF
     assert attachment_check(name="notes", content=buffer.getvalue()).content_type == DOCX
 
 
 def test_the_fgm_duty_is_shown_and_recorded(world, pupils):
     client = signed_in_client(world.teacher)
     key = start(client, world, pupils["jade"])
-    page = client.post(
-        "/concerns/new/",
-        {"school": str(world.northfield.uuid), "submission_key": key, "find_child": "1", "ind_HOME-FGM": "told"},
-    ).content.decode()
-    assert "your own duty to report" in page
+    page = client.get("/concerns/new/").content.decode()
+    # On the page from the start, shown by the stylesheet as soon as FGM is chosen.
+    assert 'id="fgm-duty"' in page and "your own duty to report" in page
+    assert 'name="fgm_police_reported"' in page
 
     client.post(
         "/concerns/new/",
@@ -408,3 +407,43 @@ def test_the_form_and_its_submit_run_a_fixed_number_of_queries(world, pupils, dj
 
     assert small == big
     assert small[0] <= 20 and small[1] <= 45
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.pdf", b"%PDF-1.4\n<< /OpenAction << /JS (app.alert(1)) >> >>\n%%EOF\n", "scripts, actions or files"),
+        ("setup.jpg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "not a picture, a PDF or a Word"),
+        ("page.pdf", b"%PDF-<html><script>alert(1)</script>", "not a complete PDF"),
+    ],
+)
+def test_active_or_disguised_documents_are_refused(name, content, message):
+    from referrals.attachments import AttachmentRefused, attachment_check
+
+    with pytest.raises(AttachmentRefused, match=message):
+        attachment_check(name=name, content=content)
+
+
+def test_a_word_document_with_macros_is_refused():
+    import zipfile
+
+    from referrals.attachments import AttachmentRefused, attachment_check
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        archive.writestr("word/vbaProject.bin", "macro")
+
+    with pytest.raises(AttachmentRefused, match="macros"):
+        attachment_check(name="letter.docx", content=buffer.getvalue())
+
+
+def test_nul_bytes_in_searches_and_keys_are_not_server_errors(world):
+    client = signed_in_client(world.teacher)
+    school = str(world.northfield.uuid)
+
+    assert client.post("/concerns/children/", {"child_search": "Ja\x00de", "school": school}).status_code == 200
+    response = client.post("/concerns/new/", {"school": school, "submission_key": "a\x00b", "find_child": "1"})
+    assert response.status_code == 200
+    assert signed_in_client(world.office).post(f"/schools/{school}/pupils/", {"text": "x\x00y"}).status_code == 200
