@@ -27,9 +27,10 @@ def is_out_of_hours(school: School, moment) -> bool:
 
 
 def unusual_access_check(*, now=None) -> int:
-    """Look at the last ten minutes of each school's trail; record and email each new alert. Returns how many."""
+    """Look at the last ten minutes of each school's trail, a sliding window checked every minute; record and
+    email each new alert. Returns how many were raised."""
     now = now or timezone.now()
-    window_start = (now - WINDOW).replace(second=0, microsecond=0)
+    window_start = now - WINDOW
     events = (
         AuditEvent.objects.filter(occurred_at__gte=window_start, child_uuid__isnull=False, user_uuid__isnull=False)
         .exclude(school_uuid__isnull=True)
@@ -49,13 +50,25 @@ def unusual_access_check(*, now=None) -> int:
     for (school_uuid, user_uuid), seen in children.items():
         if len(seen) > schools[school_uuid].unusual_access_children:
             created += _alert(schools[school_uuid], user_uuid, AuditAlert.Kind.MANY_RECORDS, window_start, len(seen))
-    day_start = timezone.localtime(now, LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
     for (school_uuid, user_uuid), seen in late.items():
-        created += _alert(schools[school_uuid], user_uuid, AuditAlert.Kind.OUT_OF_HOURS, day_start, len(seen))
+        created += _alert(schools[school_uuid], user_uuid, AuditAlert.Kind.OUT_OF_HOURS, window_start, len(seen))
     return created
 
 
+def _already_alerted(school: School, user_uuid, kind, window_start) -> bool:
+    """One alert per person and kind for overlapping windows: ten minutes for a burst, the day for late access."""
+    if kind == AuditAlert.Kind.OUT_OF_HOURS:
+        since = timezone.localtime(window_start, LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
+    else:
+        since = window_start
+    return AuditAlert.objects.filter(
+        school_uuid=school.uuid, user_uuid=user_uuid, kind=kind, window_start__gt=since - WINDOW
+    ).exists()
+
+
 def _alert(school: School, user_uuid, kind, window_start, count) -> int:
+    if _already_alerted(school, user_uuid, kind, window_start):
+        return 0
     try:
         with transaction.atomic():
             alert = AuditAlert.objects.create(
@@ -83,6 +96,8 @@ def anchor_email_send() -> None:
     head = chain_head()
     if head is None:
         return
-    auditors = Membership.objects.active().filter(role=Role.AUDITOR).select_related("user")
     body = render_to_string("audit/email/anchor.txt", {"head": head, "site_url": settings.SITE_URL})
-    email_enqueue(to=[m.user.email for m in auditors], subject="Safeguard: today's audit chain head", body=body)
+    # One email each: auditors of different trusts never see each other's addresses.
+    emails = Membership.objects.active().filter(role=Role.AUDITOR).values_list("user__email", flat=True).distinct()
+    for email in emails:
+        email_enqueue(to=[email], subject="Safeguard: today's audit chain head", body=body)

@@ -59,7 +59,11 @@ def _day_start(day: date) -> datetime:
 def audit_page(*, user: User, context: RequestContext, filters: AuditFilters, page_number, per_page: int = 50) -> Page:
     """One page of the trail of the schools `user` may audit, newest first, recorded as a read of the trail."""
     schools = list(audit_schools(user=user))
-    events = AuditEvent.objects.filter(school_uuid__in=[school.uuid for school in schools])
+    # The schools' events, and the events of no school (sign-ins, refusals, own lists) by their people.
+    members = User.objects.filter(memberships__school__in=schools).values("uuid")
+    events = AuditEvent.objects.filter(
+        Q(school_uuid__in=[school.uuid for school in schools]) | Q(school_uuid__isnull=True, user_uuid__in=members)
+    )
     if filters.person:
         events = events.filter(user_uuid=filters.person)
     if filters.child:

@@ -20,7 +20,7 @@ def audit_anchor_email() -> None:
     alerts.anchor_email_send()
 
 
-@periodic(every=timedelta(minutes=10))
+@periodic(every=timedelta(minutes=1))
 @task()
 def audit_unusual_access() -> int:
     return alerts.unusual_access_check()

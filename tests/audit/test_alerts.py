@@ -66,3 +66,16 @@ def test_the_chain_head_is_emailed_to_the_auditors_once_a_day(world, run_tasks, 
     (email,) = mail.outbox
     assert email.to == ["auditor@safeguard.example"]
     assert head.hash in email.body and f"sequence: {head.sequence}" in email.body
+
+
+def test_a_burst_across_two_ten_minute_blocks_is_still_flagged(world):
+    from datetime import timedelta
+
+    start = datetime(2026, 11, 30, 10, 6, tzinfo=LONDON)
+    with time_machine.travel(start, tick=False):
+        open_records(world, 12)
+    with time_machine.travel(start + timedelta(minutes=7), tick=False):
+        open_records(world, 12)
+        assert unusual_access_check() == 1
+    with time_machine.travel(start + timedelta(minutes=8), tick=False):
+        assert unusual_access_check() == 0  # the same burst, one alert

@@ -114,3 +114,21 @@ def test_a_child_that_does_not_exist_looks_the_same_as_one_out_of_scope(world):
     response = signed_in_client(world.teacher).get(f"/children/{uuid.uuid4()}/access/")
 
     assert response.status_code == 404
+
+
+def test_the_dsl_sees_sign_ins_and_refusals_of_their_staff(world):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    Client().post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
+    signed_in_client(world.teacher).get("/queue/")
+    client = signed_in_client(world.dsl)
+
+    sign_ins = table(client.post("/audit/", {"event_type": "login"}))
+    refusals = table(client.post("/audit/", {"event_type": "access_refused"}))
+    other_school = table(signed_in_client(world.riverside_dsl).post("/audit/", {"event_type": "login"}))
+
+    assert "Teacher" in sign_ins
+    assert "Teacher" in refusals
+    assert "Teacher" not in other_school
