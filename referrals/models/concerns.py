@@ -204,6 +204,8 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         NEW_CONCERN = "new_concern", "New concern"
         ESCALATION = "escalation", "Not yet acknowledged: overdue"
+        PATTERN = "pattern", "Pattern alert"
+        INFORMATION_REQUEST = "information_request", "Question about your concern"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

@@ -30,6 +30,7 @@ from referrals.models import (
     Notification,
     Urgency,
 )
+from referrals.patterns import patterns_evaluate
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext
@@ -233,6 +234,9 @@ def concern_submit(
         )
     if notify:
         _team_notify(school=school, concerns=concerns, urgency=urgency)
+    for concern in concerns:
+        if concern.child_id:
+            patterns_evaluate(child=concern.child)
     return incident
 
 

@@ -112,6 +112,15 @@ class School(models.Model):
     access_hours_start = models.TimeField("records opened before this time are flagged", default=time(7, 0))
     access_hours_end = models.TimeField("records opened after this time are flagged", default=time(19, 0))
 
+    # Pattern alerts (DESIGN.md §5): explainable rules, each with the school's own thresholds.
+    pattern_exploitation_signs = models.PositiveSmallIntegerField("exploitation alert: distinct signs", default=3)
+    pattern_exploitation_days = models.PositiveSmallIntegerField("exploitation alert: within (days)", default=90)
+    pattern_exploitation_reporters = models.PositiveSmallIntegerField(
+        "exploitation alert: from at least (staff)", default=2
+    )
+    pattern_frequency_concerns = models.PositiveSmallIntegerField("frequency alert: concerns", default=4)
+    pattern_frequency_days = models.PositiveSmallIntegerField("frequency alert: within (days)", default=30)
+
     require_second_factor_for_staff = models.BooleanField(
         "staff must also use a second factor",
         default=False,
