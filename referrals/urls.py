@@ -28,3 +28,16 @@ urlpatterns += [
     path("queue/", queue_views.queue, name="queue"),
     path("queue/<uuid:concern_uuid>/acknowledge/", queue_views.queue_acknowledge, name="queue_acknowledge"),
 ]
+
+from referrals.views import child_file as child_file_views  # noqa: E402
+
+urlpatterns += [
+    path("children/<uuid:child_uuid>/", child_file_views.child_file, name="child_file"),
+    path("children/<uuid:child_uuid>/flags/", child_file_views.child_flags, name="child_flags"),
+    path("children/<uuid:child_uuid>/notes/", child_file_views.child_note, name="child_note"),
+    path(
+        "children/<uuid:child_uuid>/alerts/<uuid:alert_uuid>/acknowledge/",
+        child_file_views.child_alert_acknowledge,
+        name="child_alert_acknowledge",
+    ),
+]

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from referrals.models import Child
+from referrals.models import Child, PatternAlert
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
@@ -43,6 +43,9 @@ POST_BODIES = {
     "staff_second_factor_reset": {},
     "concern_child_search": {"child_search": "Jade"},
     "queue_acknowledge": {},
+    "child_flags": {},
+    "child_note": {"text": "Called the front door", "kind": "call"},
+    "child_alert_acknowledge": {"note": "Seen"},
 }
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
 
@@ -58,7 +61,7 @@ def site_patterns(resolver=None, prefix=""):
             yield entry.name, prefix + str(entry.pattern)
 
 
-def concrete(pattern: str, world, pupil, concern) -> str:
+def concrete(pattern: str, world, pupil, concern, alert) -> str:
     values = {
         "<uuid:school_uuid>": world.northfield.uuid,
         "<uuid:membership_uuid>": world.membership("teacher2").uuid,
@@ -66,6 +69,7 @@ def concrete(pattern: str, world, pupil, concern) -> str:
         "<uuid:incident_uuid>": concern.incident.uuid,
         "<uuid:concern_uuid>": concern.uuid,
         "<uuid:attachment_uuid>": concern.incident.attachments.get().uuid,
+        "<uuid:alert_uuid>": alert.uuid,
         "<uidb64>": "MQ",
         "<token>": "set-password",
     }
@@ -87,12 +91,13 @@ def test_every_request_that_touches_safeguarding_data_leaves_an_event(world, per
         school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
     )
     concern = concern_by(world.teacher, pupil)
+    alert = PatternAlert.objects.create(child=pupil, rule="frequency", explanation="test", fingerprint="walk")
     client = Client() if persona == "anonymous" else signed_in_client(world.people[persona])
     missing = []
     for name, pattern in site_patterns():
         if name in EXEMPT:
             continue
-        url = concrete(pattern, world, pupil, concern)
+        url = concrete(pattern, world, pupil, concern, alert)
         before = AuditEvent.objects.count()
         response = client.post(url, POST_BODIES[name]) if name in POST_BODIES else client.get(url)
         new = list(AuditEvent.objects.order_by("id")[before:])

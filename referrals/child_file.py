@@ -1,0 +1,212 @@
+"""The child's file for the safeguarding team: front sheet, chronology, indicators over time, notes, alerts.
+
+The chronology is derived, never stored: concerns, addenda, decisions, closures and notes of one child, merged in
+the order they happened, a page at a time, with the same few queries however long the history.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+
+from referrals.models import (
+    Addendum,
+    CaseNote,
+    Child,
+    Closure,
+    Concern,
+    ConcernIndicator,
+    ConcernStatus,
+    Decision,
+    PatternAlert,
+)
+from safeguarding.accounts.access import schools_for_user, user_has_role_at
+from safeguarding.accounts.models import User
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+
+FILE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
+TEAM_ROLES = (Role.DSL, Role.DEPUTY_DSL)
+PER_PAGE = 50
+
+
+def child_file_get(*, user: User, context: RequestContext, child_uuid) -> Child:
+    """The child, for the DSL and deputies of their school and the trust lead; 404 for everyone else."""
+    child = (
+        Child.objects.filter(uuid=child_uuid, school__in=schools_for_user(user=user, roles=FILE_ROLES))
+        .select_related("school")
+        .first()
+    )
+    if child is None:
+        raise Http404("No such child.")
+    record(
+        EventType.VIEW,
+        user=user,
+        context=context,
+        school=child.school,
+        object_type="child_file",
+        object_uuid=child.uuid,
+        child_uuid=child.uuid,
+    )
+    return child
+
+
+@dataclass
+class Entry:
+    when: datetime
+    kind: str
+    item: object
+
+
+KINDS = ("concern", "addendum", "decision", "closure", "note")
+
+
+def _sources(child: Child, kinds):
+    sources = {
+        "concern": Concern.objects.filter(child=child)
+        .select_related("author")
+        .prefetch_related("indicators__indicator__category")
+        .order_by("observed_at", "pk"),
+        "addendum": Addendum.objects.filter(concern__child=child)
+        .select_related("author", "concern")
+        .order_by("created_at", "pk"),
+        "decision": Decision.objects.filter(concern__child=child)
+        .select_related("decided_by", "concern")
+        .prefetch_related("outcomes")
+        .order_by("decided_at", "pk"),
+        "closure": Closure.objects.filter(concern__child=child)
+        .select_related("closed_by", "concern")
+        .order_by("closed_at", "pk"),
+        "note": CaseNote.objects.filter(child=child).select_related("author").order_by("happened_at", "pk"),
+    }
+    when = {
+        "concern": "observed_at",
+        "addendum": "created_at",
+        "decision": "decided_at",
+        "closure": "closed_at",
+        "note": "happened_at",
+    }
+    return {kind: (sources[kind], when[kind]) for kind in kinds}
+
+
+def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=None, date_to=None):
+    """One page of the child's story in order; by default the latest page. Returns (entries, page, pages)."""
+    sources = _sources(child, kinds)
+    filtered = {}
+    for kind, (queryset, field) in sources.items():
+        if date_from:
+            queryset = queryset.filter(**{f"{field}__date__gte": date_from})
+        if date_to:
+            queryset = queryset.filter(**{f"{field}__date__lte": date_to})
+        filtered[kind] = (queryset, field)
+    total = sum(queryset.count() for queryset, _ in filtered.values())
+    pages = max(1, -(-total // PER_PAGE))
+    page = pages if page is None else min(max(1, page), pages)
+    end = page * PER_PAGE
+    entries = [
+        Entry(getattr(item, field), kind, item)
+        for kind, (queryset, field) in filtered.items()
+        for item in queryset[:end]
+    ]
+    entries.sort(key=lambda entry: entry.when)
+    return entries[(page - 1) * PER_PAGE : end], page, pages
+
+
+def indicators_by_month(*, child: Child) -> tuple[list[dict], str]:
+    """Counts of ticked indicators by category and month: rows for the table, and the same as JSON for the chart."""
+    rows = list(
+        ConcernIndicator.objects.filter(concern__child=child)
+        .annotate(month=TruncMonth("concern__observed_at"))
+        .values("month", "indicator__category__label")
+        .annotate(count=Count("id"))
+        .order_by("month", "indicator__category__label")
+    )
+    months = sorted({row["month"] for row in rows})
+    categories = sorted({row["indicator__category__label"] for row in rows})
+    counts = {(row["month"], row["indicator__category__label"]): row["count"] for row in rows}
+    chart = {
+        "labels": [month.strftime("%b %Y") for month in months],
+        "datasets": [
+            {"label": category, "data": [counts.get((month, category), 0) for month in months]}
+            for category in categories
+        ],
+    }
+    return rows, json.dumps(chart)
+
+
+def child_front_sheet(*, child: Child) -> dict:
+    return {
+        "open_concerns": Concern.objects.filter(child=child).exclude(status=ConcernStatus.CLOSED).count(),
+        "alerts": list(PatternAlert.objects.filter(child=child).prefetch_related("concerns")),
+    }
+
+
+@transaction.atomic
+def child_flags_set(*, actor: User, context: RequestContext | None, child: Child, cp_plan: bool, looked_after: bool):
+    """The safeguarding flags, set by the DSL only."""
+    if not user_has_role_at(user=actor, school=child.school, roles=(Role.DSL,)):
+        raise PermissionDenied
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    changed = [
+        name for name, value in (("cp_plan", cp_plan), ("looked_after", looked_after)) if getattr(child, name) != value
+    ]
+    child.cp_plan, child.looked_after = cp_plan, looked_after
+    child.save(update_fields=["cp_plan", "looked_after", "updated_at"])
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=child.school,
+        object_type="child_flags",
+        object_uuid=child.uuid,
+        child_uuid=child.uuid,
+        detail={"fields": changed},
+    )
+    return child
+
+
+@transaction.atomic
+def case_note_add(*, actor: User, context: RequestContext | None, child: Child, kind: str, text: str, happened_at):
+    if not user_has_role_at(user=actor, school=child.school, roles=TEAM_ROLES):
+        raise PermissionDenied
+    note = CaseNote.objects.create(
+        child=child, school=child.school, author=actor, kind=CaseNote.Kind(kind), text=text, happened_at=happened_at
+    )
+    record(
+        EventType.CREATE,
+        user=actor,
+        context=context,
+        school=child.school,
+        object_type="case_note",
+        object_uuid=note.uuid,
+        child_uuid=child.uuid,
+    )
+    return note
+
+
+@transaction.atomic
+def pattern_alert_acknowledge(*, actor: User, context: RequestContext | None, alert: PatternAlert, note: str):
+    from django.utils import timezone
+
+    if not user_has_role_at(user=actor, school=alert.child.school, roles=TEAM_ROLES):
+        raise PermissionDenied
+    PatternAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=actor, acknowledgement_note=note
+    )
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=alert.child.school,
+        object_type="pattern_alert",
+        object_uuid=alert.uuid,
+        child_uuid=alert.child.uuid,
+        detail={"action": "acknowledged", "rule": alert.rule},
+    )

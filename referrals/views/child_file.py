@@ -1,0 +1,110 @@
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from referrals.child_file import (
+    KINDS,
+    case_note_add,
+    child_file_get,
+    child_flags_set,
+    child_front_sheet,
+    chronology_page,
+    indicators_by_month,
+    pattern_alert_acknowledge,
+)
+from referrals.models import CaseNote, PatternAlert
+from safeguarding.accounts.access import school_dsl, user_has_role_at
+from safeguarding.accounts.roles import Role
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@never_cache
+@login_required
+def child_file(request, child_uuid):
+    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    kinds = [kind for kind in request.GET.getlist("type") if kind in KINDS] or list(KINDS)
+    entries, page, pages = chronology_page(
+        child=child,
+        page=_page(request.GET.get("page")),
+        kinds=kinds,
+        date_from=_date(request.GET.get("from")),
+        date_to=_date(request.GET.get("to")),
+    )
+    rows, chart = indicators_by_month(child=child)
+    context = {
+        "child": child,
+        "entries": entries,
+        "page": page,
+        "pages": pages,
+        "kinds": kinds,
+        "all_kinds": KINDS,
+        "rows": rows,
+        "chart": chart,
+        "dsl": school_dsl(school=child.school),
+        "is_dsl": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL,)),
+        "is_team": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL, Role.DEPUTY_DSL)),
+        "note_kinds": CaseNote.Kind.choices,
+        **child_front_sheet(child=child),
+    }
+    return render(request, "referrals/child_file.html", context)
+
+
+@login_required
+@require_POST
+def child_flags(request, child_uuid):
+    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    child_flags_set(
+        actor=request.user,
+        context=request.audit,
+        child=child,
+        cp_plan=request.POST.get("cp_plan") == "on",
+        looked_after=request.POST.get("looked_after") == "on",
+    )
+    messages.success(request, "The safeguarding flags have been saved.")
+    return redirect("child_file", child_uuid=child.uuid)
+
+
+@login_required
+@require_POST
+def child_note(request, child_uuid):
+    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    text = request.POST.get("text", "").replace("\x00", "").strip()[:20_000]
+    kind = request.POST.get("kind", "note")
+    if not text or kind not in CaseNote.Kind.values:
+        messages.error(request, "Write the note before saving it.")
+    else:
+        case_note_add(
+            actor=request.user, context=request.audit, child=child, kind=kind, text=text, happened_at=timezone.now()
+        )
+        messages.success(request, "Note added to the chronology.")
+    return redirect("child_file", child_uuid=child.uuid)
+
+
+@login_required
+@require_POST
+def child_alert_acknowledge(request, child_uuid, alert_uuid):
+    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    alert = get_object_or_404(PatternAlert, uuid=alert_uuid, child=child)
+    pattern_alert_acknowledge(
+        actor=request.user, context=request.audit, alert=alert, note=request.POST.get("note", "")[:2000]
+    )
+    messages.success(request, "Alert acknowledged.")
+    return redirect("child_file", child_uuid=child.uuid)

@@ -1,0 +1,107 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from referrals.models import Child, Concern, ConcernIndicator, Incident, Indicator
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditEvent
+from tests.concerns import concern_by
+from tests.personas import signed_in_client
+
+
+@pytest.fixture
+def pupil(world):
+    return Child.objects.create(
+        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+
+
+def many_concerns(world, child, count):
+    """Concerns made in bulk, straight into the tables, for the size of a long history."""
+    incident = Incident.objects.create(school=child.school, author=world.teacher, submission_key=f"bulk-{count}")
+    start = Concern.objects.count()
+    concerns = Concern.objects.bulk_create(
+        Concern(
+            reference=f"B-{start + n:06d}",
+            incident=incident,
+            school=child.school,
+            child=child,
+            author=world.teacher,
+            author_role="staff",
+            urgency="routine",
+            observed_at=timezone.now() - timezone.timedelta(days=n),
+            account=f"Account number {n}",
+        )
+        for n in range(count)
+    )
+    gifts = Indicator.objects.get(code="SIG-GIFTS")
+    ConcernIndicator.objects.bulk_create(
+        ConcernIndicator(concern=c, indicator=gifts, basis="seen", label_at_time=gifts.label) for c in concerns
+    )
+
+
+@pytest.mark.parametrize(
+    ("person", "status"),
+    [("dsl", 200), ("deputy", 200), ("trustlead", 200), ("teacher", 404), ("office", 404), ("auditor", 404)],
+)
+def test_who_opens_the_childs_file(world, pupil, person, status):
+    assert signed_in_client(world.people[person]).get(f"/children/{pupil.uuid}/").status_code == status
+
+
+def test_the_other_schools_deputy_gets_404_and_the_refusal_is_recorded(world, pupil):
+    response = signed_in_client(world.riverside_deputy).get(f"/children/{pupil.uuid}/")
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(
+        event_type=EventType.ACCESS_REFUSED, user_uuid=world.riverside_deputy.uuid, child_uuid=pupil.uuid
+    ).exists()
+
+
+def test_the_file_shows_the_chronology_alerts_and_the_chart_data(world, pupil):
+    concern_by(world.teacher, pupil, indicators=("SIG-GIFTS",), with_file=False)
+    concern_by(world.teacher2, pupil, indicators=("SIG-OLDER-PARTNER", "SIG-CARS"), with_file=False)
+
+    page = signed_in_client(world.dsl).get(f"/children/{pupil.uuid}/").content.decode()
+
+    assert "Saw a new phone and a bracelet." in page
+    assert "3 different exploitation signs" in page
+    assert 'id="indicator-chart-data"' in page and "Signs: possessions and money" in page
+    assert AuditEvent.objects.filter(event_type=EventType.VIEW, object_type="child_file").exists()
+
+
+def test_only_the_dsl_sets_the_safeguarding_flags(world, pupil):
+    signed_in_client(world.deputy).post(f"/children/{pupil.uuid}/flags/", {"cp_plan": "on"})
+    pupil.refresh_from_db()
+    assert not pupil.cp_plan
+
+    signed_in_client(world.dsl).post(f"/children/{pupil.uuid}/flags/", {"cp_plan": "on"})
+    pupil.refresh_from_db()
+    assert pupil.cp_plan
+
+
+def test_a_note_joins_the_chronology(world, pupil):
+    client = signed_in_client(world.deputy)
+
+    client.post(f"/children/{pupil.uuid}/notes/", {"kind": "call", "text": "Called the front door, advice taken"})
+
+    assert "Called the front door, advice taken" in client.get(f"/children/{pupil.uuid}/").content.decode()
+
+
+def test_a_child_with_200_concerns_renders_a_page_of_chronology_in_fixed_queries(world, pupil):
+    client = signed_in_client(world.dsl)
+    url = f"/children/{pupil.uuid}/"
+    many_concerns(world, pupil, 10)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    many_concerns(world, pupil, 190)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+
+    assert len(few) == len(many)
+    page = response.content.decode()
+    assert "Page 4 of 4" in page
+    assert page.count('class="border-start border-3 ps-3 mb-3"') == 50
+    first = client.get(url, {"page": 1}).content.decode()
+    assert "Account number 189" in first  # the oldest, 189 days ago
