@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
@@ -21,6 +21,7 @@ from referrals.models import (
     Closure,
     Concern,
     ConcernIndicator,
+    ConcernMove,
     ConcernStatus,
     Decision,
     PatternAlert,
@@ -65,7 +66,7 @@ class Entry:
     item: object
 
 
-KINDS = ("concern", "addendum", "decision", "closure", "note")
+KINDS = ("concern", "addendum", "decision", "closure", "move", "note")
 
 
 def _sources(child: Child, kinds):
@@ -84,6 +85,9 @@ def _sources(child: Child, kinds):
         "closure": Closure.objects.filter(concern__child=child)
         .select_related("closed_by", "concern")
         .order_by("closed_at", "pk"),
+        "move": ConcernMove.objects.filter(Q(from_child=child) | Q(to_child=child))
+        .select_related("moved_by", "concern", "from_child", "to_child")
+        .order_by("moved_at", "pk"),
         "note": CaseNote.objects.filter(child=child).select_related("author").order_by("happened_at", "pk"),
     }
     when = {
@@ -91,6 +95,7 @@ def _sources(child: Child, kinds):
         "addendum": "created_at",
         "decision": "decided_at",
         "closure": "closed_at",
+        "move": "moved_at",
         "note": "happened_at",
     }
     return {kind: (sources[kind], when[kind]) for kind in kinds}

@@ -125,3 +125,38 @@ class PatternAlert(models.Model):
 
     def __str__(self):
         return f"{self.rule} for {self.child}"
+
+
+class InformationRequest(models.Model):
+    """The DSL asks the author for more; the author answers with an addendum."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="information_requests")
+    asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    question = models.TextField()
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at"]
+
+    def __str__(self):
+        return f"question on {self.concern}"
+
+
+class ConcernMove(models.Model):
+    """A concern logged against the wrong child, moved by the DSL with a reason; both chronologies show it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="moves")
+    from_child = models.ForeignKey(Child, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    moved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    moved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["moved_at"]
+
+    def __str__(self):
+        return f"move of {self.concern}"

@@ -275,6 +275,7 @@ def addendum_add(*, actor: User, context: RequestContext | None, concern: Concer
         raise PermissionError("Only the author adds an addendum to a concern.")
     role = RequestContext(user=actor).role_at(concern.school)
     addendum = Addendum.objects.create(concern=concern, author=actor, author_role=role, reason=reason, text=text)
+    concern.information_requests.filter(answered_at__isnull=True).update(answered_at=addendum.created_at)
     record(
         EventType.ADDENDUM,
         user=actor,

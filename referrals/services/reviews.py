@@ -15,10 +15,12 @@ from referrals.clocks import out_of_school_hours
 from referrals.models import (
     Closure,
     Concern,
+    ConcernMove,
     ConcernStatus,
     Decision,
     DecisionOutcome,
     Escalation,
+    InformationRequest,
     Notification,
     Outcome,
     Threshold,
@@ -271,3 +273,54 @@ def concern_reopen(
     concern.save(update_fields=["status", "version"])
     _audit(concern, actor=actor, context=context, action="reopened")
     return concern
+
+
+@transaction.atomic
+def information_request(*, actor: User, context: RequestContext | None, concern: Concern, question: str):
+    """Ask the author for more; they see the question with their concern and answer with an addendum."""
+    question = question.replace("\x00", "").strip()
+    if not question:
+        raise ValueError("Write the question for the author.")
+    concern = _locked(concern, actor=actor, expected_version=None)
+    request = InformationRequest.objects.create(concern=concern, asked_by=actor, question=question[:5000])
+    Notification.objects.create(
+        recipient=concern.author,
+        school=concern.school,
+        kind=Notification.Kind.INFORMATION_REQUEST,
+        concern=concern,
+        urgency=concern.urgency,
+    )
+    _audit(concern, actor=actor, context=context, action="information_requested")
+    return request
+
+
+@transaction.atomic
+def concern_move(*, actor: User, context: RequestContext | None, concern: Concern, to_child, reason: str):
+    """Move a concern logged against the wrong child (or against a child not on the roll) to the right one."""
+    if not reason.strip():
+        raise ValueError("Give the reason for the move.")
+    concern = _locked(concern, actor=actor, expected_version=None)
+    if to_child.school_id != concern.school_id:
+        raise PermissionDenied
+    if concern.child_id == to_child.pk:
+        raise ValueError("The concern is already about this child.")
+    move = ConcernMove.objects.create(
+        concern=concern, from_child=concern.child, to_child=to_child, moved_by=actor, reason=reason.strip()
+    )
+    previous = concern.child
+    concern.child = to_child
+    concern.version += 1
+    concern.save(update_fields=["child", "version"])
+    for child in (previous, to_child):
+        if child is not None:
+            record(
+                EventType.UPDATE,
+                user=actor,
+                context=context,
+                school=concern.school,
+                object_type="concern",
+                object_uuid=concern.uuid,
+                child_uuid=child.uuid,
+                detail={"action": "moved", "move": str(move.uuid)},
+            )
+    return move
