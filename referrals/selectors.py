@@ -189,7 +189,7 @@ def concern_get_for_author(*, user: User, context: RequestContext, concern_uuid)
     concern = (
         Concern.objects.filter(uuid=concern_uuid, author=user, school__in=concern_schools(user=user))
         .select_related("child", "school", "incident")
-        .prefetch_related("indicators", "addenda", "incident__attachments")
+        .prefetch_related("indicators", "addenda", "incident__attachments", "information_requests")
         .first()
     )
     if concern is None:

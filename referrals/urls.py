@@ -29,6 +29,10 @@ urlpatterns += [
     path("queue/<uuid:concern_uuid>/acknowledge/", queue_views.queue_acknowledge, name="queue_acknowledge"),
 ]
 
+from referrals.views import review as review_views  # noqa: E402
+
+urlpatterns += [path("queue/<uuid:concern_uuid>/", review_views.concern_review, name="concern_review")]
+
 from referrals.views import child_file as child_file_views  # noqa: E402
 
 urlpatterns += [

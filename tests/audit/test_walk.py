@@ -47,6 +47,7 @@ POST_BODIES = {
     "child_note": {"text": "Called the front door", "kind": "call"},
     "child_alert_acknowledge": {"note": "Seen"},
 }
+# Patterns answering GET and POST alike: walked with a GET.
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
 
 

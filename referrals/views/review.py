@@ -1,0 +1,186 @@
+"""One concern as the safeguarding team sees it, with every step of its review."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from referrals.models import Child, Concern
+from referrals.review_forms import ClosureForm, DecisionForm, QuestionForm, ReasonForm
+from referrals.services import reviews
+from referrals.upn import normalise_upn
+from safeguarding.accounts.access import user_has_role_at
+from safeguarding.accounts.models import Membership
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+
+TEAM = (Role.DSL, Role.DEPUTY_DSL)
+
+
+def _concern_for_team(request, concern_uuid) -> Concern:
+    from referrals.selectors import queue_concern_get
+
+    concern = queue_concern_get(user=request.user, concern_uuid=concern_uuid)
+    concern = (
+        Concern.objects.select_related("child", "author", "school", "assigned_to", "acknowledged_by")
+        .prefetch_related("indicators", "addenda", "decisions__outcomes", "closures", "information_requests")
+        .get(pk=concern.pk)
+    )
+    record(
+        EventType.VIEW,
+        context=request.audit,
+        school=concern.school,
+        object_type="concern",
+        object_uuid=concern.uuid,
+        child_uuid=concern.child.uuid if concern.child_id else None,
+    )
+    return concern
+
+
+def _version(request):
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+ACTIONS = {}
+
+
+def action(name):
+    def register(function):
+        ACTIONS[name] = function
+        return function
+
+    return register
+
+
+@action("acknowledge")
+def _acknowledge(request, concern, forms):
+    reviews.concern_acknowledge(
+        actor=request.user, context=request.audit, concern=concern, expected_version=_version(request)
+    )
+    return "Acknowledged."
+
+
+@action("assign")
+def _assign(request, concern, forms):
+    member = (
+        Membership.objects.active()
+        .filter(school=concern.school, role__in=TEAM, user__uuid=request.POST.get("to") or None)
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise ValueError("Choose the DSL or a deputy of this school.")
+    reviews.concern_assign(
+        actor=request.user, context=request.audit, concern=concern, to=member.user, expected_version=_version(request)
+    )
+    return f"Assigned to {member.user.full_name}."
+
+
+@action("ask")
+def _ask(request, concern, forms):
+    form = forms["ask"] = QuestionForm(request.POST)
+    if not form.is_valid():
+        raise ValueError("Write the question for the author.")
+    reviews.information_request(
+        actor=request.user, context=request.audit, concern=concern, question=form.cleaned_data["question"]
+    )
+    return "Your question has been sent to the author."
+
+
+@action("decide")
+def _decide(request, concern, forms):
+    form = forms["decide"] = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise ValueError("Choose the outcome, the threshold and give the reasons.")
+    reviews.decision_record(
+        actor=request.user,
+        context=request.audit,
+        concern=concern,
+        expected_version=_version(request),
+        **form.cleaned_data,
+    )
+    return "Decision recorded."
+
+
+@action("close")
+def _close(request, concern, forms):
+    form = forms["close"] = ClosureForm(request.POST)
+    form.is_valid()
+    reviews.concern_close(
+        actor=request.user,
+        context=request.audit,
+        concern=concern,
+        expected_version=_version(request),
+        summary=form.cleaned_data.get("summary", ""),
+        follow_up=form.cleaned_data.get("follow_up", ""),
+        outcome=form.cleaned_data.get("outcome", ""),
+    )
+    return "Concern closed."
+
+
+@action("reopen")
+def _reopen(request, concern, forms):
+    form = forms["reopen"] = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise ValueError("Give the reason for reopening.")
+    reviews.concern_reopen(
+        actor=request.user,
+        context=request.audit,
+        concern=concern,
+        reason=form.cleaned_data["reason"],
+        expected_version=_version(request),
+    )
+    return "Concern reopened."
+
+
+@action("move")
+def _move(request, concern, forms):
+    form = forms["move"] = ReasonForm(request.POST)
+    upn = normalise_upn(request.POST.get("to_upn", "").replace("\x00", ""))
+    child = Child.objects.filter(school=concern.school, upn=upn).first() if upn else None
+    if not form.is_valid() or child is None:
+        raise ValueError("Give the UPN of a child of this school and the reason for the move.")
+    reviews.concern_move(
+        actor=request.user, context=request.audit, concern=concern, to_child=child, reason=form.cleaned_data["reason"]
+    )
+    return f"Moved to {child.display_name}."
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_review(request, concern_uuid):
+    concern = _concern_for_team(request, concern_uuid)
+    forms = {}
+    status = 200
+    if request.method == "POST":
+        if not user_has_role_at(user=request.user, school=concern.school, roles=TEAM):
+            raise PermissionDenied
+        handler = ACTIONS.get(request.POST.get("action"))
+        if handler is None:
+            raise PermissionDenied
+        try:
+            messages.success(request, handler(request, concern, forms))
+            return redirect("concern_review", concern_uuid=concern.uuid)
+        except (reviews.ConcernConflict, reviews.ClosureIncomplete, ValueError) as problem:
+            # What they typed stays in the form (kept in `forms`); the concern is shown as it is now.
+            messages.error(request, str(problem))
+            status = 409 if isinstance(problem, reviews.ConcernConflict) else 400
+            concern = _concern_for_team(request, concern_uuid)
+    context = {
+        "concern": concern,
+        "decision_form": forms.get("decide") or DecisionForm(),
+        "closure_form": forms.get("close") or ClosureForm(),
+        "reason_form": forms.get("reopen") or ReasonForm(),
+        "move_form": forms.get("move") or ReasonForm(),
+        "question_form": forms.get("ask") or QuestionForm(),
+        "team": Membership.objects.active().filter(school=concern.school, role__in=TEAM).select_related("user"),
+        "can_act": user_has_role_at(user=request.user, school=concern.school, roles=TEAM),
+    }
+    return render(request, "referrals/concern_review.html", context, status=status)

@@ -1,0 +1,169 @@
+import threading
+
+import pytest
+from django.db import connections
+
+from referrals.models import Child, Concern, ConcernMove, Decision
+from referrals.services.reviews import (
+    ClosureIncomplete,
+    ConcernConflict,
+    concern_acknowledge,
+    concern_close,
+    decision_record,
+)
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditEvent
+from tests.concerns import concern_by
+from tests.personas import build_world, signed_in_client
+
+
+@pytest.fixture
+def pupil(world):
+    return Child.objects.create(
+        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+
+
+def decided(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    decision_record(
+        actor=world.dsl,
+        context=None,
+        concern=concern,
+        outcomes=["monitor"],
+        rationale="Low risk",
+        threshold="universal",
+    )
+    concern.refresh_from_db()
+    return concern
+
+
+def test_a_decision_needs_its_reasons_and_is_recorded(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    client = signed_in_client(world.dsl)
+    url = f"/queue/{concern.uuid}/"
+    client.post(url, {"action": "acknowledge", "version": "0"})
+
+    refused = client.post(url, {"action": "decide", "outcomes": ["nfa"], "threshold": "universal", "rationale": ""})
+    assert refused.status_code == 400 and not Decision.objects.exists()
+
+    client.post(
+        url,
+        {"action": "decide", "version": "1", "outcomes": ["nfa"], "threshold": "universal", "rationale": "Explained."},
+    )
+    decision = Decision.objects.get()
+    assert [o.outcome for o in decision.outcomes.all()] == ["nfa"]
+    assert AuditEvent.objects.filter(event_type=EventType.DECISION, object_uuid=concern.uuid).exists()
+
+
+def test_closing_without_the_three_parts_is_refused_naming_what_is_missing(world, pupil):
+    concern = decided(world, pupil)
+
+    with pytest.raises(ClosureIncomplete, match="how it was followed up and resolved and the action, decisions and"):
+        concern_close(actor=world.dsl, context=None, concern=concern, summary="Gifts seen", follow_up="", outcome="")
+
+    page = signed_in_client(world.dsl).post(
+        f"/queue/{concern.uuid}/", {"action": "close", "version": str(concern.version), "summary": "Gifts seen"}
+    )
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "To close, record how it was followed up and resolved and the action, decisions and outcome." in text
+    assert "Gifts seen" in text  # what was typed is kept
+    concern.refresh_from_db()
+    assert concern.status == "decided"
+
+
+def test_closing_with_all_three_closes(world, pupil):
+    concern = decided(world, pupil)
+
+    concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
+
+    concern.refresh_from_db()
+    assert concern.status == "closed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_decisions_one_wins_and_the_other_is_told():
+    world = build_world()
+    pupil = Child.objects.create(
+        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    version = Concern.objects.get(pk=concern.pk).version
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def decide(person, rationale):
+        try:
+            barrier.wait()
+            decision_record(
+                actor=person,
+                context=None,
+                concern=concern,
+                outcomes=["monitor"],
+                rationale=rationale,
+                threshold="universal",
+                expected_version=version,
+            )
+            results[rationale] = "won"
+        except ConcernConflict as conflict:
+            results[rationale] = str(conflict)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=decide, args=(world.dsl, "the DSL's reasons")),
+        threading.Thread(target=decide, args=(world.deputy, "the deputy's reasons")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results.values())[-1] == "won"
+    loser = next(value for value in results.values() if value != "won")
+    assert "Someone else changed this concern" in loser
+    (decision,) = Decision.objects.all()
+    assert results[decision.rationale] == "won"
+
+
+def test_the_author_sees_the_question_and_answers_with_an_addendum(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    signed_in_client(world.dsl).post(f"/queue/{concern.uuid}/", {"action": "ask", "question": "What time was it?"})
+    teacher = signed_in_client(world.teacher)
+
+    assert "Question for you" in teacher.get("/concerns/mine/").content.decode()
+    assert "What time was it?" in teacher.get(f"/concerns/{concern.uuid}/").content.decode()
+    teacher.post(f"/concerns/{concern.uuid}/", {"reason": "Answering the DSL", "text": "About 15:20."})
+
+    assert concern.information_requests.get().answered_at is not None
+
+
+def test_a_concern_is_moved_to_the_right_child_and_both_files_show_it(world, pupil):
+    right = Child.objects.create(
+        school=world.northfield,
+        legal_first_name="Jane",
+        legal_last_name="Turner",
+        date_of_birth="2012-03-14",
+        upn="A123456789012",
+    )
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    client = signed_in_client(world.dsl)
+
+    client.post(f"/queue/{concern.uuid}/", {"action": "move", "to_upn": "a123456789012", "reason": "Wrong Turner"})
+
+    concern.refresh_from_db()
+    assert concern.child == right
+    assert ConcernMove.objects.get().from_child == pupil
+    assert "Wrong Turner" in client.get(f"/children/{pupil.uuid}/").content.decode()
+    assert "Wrong Turner" in client.get(f"/children/{right.uuid}/").content.decode()
+
+
+def test_staff_and_the_other_school_cannot_open_the_review_page(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+
+    assert signed_in_client(world.teacher).get(f"/queue/{concern.uuid}/").status_code == 404
+    assert signed_in_client(world.riverside_dsl).get(f"/queue/{concern.uuid}/").status_code == 404
+    assert signed_in_client(world.deputy).get(f"/queue/{concern.uuid}/").status_code == 200
