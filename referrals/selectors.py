@@ -21,6 +21,7 @@ from referrals.models import (
     Indicator,
     IndicatorCategory,
     Notification,
+    PatternAlert,
     RollStatus,
     Urgency,
 )
@@ -258,7 +259,7 @@ def incident_get_for_author(*, user: User, context: RequestContext, incident_uui
 
 
 def notifications_page(*, user: User, context: RequestContext, limit: int = 50) -> list[Notification]:
-    items = list(Notification.objects.filter(recipient=user).select_related("school")[:limit])
+    items = list(Notification.objects.filter(recipient=user).select_related("school", "concern")[:limit])
     record(
         EventType.LIST,
         user=user,
@@ -314,7 +315,12 @@ def queue_page(*, user: User, context: RequestContext, filters: QueueFilters, pa
             Prefetch(
                 "indicators",
                 queryset=ConcernIndicator.objects.select_related("indicator__category"),
-            )
+            ),
+            Prefetch(
+                "child__pattern_alerts",
+                queryset=PatternAlert.objects.filter(acknowledged_at__isnull=True),
+                to_attr="open_alerts",
+            ),
         )
         .order_by("rank", "recorded_at", "pk")
     )

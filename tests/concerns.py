@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from referrals.models import Concern, Indicator, Urgency
+from referrals.models import Concern, ConcernIndicator, Incident, Indicator, Urgency
 from referrals.services.concerns import ConcernInput, concern_submit, draft_attachments_add, draft_for
 
 
@@ -51,3 +51,27 @@ def concern_by(author, child, *, indicators=("SIG-GIFTS",), urgency=Urgency.ROUT
         ),
     )
     return incident.concerns.get()
+
+
+def many_concerns(world, child, count):
+    """Concerns made in bulk, straight into the tables, for the size of a long history."""
+    incident = Incident.objects.create(school=child.school, author=world.teacher, submission_key=f"bulk-{count}")
+    start = Concern.objects.count()
+    concerns = Concern.objects.bulk_create(
+        Concern(
+            reference=f"B-{start + n:06d}",
+            incident=incident,
+            school=child.school,
+            child=child,
+            author=world.teacher,
+            author_role="staff",
+            urgency="routine",
+            observed_at=timezone.now() - timezone.timedelta(days=n),
+            account=f"Account number {n}",
+        )
+        for n in range(count)
+    )
+    gifts = Indicator.objects.get(code="SIG-GIFTS")
+    ConcernIndicator.objects.bulk_create(
+        ConcernIndicator(concern=c, indicator=gifts, basis="seen", label_at_time=gifts.label) for c in concerns
+    )

@@ -36,6 +36,6 @@ def site(request):
     for item in items:
         item["current"] = request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
     unread = None
-    if roles & {Role.DSL, Role.DEPUTY_DSL}:
+    if roles & set(LOG_ROLES):
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     return {"navigation": items, "unread_notifications": unread}

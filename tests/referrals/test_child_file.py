@@ -1,12 +1,11 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from referrals.models import Child, Concern, ConcernIndicator, Incident, Indicator
+from referrals.models import Child
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
-from tests.concerns import concern_by
+from tests.concerns import concern_by, many_concerns
 from tests.personas import signed_in_client
 
 
@@ -14,30 +13,6 @@ from tests.personas import signed_in_client
 def pupil(world):
     return Child.objects.create(
         school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
-
-
-def many_concerns(world, child, count):
-    """Concerns made in bulk, straight into the tables, for the size of a long history."""
-    incident = Incident.objects.create(school=child.school, author=world.teacher, submission_key=f"bulk-{count}")
-    start = Concern.objects.count()
-    concerns = Concern.objects.bulk_create(
-        Concern(
-            reference=f"B-{start + n:06d}",
-            incident=incident,
-            school=child.school,
-            child=child,
-            author=world.teacher,
-            author_role="staff",
-            urgency="routine",
-            observed_at=timezone.now() - timezone.timedelta(days=n),
-            account=f"Account number {n}",
-        )
-        for n in range(count)
-    )
-    gifts = Indicator.objects.get(code="SIG-GIFTS")
-    ConcernIndicator.objects.bulk_create(
-        ConcernIndicator(concern=c, indicator=gifts, basis="seen", label_at_time=gifts.label) for c in concerns
     )
 
 

@@ -15,6 +15,7 @@ from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
 from tests.personas import signed_in_client
+from tests.referrals.test_child_file import many_concerns
 
 MONDAY_10AM = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
 
@@ -158,9 +159,8 @@ def test_the_queue_runs_a_fixed_number_of_queries(world, pupil):
     for _ in range(10):
         concern_by(world.teacher, pupil, indicators=("SIG-GIFTS", "SIG-CARS", "ABUSE-NEGLECT"), with_file=False)
     few = count()
-    for _ in range(40):
-        concern_by(world.teacher2, pupil, indicators=("SIG-MISSING",), with_file=False)
+    many_concerns(world, pupil, 990)
     many = count()
 
     assert few == many
-    assert Concern.objects.count() == 50
+    assert Concern.objects.count() == 1000
