@@ -101,11 +101,17 @@ def _sources(child: Child, kinds):
     return {kind: (sources[kind], when[kind]) for kind in kinds}
 
 
-def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=None, date_to=None):
-    """One page of the child's story in order; by default the latest page. Returns (entries, page, pages)."""
+def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=None, date_to=None, category=""):
+    """One page of the child's story in order; by default the latest page. Returns (entries, page, pages).
+
+    A category narrows the concerns (and their addenda, decisions and closures) to those with a sign of it."""
     sources = _sources(child, kinds)
     filtered = {}
     for kind, (queryset, field) in sources.items():
+        if category and kind == "concern":
+            queryset = queryset.filter(indicators__indicator__category__code=category).distinct()
+        elif category and kind in ("addendum", "decision", "closure"):
+            queryset = queryset.filter(concern__indicators__indicator__category__code=category).distinct()
         if date_from:
             queryset = queryset.filter(**{f"{field}__date__gte": date_from})
         if date_to:

@@ -17,7 +17,7 @@ from referrals.child_file import (
     indicators_by_month,
     pattern_alert_acknowledge,
 )
-from referrals.models import CaseNote, PatternAlert
+from referrals.models import CaseNote, IndicatorCategory, PatternAlert
 from safeguarding.accounts.access import school_dsl, user_has_role_at
 from safeguarding.accounts.roles import Role
 
@@ -47,6 +47,7 @@ def child_file(request, child_uuid):
         kinds=kinds,
         date_from=_date(request.GET.get("from")),
         date_to=_date(request.GET.get("to")),
+        category=request.GET.get("category", "")[:40],
     )
     rows, chart = indicators_by_month(child=child)
     context = {
@@ -62,6 +63,7 @@ def child_file(request, child_uuid):
         "is_dsl": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL,)),
         "is_team": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL, Role.DEPUTY_DSL)),
         "note_kinds": CaseNote.Kind.choices,
+        "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         **child_front_sheet(child=child),
     }
     return render(request, "referrals/child_file.html", context)

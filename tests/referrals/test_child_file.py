@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals.models import Child
+from referrals.models import Child, Concern
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, many_concerns
@@ -80,3 +80,16 @@ def test_a_child_with_200_concerns_renders_a_page_of_chronology_in_fixed_queries
     assert page.count('class="border-start border-3 ps-3 mb-3"') == 50
     first = client.get(url, {"page": 1}).content.decode()
     assert "Account number 189" in first  # the oldest, 189 days ago
+
+
+def test_the_chronology_filters_by_category_and_type(world, pupil):
+    concern_by(world.teacher, pupil, indicators=("SIG-GIFTS",), with_file=False)
+    neglect = concern_by(world.teacher2, pupil, indicators=("ABUSE-NEGLECT",), with_file=False)
+    Concern.objects.filter(pk=neglect.pk).update(account="No coat again and hungry.")
+    client = signed_in_client(world.dsl)
+
+    money = client.get(f"/children/{pupil.uuid}/", {"category": "SIGNS-MONEY"}).content.decode()
+    notes_only = client.get(f"/children/{pupil.uuid}/", {"type": "note"}).content.decode()
+
+    assert "Saw a new phone" in money and "No coat again" not in money
+    assert "Saw a new phone" not in notes_only
