@@ -26,7 +26,7 @@ DEVICE_NAME = "Demo authenticator"
 
 
 class DemoSecretError(ValueError):
-    pass
+    """DEMO_TOTP_SECRET is not a usable base32 secret."""
 
 
 def totp_key_hex(secret: str) -> str:

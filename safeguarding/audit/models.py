@@ -12,7 +12,7 @@ from safeguarding.audit.events import EventType, Outcome
 
 
 class AppendOnlyError(Exception):
-    pass
+    """An attempt to change or delete a row of the append-only audit trail."""
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -14,7 +14,7 @@ from safeguarding.audit.models import AuditEvent
 
 
 class AuditWriteOutsideTransaction(RuntimeError):
-    pass
+    """A change event recorded outside the transaction of the change it records."""
 
 
 def record(
