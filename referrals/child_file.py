@@ -4,7 +4,6 @@ The chronology is derived, never stored: concerns, addenda, decisions, closures 
 the order they happened, a page at a time, with the same few queries however long the history.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,12 +101,12 @@ def _sources(child: Child, kinds):
 
 
 def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=None, date_to=None, category=""):
-    """One page of the child's story in order; by default the latest page. Returns (entries, page, pages).
+    """One page of the child's story; page 1 holds the latest entries, each page reads in the order things
+    happened. Each source is read newest first and only as far as the page needs. Returns (entries, page, pages).
 
     A category narrows the concerns (and their addenda, decisions and closures) to those with a sign of it."""
-    sources = _sources(child, kinds)
     filtered = {}
-    for kind, (queryset, field) in sources.items():
+    for kind, (queryset, field) in _sources(child, kinds).items():
         if category and kind == "concern":
             queryset = queryset.filter(indicators__indicator__category__code=category).distinct()
         elif category and kind in ("addendum", "decision", "closure"):
@@ -116,21 +115,21 @@ def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=No
             queryset = queryset.filter(**{f"{field}__date__gte": date_from})
         if date_to:
             queryset = queryset.filter(**{f"{field}__date__lte": date_to})
-        filtered[kind] = (queryset, field)
+        filtered[kind] = (queryset.order_by(f"-{field}", "-pk"), field)
     total = sum(queryset.count() for queryset, _ in filtered.values())
     pages = max(1, -(-total // PER_PAGE))
-    page = pages if page is None else min(max(1, page), pages)
+    page = min(max(1, page or 1), pages)
     end = page * PER_PAGE
     entries = [
         Entry(getattr(item, field), kind, item)
         for kind, (queryset, field) in filtered.items()
         for item in queryset[:end]
     ]
-    entries.sort(key=lambda entry: entry.when)
-    return entries[(page - 1) * PER_PAGE : end], page, pages
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return list(reversed(entries[(page - 1) * PER_PAGE : end])), page, pages
 
 
-def indicators_by_month(*, child: Child) -> tuple[list[dict], str]:
+def indicators_by_month(*, child: Child) -> tuple[list[dict], dict]:
     """Counts of ticked indicators by category and month: rows for the table, and the same as JSON for the chart."""
     rows = list(
         ConcernIndicator.objects.filter(concern__child=child)
@@ -149,7 +148,7 @@ def indicators_by_month(*, child: Child) -> tuple[list[dict], str]:
             for category in categories
         ],
     }
-    return rows, json.dumps(chart)
+    return rows, chart
 
 
 def child_front_sheet(*, child: Child) -> dict:
@@ -208,9 +207,13 @@ def pattern_alert_acknowledge(*, actor: User, context: RequestContext | None, al
 
     if not user_has_role_at(user=actor, school=alert.child.school, roles=TEAM_ROLES):
         raise PermissionDenied
-    PatternAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=actor, acknowledgement_note=note
+    if not note.strip():
+        raise ValueError("Write a note on what you are doing about the alert.")
+    updated = PatternAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=actor, acknowledgement_note=note.strip()
     )
+    if not updated:
+        raise ValueError("Someone else acknowledged this alert first; their note is on the file.")
     record(
         EventType.UPDATE,
         user=actor,

@@ -10,7 +10,7 @@ Working days are Monday to Friday, except bank holidays in England and Wales and
 - A children's social care referral: acknowledged one working day after it was made, to the minute.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -72,7 +72,8 @@ class SchoolCalendar:
         raised = raised_at.astimezone(LONDON)
         school = self.school
         if urgency == Urgency.IMMEDIATE:
-            return raised + timedelta(minutes=school.sla_immediate_minutes)
+            # Elapsed minutes, in UTC: the clocks going back must not add an hour.
+            return (raised.astimezone(UTC) + timedelta(minutes=school.sla_immediate_minutes)).astimezone(LONDON)
         day = raised.date()
         in_hours = self.is_working_day(day) and self.opens(day) <= raised < self.closes(day)
         if urgency == Urgency.TODAY:

@@ -339,8 +339,9 @@ def queue_page(*, user: User, context: RequestContext, filters: QueueFilters, pa
 
 
 def queue_concern_get(*, user: User, concern_uuid) -> Concern:
-    """A concern of a school where `user` is on the safeguarding team (to act on it); 404 otherwise."""
-    schools = schools_for_user(user=user, roles=(Role.DSL, Role.DEPUTY_DSL))
+    """A concern of a school where `user` is on the safeguarding team, or its trust lead (to read it); 404
+    otherwise. Acting on it needs a team role at its school, checked by each service."""
+    schools = schools_for_user(user=user, roles=QUEUE_ROLES)
     concern = Concern.objects.filter(uuid=concern_uuid, school__in=schools).select_related("school", "child").first()
     if concern is None:
         raise Http404("No such concern.")

@@ -17,7 +17,7 @@ from referrals.attachments import (
     attachment_store,
     too_large_message,
 )
-from referrals.clocks import SchoolCalendar
+from referrals.clocks import SchoolCalendar, out_of_school_hours
 from referrals.models import (
     Addendum,
     Attachment,
@@ -178,7 +178,11 @@ def concern_submit(
     if any(indicator.kind == IndicatorKind.DISCLOSURE for indicator in data.indicators):
         urgency = Urgency.IMMEDIATE
     incident = Incident.objects.create(school=school, author=actor, submission_key=submission_key)
-    ack_due_at = SchoolCalendar(school).acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
+    calendar = SchoolCalendar(school)
+    ack_due_at = calendar.acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
+    if urgency == Urgency.IMMEDIATE and out_of_school_hours(school, incident.created_at, calendar):
+        ack_due_at = incident.created_at  # out of hours, an immediate risk escalates at once
+
     subjects = [(child, "", "") for child in data.children]
     if data.unlisted_child_name:
         subjects.append((None, data.unlisted_child_name, data.unlisted_child_details))

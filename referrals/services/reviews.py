@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from referrals.clocks import out_of_school_hours
+from referrals.clocks import SchoolCalendar, out_of_school_hours
 from referrals.models import (
     Closure,
     Concern,
@@ -23,9 +23,11 @@ from referrals.models import (
     InformationRequest,
     Notification,
     Outcome,
+    PatternAlert,
     Threshold,
     Urgency,
 )
+from referrals.patterns import patterns_evaluate
 from safeguarding.accounts.access import user_has_role_at
 from safeguarding.accounts.models import Membership, User
 from safeguarding.accounts.roles import Role
@@ -41,9 +43,9 @@ class ConcernConflict(Exception):
     """Someone else changed the concern first; the message says what happened."""
 
 
-def _locked(concern: Concern, *, actor: User, expected_version: int | None) -> Concern:
+def _locked(concern: Concern, *, actor: User, expected_version: int | None, roles=TEAM_ROLES) -> Concern:
     concern = Concern.objects.select_for_update().select_related("school").get(pk=concern.pk)
-    if not user_has_role_at(user=actor, school=concern.school, roles=TEAM_ROLES):
+    if not user_has_role_at(user=actor, school=concern.school, roles=roles):
         raise PermissionDenied
     if expected_version is not None and concern.version != expected_version:
         raise ConcernConflict(
@@ -90,6 +92,8 @@ def concern_assign(
     *, actor: User, context: RequestContext | None, concern: Concern, to: User, expected_version: int | None = None
 ) -> Concern:
     concern = _locked(concern, actor=actor, expected_version=expected_version)
+    if concern.status == ConcernStatus.CLOSED:
+        raise ConcernConflict("This concern is closed: reopen it first.")
     if not user_has_role_at(user=to, school=concern.school, roles=TEAM_ROLES):
         raise PermissionDenied
     concern.assigned_to = to
@@ -99,23 +103,25 @@ def concern_assign(
     return concern
 
 
-def _second_level_due(concern: Concern) -> bool:
+def _second_level_due(concern: Concern, now, calendar) -> bool:
     """The headteacher is told when the concern has waited past its time by as long again (at least 15 minutes),
     or at once for an immediate risk raised out of school hours."""
-    if concern.urgency == Urgency.IMMEDIATE and out_of_school_hours(concern.school, concern.recorded_at):
+    if concern.urgency == Urgency.IMMEDIATE and out_of_school_hours(concern.school, concern.recorded_at, calendar):
         return True
     allowed = max(concern.ack_due_at - concern.recorded_at, timedelta(minutes=15))
-    return timezone.now() >= concern.ack_due_at + allowed
+    return now >= concern.ack_due_at + allowed
 
 
 def escalate_overdue(*, now=None) -> int:
     """Send each escalation that is due and not yet sent; returns how many were sent. Safe to run again."""
     now = now or timezone.now()
     overdue = Concern.objects.filter(status=ConcernStatus.SUBMITTED, ack_due_at__lte=now).select_related("school")
+    calendars = {}
     sent = 0
     for concern in overdue:
+        calendar = calendars.setdefault(concern.school_id, SchoolCalendar(concern.school))
         levels = [Escalation.Level.TEAM]
-        if _second_level_due(concern):
+        if _second_level_due(concern, now, calendar):
             levels.append(Escalation.Level.HEADTEACHER)
         for level in levels:
             sent += _escalate(concern, level)
@@ -125,6 +131,9 @@ def escalate_overdue(*, now=None) -> int:
 def _escalate(concern: Concern, level: int) -> int:
     try:
         with transaction.atomic():
+            # Checked again under the row lock: acknowledged meanwhile means no escalation.
+            if not Concern.objects.select_for_update().filter(pk=concern.pk, status=ConcernStatus.SUBMITTED).exists():
+                return 0
             Escalation.objects.create(concern=concern, level=level)
             team = list(
                 Membership.objects.active().filter(school=concern.school, role__in=TEAM_ROLES).select_related("user")
@@ -263,7 +272,7 @@ def concern_reopen(
 ) -> Concern:
     if not reason.strip():
         raise ValueError("Give the reason for reopening.")
-    concern = _locked(concern, actor=actor, expected_version=expected_version)
+    concern = _locked(concern, actor=actor, expected_version=expected_version, roles=(Role.DSL,))
     if concern.status != ConcernStatus.CLOSED:
         raise ConcernConflict("This concern is not closed.")
     closure = concern.closures.order_by("-closed_at").first()
@@ -282,6 +291,8 @@ def information_request(*, actor: User, context: RequestContext | None, concern:
     if not question:
         raise ValueError("Write the question for the author.")
     concern = _locked(concern, actor=actor, expected_version=None)
+    if concern.status == ConcernStatus.CLOSED:
+        raise ConcernConflict("This concern is closed: reopen it first.")
     request = InformationRequest.objects.create(concern=concern, asked_by=actor, question=question[:5000])
     Notification.objects.create(
         recipient=concern.author,
@@ -299,7 +310,7 @@ def concern_move(*, actor: User, context: RequestContext | None, concern: Concer
     """Move a concern logged against the wrong child (or against a child not on the roll) to the right one."""
     if not reason.strip():
         raise ValueError("Give the reason for the move.")
-    concern = _locked(concern, actor=actor, expected_version=None)
+    concern = _locked(concern, actor=actor, expected_version=None, roles=(Role.DSL,))
     if to_child.school_id != concern.school_id:
         raise PermissionDenied
     if concern.child_id == to_child.pk:
@@ -311,6 +322,10 @@ def concern_move(*, actor: User, context: RequestContext | None, concern: Concer
     concern.child = to_child
     concern.version += 1
     concern.save(update_fields=["child", "version"])
+    # The pattern alerts follow the concern: it no longer counts for the old child, and may fire for the new.
+    for alert in PatternAlert.objects.filter(child=previous, concerns=concern) if previous else []:
+        alert.concerns.remove(concern)
+    patterns_evaluate(child=to_child)
     for child in (previous, to_child):
         if child is not None:
             record(

@@ -29,6 +29,12 @@ def _date(value):
         return None
 
 
+def _filters_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _page(value):
     try:
         return int(value)
@@ -64,6 +70,7 @@ def child_file(request, child_uuid):
         "is_team": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL, Role.DEPUTY_DSL)),
         "note_kinds": CaseNote.Kind.choices,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
+        "filters": _filters_without_page(request),
         **child_front_sheet(child=child),
     }
     return render(request, "referrals/child_file.html", context)
@@ -105,8 +112,12 @@ def child_note(request, child_uuid):
 def child_alert_acknowledge(request, child_uuid, alert_uuid):
     child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
     alert = get_object_or_404(PatternAlert, uuid=alert_uuid, child=child)
-    pattern_alert_acknowledge(
-        actor=request.user, context=request.audit, alert=alert, note=request.POST.get("note", "")[:2000]
-    )
-    messages.success(request, "Alert acknowledged.")
+    try:
+        pattern_alert_acknowledge(
+            actor=request.user, context=request.audit, alert=alert, note=request.POST.get("note", "")[:2000]
+        )
+    except ValueError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, "Alert acknowledged.")
     return redirect("child_file", child_uuid=child.uuid)

@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -37,7 +39,7 @@ def queue(request):
         "statuses": [choice for choice in ConcernStatus.choices if choice[0] != ConcernStatus.CLOSED],
         "urgencies": Urgency.choices,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
-        "can_act": any(m.role in ("dsl", "deputy_dsl") for m in request.memberships),
+        "team_schools": {m.school_id for m in request.memberships if m.role in ("dsl", "deputy_dsl")},
         "query": request.GET.urlencode(),
     }
     template = "referrals/partials/queue_table.html" if request.headers.get("HX-Request") else "referrals/queue.html"
@@ -56,6 +58,8 @@ def queue_acknowledge(request, concern_uuid):
         concern_acknowledge(actor=request.user, context=request.audit, concern=concern, expected_version=version)
     except ConcernConflict as conflict:
         messages.warning(request, str(conflict))
+    except PermissionDenied:
+        raise Http404("No such concern.") from None
     else:
         messages.success(request, f"Concern {concern.reference} acknowledged.")
     return redirect("queue")

@@ -1,5 +1,7 @@
 """One concern as the safeguarding team sees it, with every step of its review."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -68,9 +70,13 @@ def _acknowledge(request, concern, forms):
 
 @action("assign")
 def _assign(request, concern, forms):
+    try:
+        to = uuid.UUID(request.POST.get("to", ""))
+    except ValueError:
+        raise ValueError("Choose the DSL or a deputy of this school.") from None
     member = (
         Membership.objects.active()
-        .filter(school=concern.school, role__in=TEAM, user__uuid=request.POST.get("to") or None)
+        .filter(school=concern.school, role__in=TEAM, user__uuid=to)
         .select_related("user")
         .first()
     )

@@ -76,10 +76,51 @@ def test_a_child_with_200_concerns_renders_a_page_of_chronology_in_fixed_queries
 
     assert len(few) == len(many)
     page = response.content.decode()
-    assert "Page 4 of 4" in page
+    assert "Page 1 of 4" in page
     assert page.count('class="border-start border-3 ps-3 mb-3"') == 50
-    first = client.get(url, {"page": 1}).content.decode()
-    assert "Account number 189" in first  # the oldest, 189 days ago
+    oldest = client.get(url, {"page": 4}).content.decode()
+    assert "Account number 189" in oldest  # 189 days ago, on the last page
+
+
+def test_the_chart_data_is_a_json_object(world, pupil):
+    import json
+    import re
+
+    concern_by(world.teacher, pupil, indicators=("SIG-GIFTS", "SIG-CARS"), with_file=False)
+
+    page = signed_in_client(world.dsl).get(f"/children/{pupil.uuid}/").content.decode()
+
+    raw = re.search(r'<script id="indicator-chart-data" type="application/json">(.*?)</script>', page).group(1)
+    data = json.loads(raw)
+    assert isinstance(data, dict) and data["labels"] and len(data["datasets"]) == 2
+
+
+def test_the_demo_childs_file_shows_the_alert_and_stays_hidden_from_the_other_school(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from safeguarding.accounts.models import User
+
+    call_command("seed_demo", stdout=StringIO())
+    child = Concern.objects.filter(incident__submission_key__startswith="demo-story").first().child
+    dsl, riverside_deputy = (
+        User.objects.get(email="dsl@northfield.example"),
+        User.objects.get(email="deputy@riverside.example"),
+    )
+
+    page = signed_in_client(dsl).get(f"/children/{child.uuid}/").content.decode()
+    refused = signed_in_client(riverside_deputy).get(f"/children/{child.uuid}/")
+
+    assert "exploitation signs within 90 days from 3 members of staff" in page
+    for reference in Concern.objects.filter(incident__submission_key__startswith="demo-story").values_list(
+        "reference", flat=True
+    ):
+        assert reference in page
+    assert refused.status_code == 404
+    assert AuditEvent.objects.filter(
+        event_type=EventType.ACCESS_REFUSED, user_uuid=riverside_deputy.uuid, child_uuid=child.uuid
+    ).exists()
 
 
 def test_the_chronology_filters_by_category_and_type(world, pupil):

@@ -62,7 +62,7 @@ def test_an_immediate_concern_raised_at_night_goes_to_the_headteacher_at_once(wo
     night = datetime(2026, 11, 30, 22, 0, tzinfo=LONDON)
     with time_machine.travel(night, tick=False):
         concern_by(world.teacher, pupil, urgency=Urgency.IMMEDIATE, with_file=False)
-    with time_machine.travel(night + timedelta(minutes=16), tick=False):
+    with time_machine.travel(night + timedelta(minutes=1), tick=False):  # the scheduler's next round
         call_command("escalate_overdue", stdout=StringIO())
 
     assert set(Escalation.objects.values_list("level", flat=True)) == {1, 2}
@@ -164,3 +164,25 @@ def test_the_queue_runs_a_fixed_number_of_queries(world, pupil):
 
     assert few == many
     assert Concern.objects.count() == 1000
+
+
+def test_the_immediate_clock_counts_real_minutes_when_the_clocks_go_back(world):
+    from referrals.clocks import SchoolCalendar
+
+    raised = datetime(2026, 10, 25, 1, 50, tzinfo=LONDON)  # British summer time ends at 02:00 that night
+    due = SchoolCalendar(world.northfield).acknowledgement_due(urgency=Urgency.IMMEDIATE, raised_at=raised)
+
+    assert due.timestamp() - raised.timestamp() == 15 * 60
+
+
+def test_the_trust_lead_reads_a_concern_but_cannot_act_on_it(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    client = signed_in_client(world.trustlead)
+
+    page = client.get(f"/queue/{concern.uuid}/")
+    acted = client.post(f"/queue/{concern.uuid}/", {"action": "acknowledge", "version": "0"})
+
+    assert page.status_code == 200 and "Saw a new phone" in page.content.decode()
+    assert acted.status_code == 403
+    concern.refresh_from_db()
+    assert concern.status == "submitted"

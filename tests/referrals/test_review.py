@@ -167,3 +167,47 @@ def test_staff_and_the_other_school_cannot_open_the_review_page(world, pupil):
     assert signed_in_client(world.teacher).get(f"/queue/{concern.uuid}/").status_code == 404
     assert signed_in_client(world.riverside_dsl).get(f"/queue/{concern.uuid}/").status_code == 404
     assert signed_in_client(world.deputy).get(f"/queue/{concern.uuid}/").status_code == 200
+
+
+def test_only_the_dsl_reopens_or_moves(world, pupil):
+    from django.core.exceptions import PermissionDenied
+
+    from referrals.services.reviews import concern_move, concern_reopen
+
+    concern = decided(world, pupil)
+    concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
+
+    with pytest.raises(PermissionDenied):
+        concern_reopen(actor=world.deputy, context=None, concern=concern, reason="More came to light")
+    other = Child.objects.create(
+        school=world.northfield, legal_first_name="Kai", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+    with pytest.raises(PermissionDenied):
+        concern_move(actor=world.deputy, context=None, concern=concern, to_child=other, reason="Wrong child")
+    concern_reopen(actor=world.dsl, context=None, concern=concern, reason="More came to light")
+
+
+def test_the_loser_of_a_race_is_told_and_keeps_the_reasons_typed(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    stale = Concern.objects.get(pk=concern.pk).version
+    decision_record(
+        actor=world.dsl, context=None, concern=concern, outcomes=["monitor"], rationale="First", threshold="universal"
+    )
+
+    response = signed_in_client(world.deputy).post(
+        f"/queue/{concern.uuid}/",
+        {
+            "action": "decide",
+            "version": str(stale),
+            "outcomes": ["early_help"],
+            "threshold": "early_help",
+            "rationale": "My carefully written reasons",
+        },
+    )
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone else changed this concern" in page
+    assert "My carefully written reasons" in page
+    assert Decision.objects.count() == 1
