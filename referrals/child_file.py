@@ -24,6 +24,7 @@ from referrals.models import (
     ConcernStatus,
     Decision,
     PatternAlert,
+    Referral,
 )
 from safeguarding.accounts.access import schools_for_user, user_has_role_at
 from safeguarding.accounts.models import User
@@ -65,7 +66,7 @@ class Entry:
     item: object
 
 
-KINDS = ("concern", "addendum", "decision", "closure", "move", "note")
+KINDS = ("concern", "addendum", "decision", "referral", "closure", "move", "note")
 
 
 def _sources(child: Child, kinds):
@@ -84,6 +85,7 @@ def _sources(child: Child, kinds):
         "closure": Closure.objects.filter(concern__child=child)
         .select_related("closed_by", "concern")
         .order_by("closed_at", "pk"),
+        "referral": Referral.objects.filter(child=child).select_related("made_by").order_by("made_at", "pk"),
         "move": ConcernMove.objects.filter(Q(from_child=child) | Q(to_child=child))
         .select_related("moved_by", "concern", "from_child", "to_child")
         .order_by("moved_at", "pk"),
@@ -95,6 +97,7 @@ def _sources(child: Child, kinds):
         "decision": "decided_at",
         "closure": "closed_at",
         "move": "moved_at",
+        "referral": "made_at",
         "note": "happened_at",
     }
     return {kind: (sources[kind], when[kind]) for kind in kinds}

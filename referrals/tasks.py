@@ -10,3 +10,11 @@ from safeguarding.core.scheduling import periodic
 @task()
 def concerns_escalate_overdue() -> int:
     return escalate_overdue()
+
+
+@periodic(every=timedelta(minutes=5))
+@task()
+def referrals_chase_overdue() -> int:
+    from referrals.services.agency_referrals import referrals_overdue_notify
+
+    return referrals_overdue_notify()

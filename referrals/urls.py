@@ -45,3 +45,10 @@ urlpatterns += [
         name="child_alert_acknowledge",
     ),
 ]
+
+from referrals.views import agency_referrals as referral_views  # noqa: E402
+
+urlpatterns += [
+    path("referrals/<uuid:referral_uuid>/", referral_views.referral_detail, name="referral_detail"),
+    path("queue/<uuid:concern_uuid>/referral/", referral_views.referral_new, name="referral_new"),
+]

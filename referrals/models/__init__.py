@@ -1,5 +1,6 @@
 """The safeguarding domain: children, indicators, concerns, reviews, decisions and referrals."""
 
+from referrals.models.agency_referrals import OUTCOME_AGENCIES, Agency, AgencyDecision, Referral
 from referrals.models.children import Child, RollStatus, SendStatus, Sex, YearGroup
 from referrals.models.concerns import (
     AUTHOR_STATUS,
@@ -30,7 +31,10 @@ from referrals.models.reviews import (
 
 __all__ = [
     "AUTHOR_STATUS",
+    "OUTCOME_AGENCIES",
     "Addendum",
+    "Agency",
+    "AgencyDecision",
     "Attachment",
     "Basis",
     "CaseNote",
@@ -52,6 +56,7 @@ __all__ = [
     "Notification",
     "Outcome",
     "PatternAlert",
+    "Referral",
     "RollStatus",
     "SeedSign",
     "SendStatus",

@@ -206,6 +206,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", "Not yet acknowledged: overdue"
         PATTERN = "pattern", "Pattern alert"
         INFORMATION_REQUEST = "information_request", "Question about your concern"
+        REFERRAL_OVERDUE = "referral_overdue", "Referral not yet acknowledged by the agency"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

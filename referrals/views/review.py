@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from referrals.models import Child, Concern
+from referrals.models import Agency, Child, Concern, Referral
 from referrals.review_forms import ClosureForm, DecisionForm, QuestionForm, ReasonForm
 from referrals.services import reviews
+from referrals.services.agency_referrals import agencies_for
 from referrals.upn import normalise_upn
 from safeguarding.accounts.access import user_has_role_at
 from safeguarding.accounts.models import Membership
@@ -158,6 +159,12 @@ def _move(request, concern, forms):
     return f"Moved to {child.display_name}."
 
 
+def _referral_agencies(concern):
+    decision = concern.decisions.all().order_by("-decided_at").first() if concern.child_id else None
+    agencies = agencies_for(decision) if decision else []
+    return [(value, Agency(value).label) for value in agencies]
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -188,5 +195,7 @@ def concern_review(request, concern_uuid):
         "question_form": forms.get("ask") or QuestionForm(),
         "team": Membership.objects.active().filter(school=concern.school, role__in=TEAM).select_related("user"),
         "can_act": user_has_role_at(user=request.user, school=concern.school, roles=TEAM),
+        "referrals": Referral.objects.filter(decision__concern=concern),
+        "referral_agencies": _referral_agencies(concern),
     }
     return render(request, "referrals/concern_review.html", context, status=status)

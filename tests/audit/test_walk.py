@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from referrals.models import Child, PatternAlert
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
-from tests.concerns import concern_by
+from tests.concerns import concern_by, referral_for
 from tests.personas import SCHOOL_PEOPLE, signed_in_client
 
 EXEMPT = {
@@ -46,6 +46,7 @@ POST_BODIES = {
     "child_flags": {},
     "child_note": {"text": "Called the front door", "kind": "call"},
     "child_alert_acknowledge": {"note": "Seen"},
+    "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
 }
 # Patterns answering GET and POST alike: walked with a GET.
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
@@ -62,7 +63,7 @@ def site_patterns(resolver=None, prefix=""):
             yield entry.name, prefix + str(entry.pattern)
 
 
-def concrete(pattern: str, world, pupil, concern, alert) -> str:
+def concrete(pattern: str, world, pupil, concern, alert, referral) -> str:
     values = {
         "<uuid:school_uuid>": world.northfield.uuid,
         "<uuid:membership_uuid>": world.membership("teacher2").uuid,
@@ -71,6 +72,7 @@ def concrete(pattern: str, world, pupil, concern, alert) -> str:
         "<uuid:concern_uuid>": concern.uuid,
         "<uuid:attachment_uuid>": concern.incident.attachments.get().uuid,
         "<uuid:alert_uuid>": alert.uuid,
+        "<uuid:referral_uuid>": referral.uuid,
         "<uidb64>": "MQ",
         "<token>": "set-password",
     }
@@ -93,12 +95,13 @@ def test_every_request_that_touches_safeguarding_data_leaves_an_event(world, per
     )
     concern = concern_by(world.teacher, pupil)
     alert = PatternAlert.objects.create(child=pupil, rule="frequency", explanation="test", fingerprint="walk")
+    referral = referral_for(world, pupil)
     client = Client() if persona == "anonymous" else signed_in_client(world.people[persona])
     missing = []
     for name, pattern in site_patterns():
         if name in EXEMPT:
             continue
-        url = concrete(pattern, world, pupil, concern, alert)
+        url = concrete(pattern, world, pupil, concern, alert, referral)
         before = AuditEvent.objects.count()
         response = client.post(url, POST_BODIES[name]) if name in POST_BODIES else client.get(url)
         new = list(AuditEvent.objects.order_by("id")[before:])

@@ -1,0 +1,95 @@
+"""Referrals to other agencies, made from a decision, with what was shared and what came back."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from referrals.models.children import Child
+from referrals.models.concerns import Concern
+from referrals.models.reviews import Decision
+from safeguarding.accounts.models import School, User
+
+
+class Agency(models.TextChoices):
+    SOCIAL_CARE = "social_care", "Children's social care (front door / MASH)"
+    POLICE = "police", "Police"
+    LADO = "lado", "LADO"
+    EARLY_HELP = "early_help", "Early help"
+    PREVENT = "prevent", "Prevent / Channel"
+    NRM = "nrm", "National Referral Mechanism"
+    HEALTH = "health", "Health"
+
+
+class AgencyDecision(models.TextChoices):
+    """What children's social care decided (REQUIREMENTS.md R4.3)."""
+
+    IMMEDIATE_PROTECTION = "immediate_protection", "Immediate protection or urgent action"
+    SERVICES_REQUIRED = "services_required", "Services required"
+    CHILD_IN_NEED = "child_in_need", "Child in need: section 17 assessment"
+    SECTION_47 = "section_47", "Section 47 enquiries: reasonable cause to suspect significant harm"
+    SPECIALIST_ASSESSMENT = "specialist_assessment", "Further specialist assessment"
+    NFA_SIGNPOST = "nfa_signpost", "No further action, or signposted"
+
+
+# The decision outcomes that name an agency, and the agency each refers to.
+OUTCOME_AGENCIES = {
+    "social_care": Agency.SOCIAL_CARE,
+    "police": Agency.POLICE,
+    "fgm_police_report": Agency.POLICE,
+    "lado": Agency.LADO,
+    "early_help": Agency.EARLY_HELP,
+    "prevent": Agency.PREVENT,
+    "nrm": Agency.NRM,
+    "health": Agency.HEALTH,
+}
+
+
+class Referral(models.Model):
+    """A referral and its information-sharing record: what went to whom, when, why, and what came back."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="referrals")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="referrals")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="referrals")
+    agency = models.CharField(max_length=20, choices=Agency.choices)
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    agency_reference = models.CharField(max_length=100, blank=True)
+    agency_contact = models.CharField("contact at the agency", max_length=200, blank=True)
+    # What was shared (the information-sharing record).
+    shared_concerns = models.ManyToManyField(Concern, related_name="referrals")
+    shared_child_words = models.BooleanField("the child's own words", default=True)
+    shared_chronology = models.BooleanField("the relevant chronology", default=True)
+    shared_rationale = models.BooleanField("the DSL's rationale", default=True)
+    purpose = models.CharField("purpose of sharing", max_length=300)
+    parents_informed = models.BooleanField("parents or carers were told")
+    parents_not_informed_reason = models.TextField(blank=True)
+    # What came back.
+    ack_due_at = models.DateTimeField("acknowledgement due", null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by_name = models.CharField("acknowledged by (name and team)", max_length=200, blank=True)
+    agency_decision = models.CharField(max_length=30, choices=AgencyDecision.choices, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # When the DSL disagrees with the outcome.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_reason = models.TextField(blank=True)
+    escalation_outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-made_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parents_informed=True) | ~Q(parents_not_informed_reason=""),
+                name="referral_says_why_parents_not_told",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_agency_display()} referral of {self.made_at:%d/%m/%Y}"
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return self.acknowledged_at is None

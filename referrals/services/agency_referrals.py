@@ -1,0 +1,168 @@
+"""Referrals to other agencies: made from a decision, chased when nothing comes back.
+
+Sharing does not wait for consent when a child is at risk; whether parents were told is recorded, and why not.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from referrals.clocks import SchoolCalendar
+from referrals.models import OUTCOME_AGENCIES, Agency, AgencyDecision, Concern, Decision, Notification, Referral
+from safeguarding.accounts.access import user_has_role_at
+from safeguarding.accounts.models import Membership, User
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+from safeguarding.core.emails import email_enqueue
+
+TEAM = (Role.DSL, Role.DEPUTY_DSL)
+
+
+def agencies_for(decision: Decision) -> list[str]:
+    """The agencies a decision's outcomes name, in the order of the agency list."""
+    named = {OUTCOME_AGENCIES[o.outcome] for o in decision.outcomes.all() if o.outcome in OUTCOME_AGENCIES}
+    return [agency for agency in Agency.values if agency in named]
+
+
+def _audit(referral: Referral, *, actor, context, action: str) -> None:
+    record(
+        EventType.REFERRAL,
+        user=actor,
+        context=context,
+        school=referral.school,
+        object_type="referral",
+        object_uuid=referral.uuid,
+        child_uuid=referral.child.uuid,
+        detail={"action": action, "agency": referral.agency},
+    )
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    decision: Decision,
+    agency: str,
+    purpose: str,
+    parents_informed: bool,
+    parents_not_informed_reason: str = "",
+    agency_reference: str = "",
+    agency_contact: str = "",
+    shared_concerns: list[Concern] | None = None,
+    made_at=None,
+) -> Referral:
+    concern = decision.concern
+    if concern.child is None or not user_has_role_at(user=actor, school=concern.school, roles=TEAM):
+        raise PermissionDenied
+    if agency not in agencies_for(decision):
+        raise ValueError("The decision does not name this agency: record a decision that does first.")
+    if not purpose.strip():
+        raise ValueError("Say why the information is being shared.")
+    if not parents_informed and not parents_not_informed_reason.strip():
+        raise ValueError("Say why parents or carers were not told.")
+    made_at = made_at or timezone.now()
+    ack_due_at = None
+    if agency == Agency.SOCIAL_CARE:
+        ack_due_at = SchoolCalendar(concern.school).referral_acknowledgement_due(made_at)
+    referral = Referral.objects.create(
+        school=concern.school,
+        child=concern.child,
+        decision=decision,
+        agency=agency,
+        made_at=made_at,
+        made_by=actor,
+        agency_reference=agency_reference.strip(),
+        agency_contact=agency_contact.strip(),
+        purpose=purpose.strip(),
+        parents_informed=parents_informed,
+        parents_not_informed_reason=parents_not_informed_reason.strip(),
+        ack_due_at=ack_due_at,
+    )
+    shared = [c for c in (shared_concerns or [concern]) if c.child_id == concern.child_id]
+    referral.shared_concerns.set(shared)
+    _audit(referral, actor=actor, context=context, action="made")
+    return referral
+
+
+def _locked(referral: Referral, actor: User) -> Referral:
+    referral = Referral.objects.select_for_update().select_related("school", "child").get(pk=referral.pk)
+    if not user_has_role_at(user=actor, school=referral.school, roles=TEAM):
+        raise PermissionDenied
+    return referral
+
+
+@transaction.atomic
+def referral_acknowledged(
+    *, actor: User, context: RequestContext | None, referral: Referral, by_name: str, reference: str = ""
+) -> Referral:
+    """The agency confirmed receipt: who (name and team) and when; their reference if they gave one."""
+    referral = _locked(referral, actor)
+    if not by_name.strip():
+        raise ValueError("Give the name and team of the person who acknowledged it.")
+    referral.acknowledged_at = timezone.now()
+    referral.acknowledged_by_name = by_name.strip()[:200]
+    referral.agency_reference = reference.strip()[:100] or referral.agency_reference
+    referral.save(update_fields=["acknowledged_at", "acknowledged_by_name", "agency_reference"])
+    _audit(referral, actor=actor, context=context, action="acknowledged")
+    return referral
+
+
+@transaction.atomic
+def referral_outcome(
+    *, actor: User, context: RequestContext | None, referral: Referral, agency_decision: str, follow_up_on=None
+) -> Referral:
+    referral = _locked(referral, actor)
+    referral.agency_decision = AgencyDecision(agency_decision)
+    referral.follow_up_on = follow_up_on
+    referral.save(update_fields=["agency_decision", "follow_up_on"])
+    _audit(referral, actor=actor, context=context, action="agency_decision")
+    return referral
+
+
+@transaction.atomic
+def referral_escalate(*, actor: User, context: RequestContext | None, referral: Referral, reason: str) -> Referral:
+    """The DSL disagrees with the agency's outcome and escalates under the local procedure."""
+    referral = _locked(referral, actor)
+    if not reason.strip():
+        raise ValueError("Give the reason for escalating.")
+    referral.escalated_at = timezone.now()
+    referral.escalation_reason = reason.strip()
+    referral.save(update_fields=["escalated_at", "escalation_reason"])
+    _audit(referral, actor=actor, context=context, action="escalated")
+    return referral
+
+
+def referrals_overdue_notify(*, now=None) -> int:
+    """Tell the DSL and deputies, once, of each referral the agency has not acknowledged in time."""
+    now = now or timezone.now()
+    notified = 0
+    overdue = Referral.objects.filter(
+        acknowledged_at__isnull=True, ack_due_at__lte=now, overdue_notified_at__isnull=True
+    ).select_related("school")
+    for referral in overdue:
+        with transaction.atomic():
+            if not Referral.objects.filter(pk=referral.pk, overdue_notified_at__isnull=True).update(
+                overdue_notified_at=now
+            ):
+                continue
+            team = list(
+                Membership.objects.active().filter(school=referral.school, role__in=TEAM).select_related("user")
+            )
+            Notification.objects.bulk_create(
+                Notification(recipient=m.user, school=referral.school, kind=Notification.Kind.REFERRAL_OVERDUE)
+                for m in team
+            )
+            email_enqueue(
+                to=[m.user.email for m in team],
+                subject=f"Safeguard: a referral from {referral.school.name} is not yet acknowledged",
+                body=(
+                    f"A referral to {referral.get_agency_display()} made by {referral.school.name} was due to be "
+                    "acknowledged and has not been. Chase the agency, and record the acknowledgement in Safeguard.\n"
+                    "This email holds no names or details, on purpose.\n"
+                ),
+            )
+            notified += 1
+    return notified

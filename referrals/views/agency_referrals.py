@@ -1,0 +1,127 @@
+"""A referral to another agency: its record, and what came back."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from referrals.models import Agency, AgencyDecision, Decision, Referral
+from referrals.selectors import queue_concern_get
+from referrals.services import agency_referrals as services
+from safeguarding.accounts.access import schools_for_user, user_has_role_at
+from safeguarding.accounts.roles import Role
+from safeguarding.audit.events import EventType, Outcome
+from safeguarding.audit.record import record
+
+READ_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
+
+
+def _referral_for(request, referral_uuid) -> Referral:
+    referral = (
+        Referral.objects.filter(uuid=referral_uuid, school__in=schools_for_user(user=request.user, roles=READ_ROLES))
+        .select_related("school", "child", "made_by", "decision")
+        .prefetch_related("shared_concerns")
+        .first()
+    )
+    if referral is None:
+        raise Http404("No such referral.")
+    record(
+        EventType.VIEW,
+        context=request.audit,
+        school=referral.school,
+        object_type="referral",
+        object_uuid=referral.uuid,
+        child_uuid=referral.child.uuid,
+    )
+    return referral
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_detail(request, referral_uuid):
+    referral = _referral_for(request, referral_uuid)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "acknowledged":
+                services.referral_acknowledged(
+                    actor=request.user,
+                    context=request.audit,
+                    referral=referral,
+                    by_name=request.POST.get("by_name", "").replace("\x00", ""),
+                    reference=request.POST.get("reference", "").replace("\x00", ""),
+                )
+            elif action == "outcome":
+                if request.POST.get("agency_decision") not in AgencyDecision.values:
+                    raise ValueError("Choose the agency's decision.")
+                follow_up = request.POST.get("follow_up_on") or None
+                services.referral_outcome(
+                    actor=request.user,
+                    context=request.audit,
+                    referral=referral,
+                    agency_decision=request.POST["agency_decision"],
+                    follow_up_on=date.fromisoformat(follow_up) if follow_up else None,
+                )
+            elif action == "escalate":
+                services.referral_escalate(
+                    actor=request.user,
+                    context=request.audit,
+                    referral=referral,
+                    reason=request.POST.get("reason", "").replace("\x00", ""),
+                )
+            else:
+                raise PermissionDenied
+        except ValueError as problem:
+            messages.error(request, str(problem))
+        else:
+            messages.success(request, "Saved.")
+        return redirect("referral_detail", referral_uuid=referral.uuid)
+    context = {"referral": referral, "agency_decisions": AgencyDecision.choices}
+    return render(request, "referrals/referral_detail.html", context)
+
+
+@login_required
+@require_POST
+def referral_new(request, concern_uuid):
+    """Make a referral from the concern's latest decision that names the agency."""
+    concern = queue_concern_get(user=request.user, concern_uuid=concern_uuid)
+    if not user_has_role_at(user=request.user, school=concern.school, roles=(Role.DSL, Role.DEPUTY_DSL)):
+        raise PermissionDenied
+    decision = Decision.objects.filter(concern=concern).prefetch_related("outcomes").order_by("-decided_at").first()
+    agency = request.POST.get("agency", "")
+    if decision is None or agency not in Agency.values:
+        record(
+            EventType.ACCESS_REFUSED,
+            context=request.audit,
+            school=concern.school,
+            outcome=Outcome.REFUSED,
+            object_type="concern",
+            object_uuid=concern.uuid,
+            child_uuid=concern.child.uuid if concern.child_id else None,
+            reason="refused by a rule",
+        )
+        messages.error(request, "Record a decision that names the agency first.")
+        return redirect("concern_review", concern_uuid=concern.uuid)
+    try:
+        referral = services.referral_create(
+            actor=request.user,
+            context=request.audit,
+            decision=decision,
+            agency=agency,
+            purpose=request.POST.get("purpose", "").replace("\x00", "")[:300],
+            parents_informed=request.POST.get("parents_informed") == "yes",
+            parents_not_informed_reason=request.POST.get("parents_not_informed_reason", "").replace("\x00", ""),
+            agency_reference=request.POST.get("agency_reference", "").replace("\x00", "")[:100],
+            agency_contact=request.POST.get("agency_contact", "").replace("\x00", "")[:200],
+        )
+    except ValueError as problem:
+        messages.error(request, str(problem))
+        return redirect("concern_review", concern_uuid=concern.uuid)
+    messages.success(request, "Referral recorded.")
+    return redirect("referral_detail", referral_uuid=referral.uuid)

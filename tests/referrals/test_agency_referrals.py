@@ -1,0 +1,121 @@
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+
+from referrals.clocks import LONDON
+from referrals.models import Child, Notification, Referral
+from referrals.services.agency_referrals import referral_create, referrals_overdue_notify
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditEvent
+from tests.concerns import referral_for
+from tests.personas import signed_in_client
+
+FRIDAY_4PM = datetime(2026, 5, 22, 16, 0, tzinfo=LONDON)  # Monday 25 May 2026 is a bank holiday
+
+
+@pytest.fixture
+def pupil(world):
+    return Child.objects.create(
+        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+
+
+def test_a_social_care_referral_on_the_friday_before_a_bank_holiday_is_due_on_tuesday_at_the_same_time(world, pupil):
+    with time_machine.travel(FRIDAY_4PM, tick=False):
+        referral = referral_for(world, pupil)
+
+    assert referral.ack_due_at == datetime(2026, 5, 26, 16, 0, tzinfo=LONDON)
+
+
+def test_an_unacknowledged_referral_is_overdue_and_the_dsl_is_told_once(world, pupil, run_tasks):
+    with time_machine.travel(FRIDAY_4PM, tick=False):
+        referral = referral_for(world, pupil)
+    run_tasks()
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2026, 5, 26, 15, 59, tzinfo=LONDON), tick=False):
+        assert referrals_overdue_notify() == 0
+    with time_machine.travel(datetime(2026, 5, 26, 16, 1, tzinfo=LONDON), tick=False):
+        assert referrals_overdue_notify() == 1
+        assert referrals_overdue_notify() == 0
+
+    referral.refresh_from_db()
+    assert referral.overdue_notified_at is not None
+    assert Notification.objects.filter(kind="referral_overdue", recipient=world.dsl).count() == 1
+    run_tasks()
+    (email,) = mail.outbox
+    assert "Jade" not in email.body and "Turner" not in email.body
+    page = signed_in_client(world.dsl).get(f"/referrals/{referral.uuid}/").content.decode()
+    assert "Overdue" in page
+
+
+def test_the_reason_parents_were_not_told_is_required(world, pupil):
+    referral = referral_for(world, pupil)
+
+    with pytest.raises(ValueError, match="why parents or carers were not told"):
+        referral_create(
+            actor=world.dsl,
+            context=None,
+            decision=referral.decision,
+            agency="social_care",
+            purpose="Protect the child",
+            parents_informed=False,
+        )
+
+
+def test_a_referral_needs_a_decision_naming_the_agency(world, pupil):
+    referral = referral_for(world, pupil)
+
+    with pytest.raises(ValueError, match="does not name this agency"):
+        referral_create(
+            actor=world.dsl,
+            context=None,
+            decision=referral.decision,
+            agency="police",
+            purpose="x",
+            parents_informed=True,
+        )
+
+
+def test_the_referral_is_recorded_acknowledged_and_in_the_chronology(world, pupil):
+    referral = referral_for(world, pupil)
+    client = signed_in_client(world.dsl)
+
+    client.post(
+        f"/referrals/{referral.uuid}/",
+        {"action": "acknowledged", "by_name": "Sam Patel, Northshire MASH", "reference": "MASH-2291"},
+    )
+    client.post(f"/referrals/{referral.uuid}/", {"action": "outcome", "agency_decision": "section_47"})
+
+    referral.refresh_from_db()
+    assert (referral.acknowledged_by_name, referral.agency_reference) == ("Sam Patel, Northshire MASH", "MASH-2291")
+    assert referral.agency_decision == "section_47"
+    page = client.get(f"/children/{pupil.uuid}/").content.decode()
+    assert "Referral to Children&#x27;s social care" in page and "Section 47" in page
+    assert AuditEvent.objects.filter(event_type=EventType.REFERRAL, object_uuid=referral.uuid).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("person", "status"),
+    [("dsl", 200), ("deputy", 200), ("trustlead", 200), ("teacher", 404), ("office", 404), ("riverside_dsl", 404)],
+)
+def test_who_opens_a_referral(world, pupil, person, status):
+    referral = referral_for(world, pupil)
+
+    assert signed_in_client(world.people[person]).get(f"/referrals/{referral.uuid}/").status_code == status
+
+
+def test_a_referral_is_made_from_the_concern_page(world, pupil):
+    first = referral_for(world, pupil)
+    concern = first.decision.concern
+    client = signed_in_client(world.dsl)
+
+    response = client.post(
+        f"/queue/{concern.uuid}/referral/",
+        {"agency": "social_care", "purpose": "Protect the child", "parents_informed": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert Referral.objects.count() == 2
+    assert Referral.objects.latest("made_at").parents_informed
