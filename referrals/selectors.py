@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from referrals.models import (
     Attachment,
@@ -346,3 +347,17 @@ def queue_concern_get(*, user: User, concern_uuid) -> Concern:
     if concern is None:
         raise Http404("No such concern.")
     return concern
+
+
+def referrals_awaiting(*, user: User, limit: int = 20) -> list:
+    """Referrals of the person's schools still waiting for the agency's acknowledgement or past their follow-up
+    date, the longest overdue first. Shown on the queue; only agency, dates and the child's name."""
+    from referrals.models import Referral
+
+    today = timezone.localdate()
+    return list(
+        Referral.objects.filter(school__in=queue_schools(user=user))
+        .filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))
+        .select_related("child")
+        .order_by("ack_due_at", "follow_up_on")[:limit]
+    )

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from referrals.clocks import SchoolCalendar
-from referrals.models import Child, Concern, ConcernStatus, Incident, Indicator, Sex, Urgency
+from referrals.models import Child, Concern, ConcernStatus, Incident, Indicator, Referral, Sex, Urgency
 from referrals.services.concerns import ConcernInput, concern_submit
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
@@ -284,6 +284,7 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
         where="Year 4 classroom",
         observed_at=timezone.now() - timedelta(minutes=50),
     )
+    _demo_referrals(story_child=story_child, disclosure_child=disclosure_child)
     for number in range(TOTAL - len(STORY) - 1):
         school_key = "northfield" if number % 3 else "riverside"
         template = generator.choice(TEMPLATES)
@@ -301,3 +302,63 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
             observed_at=_when(generator, generator.randint(1, 150)),
         )
     return added
+
+
+def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
+    """Referrals in every state: acknowledged with a decision, escalated, awaiting and overdue, and recent."""
+    from referrals.services.agency_referrals import (
+        referral_acknowledged,
+        referral_create,
+        referral_escalate,
+        referral_outcome,
+    )
+    from referrals.services.reviews import decision_record
+
+    made = 0
+    plans = (
+        (story_child, "social_care", 20, "acknowledged", "section_47"),
+        (story_child, "police", 10, "escalated", "nfa_signpost"),
+        (disclosure_child, "social_care", 0, "waiting", ""),
+    )
+    for child, agency, days_ago, state, agency_decision in plans:
+        concern = Concern.objects.filter(child=child, status=ConcernStatus.IN_REVIEW).order_by("observed_at").first()
+        if concern is None:
+            concern = Concern.objects.filter(child=child).order_by("observed_at").first()
+            dsl = _school_dsl(child.school)
+            from referrals.services.reviews import concern_acknowledge
+
+            concern_acknowledge(actor=dsl, context=None, concern=concern)
+        dsl = _school_dsl(child.school)
+        if Referral.objects.filter(child=child, agency=agency).exists():
+            continue
+        decision = decision_record(
+            actor=dsl,
+            context=None,
+            concern=concern,
+            outcomes=[agency],
+            rationale="Several signs together point to a risk of significant harm; a referral is needed.",
+            threshold="child_protection" if agency == "social_care" else "child_in_need",
+        )
+        referral = referral_create(
+            actor=dsl,
+            context=None,
+            decision=decision,
+            agency=agency,
+            purpose="To protect the child from significant harm",
+            parents_informed=agency != "social_care",
+            parents_not_informed_reason="" if agency != "social_care" else "Telling the family could increase the risk",
+            made_at=timezone.now() - timedelta(days=days_ago, hours=2),
+        )
+        if state in ("acknowledged", "escalated"):
+            referral_acknowledged(actor=dsl, context=None, referral=referral, by_name="Duty social worker, MASH")
+            referral_outcome(actor=dsl, context=None, referral=referral, agency_decision=agency_decision)
+        if state == "escalated":
+            referral_escalate(
+                actor=dsl, context=None, referral=referral, reason="No action taken despite new signs; escalating."
+            )
+        made += 1
+    return made
+
+
+def _school_dsl(school):
+    return Membership.objects.active().get(school=school, role=Role.DSL).user

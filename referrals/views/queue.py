@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
-from referrals.selectors import QueueFilters, queue_concern_get, queue_page
+from referrals.selectors import QueueFilters, queue_concern_get, queue_page, referrals_awaiting
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
 
 
@@ -41,6 +41,7 @@ def queue(request):
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "team_schools": {m.school_id for m in request.memberships if m.role in ("dsl", "deputy_dsl")},
         "query": request.GET.urlencode(),
+        "waiting_referrals": referrals_awaiting(user=request.user),
     }
     template = "referrals/partials/queue_table.html" if request.headers.get("HX-Request") else "referrals/queue.html"
     return render(request, template, context)
