@@ -132,6 +132,16 @@ def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=No
     return list(reversed(entries[(page - 1) * PER_PAGE : end])), page, pages
 
 
+def chronology_all(*, child: Child) -> list[Entry]:
+    """The whole story in order, for the file PDF."""
+    entries = [
+        Entry(getattr(item, field), kind, item)
+        for kind, (queryset, field) in _sources(child, KINDS).items()
+        for item in queryset
+    ]
+    return sorted(entries, key=lambda entry: entry.when)
+
+
 def indicators_by_month(*, child: Child) -> tuple[list[dict], dict]:
     """Counts of ticked indicators by category and month: rows for the table, and the same as JSON for the chart."""
     rows = list(

@@ -50,5 +50,7 @@ from referrals.views import agency_referrals as referral_views  # noqa: E402
 
 urlpatterns += [
     path("referrals/<uuid:referral_uuid>/", referral_views.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:referral_uuid>/pdf/", referral_views.referral_pdf_download, name="referral_pdf"),
+    path("children/<uuid:child_uuid>/pdf/", referral_views.child_file_pdf_download, name="child_file_pdf"),
     path("queue/<uuid:concern_uuid>/referral/", referral_views.referral_new, name="referral_new"),
 ]

@@ -1,16 +1,19 @@
-"""A referral to another agency: its record, and what came back."""
+"""A referral to another agency: its record, what came back, and the PDFs."""
 
+import hashlib
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from referrals.child_file import child_file_get
 from referrals.models import Agency, AgencyDecision, Decision, Referral
+from referrals.pdfs import child_file_pdf, referral_pdf
 from referrals.selectors import queue_concern_get
 from referrals.services import agency_referrals as services
 from safeguarding.accounts.access import schools_for_user, user_has_role_at
@@ -125,3 +128,44 @@ def referral_new(request, concern_uuid):
         return redirect("concern_review", concern_uuid=concern.uuid)
     messages.success(request, "Referral recorded.")
     return redirect("referral_detail", referral_uuid=referral.uuid)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@login_required
+def referral_pdf_download(request, referral_uuid):
+    referral = _referral_for(request, referral_uuid)
+    content = referral_pdf(referral=referral, user=request.user)
+    record(
+        EventType.DOWNLOAD,
+        context=request.audit,
+        school=referral.school,
+        object_type="referral_pdf",
+        object_uuid=referral.uuid,
+        child_uuid=referral.child.uuid,
+        detail={"sha256": hashlib.sha256(content).hexdigest()},
+    )
+    return _pdf_response(content, f"referral-{referral.made_at:%Y%m%d}.pdf")
+
+
+@never_cache
+@login_required
+def child_file_pdf_download(request, child_uuid):
+    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    content = child_file_pdf(child=child, user=request.user)
+    record(
+        EventType.DOWNLOAD,
+        context=request.audit,
+        school=child.school,
+        object_type="child_file_pdf",
+        object_uuid=child.uuid,
+        child_uuid=child.uuid,
+        detail={"sha256": hashlib.sha256(content).hexdigest()},
+    )
+    return _pdf_response(content, "safeguarding-file.pdf")

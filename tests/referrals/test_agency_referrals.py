@@ -119,3 +119,42 @@ def test_a_referral_is_made_from_the_concern_page(world, pupil):
     assert response.status_code == 302
     assert Referral.objects.count() == 2
     assert Referral.objects.latest("made_at").parents_informed
+
+
+def pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_referral_pdf_holds_only_what_was_shared_and_the_watermark(world, pupil):
+    from tests.concerns import concern_by
+
+    unshared = concern_by(world.teacher, pupil, indicators=("ABUSE-NEGLECT",), with_file=False)
+    referral = referral_for(world, pupil)
+    shared = referral.shared_concerns.get()
+
+    response = signed_in_client(world.dsl).get(f"/referrals/{referral.uuid}/pdf/")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    text = pdf_text(response.content)
+    assert "Produced by Dsl on" in text and "Confidential" in text
+    assert shared.reference in text and unshared.reference not in text
+    assert "Jade Turner" in text and "Significant harm is likely." in text
+    assert AuditEvent.objects.filter(event_type=EventType.DOWNLOAD, object_type="referral_pdf").exists()
+
+
+def test_the_child_file_pdf_renders_the_chronology_with_the_watermark(world, pupil):
+    referral = referral_for(world, pupil)
+
+    response = signed_in_client(world.deputy).get(f"/children/{pupil.uuid}/pdf/")
+
+    text = pdf_text(response.content)
+    assert "Safeguarding file: Jade Turner" in text
+    assert "Produced by Deputy on" in text
+    assert referral.shared_concerns.get().reference in text
+    assert AuditEvent.objects.filter(event_type=EventType.DOWNLOAD, object_type="child_file_pdf").exists()
+    assert signed_in_client(world.teacher).get(f"/children/{pupil.uuid}/pdf/").status_code == 404

@@ -36,3 +36,9 @@ def clock(due, now):
     else:
         amount = f"{minutes}m"
     return f"Overdue {amount}" if seconds < 0 else f"Due in {amount}"
+
+
+@register.filter
+def css_string(value):
+    """Text made safe inside a double-quoted CSS string (PDF page margins)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")

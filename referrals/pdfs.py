@@ -1,0 +1,34 @@
+"""PDFs for people outside Safeguard: the referral as sent, and the child's whole file for a strategy meeting or
+a transfer. Every page carries who produced it and when; every download is recorded."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from referrals.child_file import chronology_all
+from referrals.models import Child, Referral
+from safeguarding.accounts.models import User
+
+
+def _watermark(user: User) -> str:
+    when = timezone.localtime()
+    return f"Produced by {user.full_name} on {when:%a %d %b %Y at %H:%M}. Confidential: safeguarding record."
+
+
+def _render(template: str, context: dict) -> bytes:
+    return HTML(string=render_to_string(template, context)).write_pdf()
+
+
+def referral_pdf(*, referral: Referral, user: User) -> bytes:
+    """The referral as it went to the agency: only the concerns that were shared, and only the parts shared."""
+    concerns = list(
+        referral.shared_concerns.select_related("author").prefetch_related("indicators").order_by("observed_at")
+    )
+    context = {"referral": referral, "child": referral.child, "concerns": concerns, "watermark": _watermark(user)}
+    return _render("referrals/pdf/referral.html", context)
+
+
+def child_file_pdf(*, child: Child, user: User) -> bytes:
+    """The whole chronology of the child's file, oldest first."""
+    context = {"child": child, "entries": chronology_all(child=child), "watermark": _watermark(user)}
+    return _render("referrals/pdf/child_file.html", context)
