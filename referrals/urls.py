@@ -54,3 +54,7 @@ urlpatterns += [
     path("children/<uuid:child_uuid>/pdf/", referral_views.child_file_pdf_download, name="child_file_pdf"),
     path("queue/<uuid:concern_uuid>/referral/", referral_views.referral_new, name="referral_new"),
 ]
+
+from referrals.views import exports as export_views  # noqa: E402
+
+urlpatterns += [path("exports/", export_views.exports, name="exports")]

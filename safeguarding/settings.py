@@ -289,5 +289,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # axes names the account in every success; only lock-outs and failures are worth a line.
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -16,6 +16,7 @@ from referrals.models.concerns import (
     Notification,
     Urgency,
 )
+from referrals.models.exports import ExportRecord
 from referrals.models.indicators import Indicator, IndicatorCategory, IndicatorKind, SeedSign
 from referrals.models.reviews import (
     CaseNote,
@@ -48,6 +49,7 @@ __all__ = [
     "Decision",
     "DecisionOutcome",
     "Escalation",
+    "ExportRecord",
     "Incident",
     "Indicator",
     "IndicatorCategory",

@@ -67,5 +67,13 @@ def child_access(request, child_uuid):
     child, page = child_access_page(
         user=request.user, context=request.audit, child_uuid=child_uuid, page_number=request.GET.get("page")
     )
-    context = {"child": child, "page": page, "people": people_by_uuid([event.user_uuid for event in page])}
+    from referrals.models import ExportRecord
+
+    exports = ExportRecord.objects.filter(children=child).select_related("user").order_by("started_at")
+    context = {
+        "child": child,
+        "page": page,
+        "people": people_by_uuid([event.user_uuid for event in page]),
+        "exports": exports,
+    }
     return render(request, "audit/child_access.html", context)

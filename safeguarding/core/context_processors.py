@@ -30,6 +30,10 @@ def site(request):
         items.append({"label": "Queue", "url": reverse("queue")})
     if roles & set(STAFF_LIST_ROLES):
         items.append({"label": "Staff", "url": reverse("school_list")})
+    if any(
+        m.role in (Role.DSL, Role.TRUST_LEAD) or (m.role == Role.SCHOOL_ADMIN and m.can_export) for m in memberships
+    ):
+        items.append({"label": "Exports", "url": reverse("exports")})
     if roles & set(AUDIT_ROLES):
         items.append({"label": "Audit trail", "url": reverse("audit_log")})
     items.append({"label": "Know the signs", "url": reverse("signs_guide")})

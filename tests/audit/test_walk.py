@@ -46,6 +46,7 @@ POST_BODIES = {
     "child_flags": {},
     "child_note": {"text": "Called the front door", "kind": "call"},
     "child_alert_acknowledge": {"note": "Seen"},
+    "exports": {"purpose": "", "format": "csv"},
     "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
 }
 # Patterns answering GET and POST alike: walked with a GET.

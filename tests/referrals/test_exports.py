@@ -1,0 +1,110 @@
+import csv
+import io
+
+import pytest
+import time_machine
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from referrals.models import Child, ExportRecord
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditEvent
+from tests.concerns import referral_for
+from tests.personas import current_code, signed_in_client
+
+
+@pytest.fixture
+def referral(world):
+    child = Child.objects.create(
+        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+    referral = referral_for(world, child)
+    referral.agency_reference = '=HYPERLINK("http://x","y")'
+    referral.save()
+    return referral
+
+
+def export(client, user, **overrides):
+    data = {"purpose": "Termly report to governors", "format": "csv", "code": current_code(user), **overrides}
+    return client.post("/exports/", data)
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize(
+    ("person", "status"),
+    [("dsl", 200), ("admin", 200), ("trustlead", 200), ("teacher", 403), ("deputy", 403), ("office", 403)],
+)
+def test_who_may_export(world, person, status):
+    assert signed_in_client(world.people[person]).get("/exports/").status_code == status
+
+
+def test_an_export_without_a_purpose_or_a_fresh_code_is_refused(world, referral):
+    client = signed_in_client(world.admin)
+
+    no_purpose = export(client, world.admin, purpose="")
+    wrong_code = client.post("/exports/", {"purpose": "Termly report", "format": "csv", "code": "000000"})
+
+    assert no_purpose.status_code == 400 and "Say what the export is for" in no_purpose.content.decode()
+    assert wrong_code.status_code == 400 and "Enter the current code" in wrong_code.content.decode()
+    assert not ExportRecord.objects.exists()
+
+
+def test_a_csv_export_streams_records_and_leaves_its_record_and_events(world, referral):
+    client = signed_in_client(world.admin)
+
+    response = export(client, world.admin)
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(body(response).decode())))
+    assert rows[0][0] == "School" and len(rows) == 2
+    assert rows[1][1] == "Jade Turner"
+    assert rows[1][7] == '\'=HYPERLINK("http://x","y")'  # inert: read as text, not a formula
+    export_record = ExportRecord.objects.get()
+    assert (export_record.row_count, export_record.purpose) == (1, "Termly report to governors")
+    assert len(export_record.sha256) == 64
+    assert list(export_record.children.all()) == [referral.child]
+    started = AuditEvent.objects.get(event_type=EventType.EXPORT_STARTED)
+    finished = AuditEvent.objects.get(event_type=EventType.EXPORT_FINISHED)
+    assert started.id < finished.id and finished.row_count == 1
+    assert "Termly report" in (started.reason or "")
+
+
+def test_an_xlsx_export_keeps_a_formula_as_text(world, referral):
+    client = signed_in_client(world.dsl)
+
+    response = export(client, world.dsl, format="xlsx")
+
+    sheet = load_workbook(io.BytesIO(body(response))).active
+    cell = sheet.cell(row=2, column=8)
+    assert cell.value == '\'=HYPERLINK("http://x","y")'
+    assert cell.data_type == "s"
+
+
+def test_the_admin_who_exports_still_cannot_open_the_childs_file(world, referral):
+    client = signed_in_client(world.admin)
+    body(export(client, world.admin))
+
+    assert client.get(f"/children/{referral.child.uuid}/").status_code == 404
+
+
+def test_who_viewed_lists_the_exports_that_included_the_child(world, referral):
+    body(export(signed_in_client(world.admin), world.admin))
+
+    page = signed_in_client(world.dsl).get(f"/children/{referral.child.uuid}/access/").content.decode()
+
+    assert "Exports that included this child" in page and "Termly report to governors" in page
+
+
+def test_each_export_needs_its_own_code(world, referral):
+    client = signed_in_client(world.admin)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        code = current_code(world.admin)
+        first = client.post("/exports/", {"purpose": "Report", "format": "csv", "code": code})
+        body(first)
+        again = client.post("/exports/", {"purpose": "Report", "format": "csv", "code": code})
+
+    assert first.status_code == 200 and again.status_code == 400
