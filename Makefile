@@ -46,6 +46,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/audit.py
+	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/exports.py
 
 vendor:
 	scripts/vendor-static.sh
