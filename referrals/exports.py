@@ -5,9 +5,12 @@ import csv
 import hashlib
 import io
 import tempfile
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
@@ -300,3 +303,50 @@ def xlsx_file(*, export: ExportRecord, context, filters: ExportFilters):
     handle.seek(0)
     _finish(export, context=context, rows=count, digest=digest, filters=filters)
     return handle
+
+
+def export_file_path(name: str) -> Path:
+    return Path(settings.EXPORT_ROOT) / name
+
+
+def export_build(*, export_id: int) -> ExportRecord:
+    """Build a large export into a file (run by the worker), counting its progress; it expires after a while."""
+    export = ExportRecord.objects.select_related("user").get(pk=export_id)
+    filters = ExportFilters(
+        schools=list(School.objects.filter(uuid__in=export.filters.get("schools", []))),
+        date_from=date.fromisoformat(export.filters["date_from"]) if export.filters.get("date_from") else None,
+        date_to=date.fromisoformat(export.filters["date_to"]) if export.filters.get("date_to") else None,
+        agency=export.filters.get("agency", ""),
+        status=export.filters.get("status", ""),
+    )
+    Path(settings.EXPORT_ROOT).mkdir(parents=True, exist_ok=True)
+    name = uuid.uuid4().hex
+    context = RequestContext(user=export.user)
+    if export.format == ExportRecord.Format.XLSX:
+        with xlsx_file(export=export, context=context, filters=filters) as handle:
+            export_file_path(name).write_bytes(handle.read())
+    else:
+        done = 0
+        with open(export_file_path(name), "wb") as handle:
+            for chunk in csv_stream(export=export, context=context, filters=filters):
+                handle.write(chunk)
+                done += chunk.count(b"\n")
+                if done - export.progress >= 5000:
+                    export.progress = done
+                    ExportRecord.objects.filter(pk=export.pk).update(progress=done)
+    expires_at = timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS)
+    ExportRecord.objects.filter(pk=export.pk).update(file_name=name, expires_at=expires_at)
+    export.refresh_from_db()
+    ExportRecord.objects.filter(pk=export.pk).update(progress=export.row_count or 0)
+    return export
+
+
+def exports_expire(*, now=None) -> int:
+    """Delete the files of expired exports; the records stay."""
+    now = now or timezone.now()
+    removed = 0
+    for export in ExportRecord.objects.filter(expires_at__lte=now).exclude(file_name=""):
+        export_file_path(export.file_name).unlink(missing_ok=True)
+        ExportRecord.objects.filter(pk=export.pk).update(file_name="")
+        removed += 1
+    return removed

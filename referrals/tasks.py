@@ -18,3 +18,24 @@ def referrals_chase_overdue() -> int:
     from referrals.services.agency_referrals import referrals_overdue_notify
 
     return referrals_overdue_notify()
+
+
+@task()
+def export_build_task(*, export_id: int) -> None:
+    from referrals.exports import export_build
+    from referrals.models import ExportRecord
+
+    try:
+        export_build(export_id=export_id)
+    except Exception:
+        # Shown to the person waiting for it, then raised again so the task is marked failed and logged.
+        ExportRecord.objects.filter(pk=export_id).update(failed=True)
+        raise
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def exports_expire_task() -> int:
+    from referrals.exports import exports_expire
+
+    return exports_expire()

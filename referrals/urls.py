@@ -57,4 +57,8 @@ urlpatterns += [
 
 from referrals.views import exports as export_views  # noqa: E402
 
-urlpatterns += [path("exports/", export_views.exports, name="exports")]
+urlpatterns += [
+    path("exports/", export_views.exports, name="exports"),
+    path("exports/<uuid:export_uuid>/", export_views.export_status, name="export_status"),
+    path("exports/<uuid:export_uuid>/download/", export_views.export_download, name="export_download"),
+]

@@ -27,9 +27,24 @@ class ExportRecord(models.Model):
     row_count = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     children = models.ManyToManyField(Child, related_name="exports")
+    # Large exports are built by the worker into a file that can be downloaded until it expires.
+    in_background = models.BooleanField(default=False)
+    progress = models.PositiveIntegerField(default=0)
+    expected_rows = models.PositiveIntegerField(null=True, blank=True)
+    file_name = models.CharField(max_length=80, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-started_at"]
 
     def __str__(self):
         return f"export by {self.user} at {self.started_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.file_name) and self.finished_at is not None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

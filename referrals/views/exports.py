@@ -2,16 +2,26 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from referrals.exports import ExportFilters, csv_stream, export_begin, export_schools, xlsx_file
+from referrals.exports import (
+    ExportFilters,
+    csv_stream,
+    export_begin,
+    export_file_path,
+    export_schools,
+    referrals_for_export,
+    xlsx_file,
+)
 from referrals.models import Agency, ExportRecord
+from referrals.tasks import export_build_task
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 
@@ -62,6 +72,11 @@ def exports(request):
             export = export_begin(
                 user=request.user, context=request.audit, filters=filters, purpose=purpose, file_format=file_format
             )
+            rows = referrals_for_export(filters).count()
+            if rows > settings.EXPORT_BACKGROUND_ROWS:
+                ExportRecord.objects.filter(pk=export.pk).update(in_background=True, expected_rows=rows)
+                export_build_task.enqueue(export_id=export.pk)
+                return redirect("export_status", export_uuid=export.uuid)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             if file_format == ExportRecord.Format.CSV:
                 response = StreamingHttpResponse(
@@ -89,3 +104,48 @@ def exports(request):
     )
     context = {"schools": schools, "agencies": Agency.choices, "errors": errors, "history": history}
     return render(request, "referrals/exports.html", context, status=400 if errors else 200)
+
+
+def _own_export(request, export_uuid) -> ExportRecord:
+    export = ExportRecord.objects.filter(uuid=export_uuid, user=request.user, in_background=True).first()
+    if export is None:
+        raise Http404("No such export.")
+    return export
+
+
+@never_cache
+@login_required
+def export_status(request, export_uuid):
+    """Progress of a large export; the page asks again by itself until the file is ready."""
+    export = _own_export(request, export_uuid)
+    template = (
+        "referrals/partials/export_progress.html"
+        if request.headers.get("HX-Request")
+        else "referrals/export_status.html"
+    )
+    return render(request, template, {"export": export})
+
+
+@never_cache
+@login_required
+def export_download(request, export_uuid):
+    export = _own_export(request, export_uuid)
+    if not export.ready or export.expired or not export_file_path(export.file_name).exists():
+        raise Http404("This export is not ready, or its file has expired.")
+    record(
+        EventType.DOWNLOAD,
+        context=request.audit,
+        school=export.school,
+        object_type="export",
+        object_uuid=export.uuid,
+        row_count=export.row_count,
+        detail={"sha256": export.sha256},
+    )
+    extension = "csv" if export.format == ExportRecord.Format.CSV else "xlsx"
+    response = FileResponse(
+        open(export_file_path(export.file_name), "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=f"referrals-{timezone.localtime(export.started_at):%Y%m%d-%H%M}.{extension}",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

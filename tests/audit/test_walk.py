@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from referrals.models import Child, PatternAlert
+from referrals.models import Child, ExportRecord, PatternAlert
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, referral_for
@@ -32,6 +32,7 @@ EXEMPT = {
     "concern_new": "the author's own unsent draft; finding a child is recorded as a search, sending as a create",
     "concern_draft_save": "saves the author's own unsent draft every few seconds as they type",
     "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
+    "export_status": "the progress of one's own export; its start, finish and each download are recorded",
 }
 # Patterns that only take POST, with a body that makes the action go through.
 POST_BODIES = {
@@ -64,7 +65,7 @@ def site_patterns(resolver=None, prefix=""):
             yield entry.name, prefix + str(entry.pattern)
 
 
-def concrete(pattern: str, world, pupil, concern, alert, referral) -> str:
+def concrete(pattern: str, world, pupil, concern, alert, referral, export_record) -> str:
     values = {
         "<uuid:school_uuid>": world.northfield.uuid,
         "<uuid:membership_uuid>": world.membership("teacher2").uuid,
@@ -74,6 +75,7 @@ def concrete(pattern: str, world, pupil, concern, alert, referral) -> str:
         "<uuid:attachment_uuid>": concern.incident.attachments.get().uuid,
         "<uuid:alert_uuid>": alert.uuid,
         "<uuid:referral_uuid>": referral.uuid,
+        "<uuid:export_uuid>": export_record.uuid,
         "<uidb64>": "MQ",
         "<token>": "set-password",
     }
@@ -97,12 +99,15 @@ def test_every_request_that_touches_safeguarding_data_leaves_an_event(world, per
     concern = concern_by(world.teacher, pupil)
     alert = PatternAlert.objects.create(child=pupil, rule="frequency", explanation="test", fingerprint="walk")
     referral = referral_for(world, pupil)
+    export_record = ExportRecord.objects.create(
+        user=world.dsl, school=world.northfield, purpose="walk", format="csv", in_background=True
+    )
     client = Client() if persona == "anonymous" else signed_in_client(world.people[persona])
     missing = []
     for name, pattern in site_patterns():
         if name in EXEMPT:
             continue
-        url = concrete(pattern, world, pupil, concern, alert, referral)
+        url = concrete(pattern, world, pupil, concern, alert, referral, export_record)
         before = AuditEvent.objects.count()
         response = client.post(url, POST_BODIES[name]) if name in POST_BODIES else client.get(url)
         new = list(AuditEvent.objects.order_by("id")[before:])

@@ -108,3 +108,32 @@ def test_each_export_needs_its_own_code(world, referral):
         again = client.post("/exports/", {"purpose": "Report", "format": "csv", "code": code})
 
     assert first.status_code == 200 and again.status_code == 400
+
+
+def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, referral, settings, run_tasks, tmp_path):
+    from datetime import timedelta
+
+    settings.EXPORT_BACKGROUND_ROWS = 0
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    client = signed_in_client(world.admin)
+
+    response = export(client, world.admin)
+
+    assert response.status_code == 302
+    status_url = response["Location"]
+    assert "rows" in client.get(status_url).content.decode()
+    run_tasks()
+    page = client.get(status_url).content.decode()
+    assert "Download (1 rows)" in page
+    download = client.get(status_url + "download/")
+    assert download.status_code == 200 and "no-store" in download["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert rows[1][7].startswith("'=")
+    assert AuditEvent.objects.filter(event_type=EventType.DOWNLOAD, object_type="export").count() == 1
+    assert signed_in_client(world.dsl).get(status_url + "download/").status_code == 404
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert signed_in_client(world.admin).get(status_url + "download/").status_code == 404
+        from referrals.exports import exports_expire
+
+        assert exports_expire() == 1
+    assert not any((tmp_path / "exports").iterdir())
