@@ -318,7 +318,7 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
     plans = (
         (story_child, "social_care", 20, "acknowledged", "section_47"),
         (story_child, "police", 10, "escalated", "nfa_signpost"),
-        (disclosure_child, "social_care", 0, "waiting", ""),
+        (disclosure_child, "social_care", 3, "waiting", ""),
     )
     for child, agency, days_ago, state, agency_decision in plans:
         concern = Concern.objects.filter(child=child, status=ConcernStatus.IN_REVIEW).order_by("observed_at").first()

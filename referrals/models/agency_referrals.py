@@ -73,6 +73,7 @@ class Referral(models.Model):
     agency_decision = models.CharField(max_length=30, choices=AgencyDecision.choices, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    follow_up_notified_at = models.DateTimeField(null=True, blank=True)
     # When the DSL disagrees with the outcome.
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalation_reason = models.TextField(blank=True)

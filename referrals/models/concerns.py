@@ -207,6 +207,7 @@ class Notification(models.Model):
         PATTERN = "pattern", "Pattern alert"
         INFORMATION_REQUEST = "information_request", "Question about your concern"
         REFERRAL_OVERDUE = "referral_overdue", "Referral not yet acknowledged by the agency"
+        REFERRAL_FOLLOW_UP = "referral_follow_up", "Referral follow-up due"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

@@ -136,9 +136,10 @@ def referral_escalate(*, actor: User, context: RequestContext | None, referral: 
 
 
 def referrals_overdue_notify(*, now=None) -> int:
-    """Tell the DSL and deputies, once, of each referral the agency has not acknowledged in time."""
+    """Tell the DSL and deputies, once, of each referral the agency has not acknowledged in time, and of each
+    follow-up that has come due."""
     now = now or timezone.now()
-    notified = 0
+    notified = _follow_ups_notify(now=now)
     overdue = Referral.objects.filter(
         acknowledged_at__isnull=True, ack_due_at__lte=now, overdue_notified_at__isnull=True
     ).select_related("school")
@@ -163,6 +164,24 @@ def referrals_overdue_notify(*, now=None) -> int:
                     "acknowledged and has not been. Chase the agency, and record the acknowledgement in Safeguard.\n"
                     "This email holds no names or details, on purpose.\n"
                 ),
+            )
+            notified += 1
+    return notified
+
+
+def _follow_ups_notify(*, now) -> int:
+    notified = 0
+    due = Referral.objects.filter(follow_up_on__lte=timezone.localdate(now), follow_up_notified_at__isnull=True)
+    for referral in due.select_related("school"):
+        with transaction.atomic():
+            if not Referral.objects.filter(pk=referral.pk, follow_up_notified_at__isnull=True).update(
+                follow_up_notified_at=now
+            ):
+                continue
+            team = Membership.objects.active().filter(school=referral.school, role__in=TEAM)
+            Notification.objects.bulk_create(
+                Notification(recipient_id=m.user_id, school=referral.school, kind=Notification.Kind.REFERRAL_FOLLOW_UP)
+                for m in team
             )
             notified += 1
     return notified

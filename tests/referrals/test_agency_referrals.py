@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -158,3 +158,21 @@ def test_the_child_file_pdf_renders_the_chronology_with_the_watermark(world, pup
     assert referral.shared_concerns.get().reference in text
     assert AuditEvent.objects.filter(event_type=EventType.DOWNLOAD, object_type="child_file_pdf").exists()
     assert signed_in_client(world.teacher).get(f"/children/{pupil.uuid}/pdf/").status_code == 404
+
+
+def test_a_follow_up_that_comes_due_is_notified_once(world, pupil):
+    from referrals.services.agency_referrals import referral_outcome
+
+    referral = referral_for(world, pupil)
+    referral_outcome(
+        actor=world.dsl,
+        context=None,
+        referral=referral,
+        agency_decision="child_in_need",
+        follow_up_on=(referral.made_at + timedelta(days=7)).date(),
+    )
+    with time_machine.travel(referral.made_at + timedelta(days=8), tick=False):
+        referrals_overdue_notify()
+        referrals_overdue_notify()
+
+    assert Notification.objects.filter(kind="referral_follow_up", recipient=world.dsl).count() == 1
