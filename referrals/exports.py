@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from referrals.models import ExportRecord, Referral
 from safeguarding.accounts.models import Membership, School, User
@@ -42,9 +43,12 @@ DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value) -> str:
-    """A cell a spreadsheet could read as a formula is turned into plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
+    """A cell a spreadsheet could read as a formula is turned into plain text, even behind leading spaces or a
+    line break; control characters a spreadsheet cannot hold are removed."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    if text.startswith(DANGEROUS_FIRST) or text.startswith("\n") or text.lstrip().startswith(DANGEROUS_FIRST):
+        return "'" + text
+    return text
 
 
 def export_schools(*, user: User) -> list[School]:
@@ -145,11 +149,13 @@ def _rows(referrals):
 
 @transaction.atomic
 def export_begin(*, user: User, context: RequestContext, filters: ExportFilters, purpose: str, file_format: str):
-    """The record and the "export started" event, written before the first byte leaves."""
+    """The record, the children it covers and the "export started" event, written before the first byte leaves,
+    so that an export cut short still shows in each child's who-viewed list."""
+    trusts = {school.trust_id for school in filters.schools}
     export = ExportRecord.objects.create(
         user=user,
         school=filters.schools[0] if len(filters.schools) == 1 else None,
-        trust=filters.schools[0].trust if len(filters.schools) > 1 else None,
+        trust=filters.schools[0].trust if len(filters.schools) > 1 and len(trusts) == 1 else None,
         purpose=purpose,
         filters=filters.as_dict(),
         format=file_format,
@@ -164,21 +170,25 @@ def export_begin(*, user: User, context: RequestContext, filters: ExportFilters,
         reason=purpose[:200],
         detail={"filters": export.filters, "format": file_format},
     )
+    _children_record(export, filters)
     return export
 
 
-def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: ExportFilters) -> None:
-    """The record's count, digest and children (in one INSERT ... SELECT), and "export finished"."""
+def _children_record(export: ExportRecord, filters: ExportFilters) -> None:
     children = referrals_for_export(filters).order_by().values("child_id").distinct()
     select, params = children.query.sql_with_params()
     through = export.children.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {through} (exportrecord_id, child_id) SELECT %s, child_id FROM ({select}) AS chosen",  # noqa: S608
+            [export.pk, *params],
+        )
+
+
+def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: ExportFilters) -> None:
+    """The record's count and digest, and "export finished"."""
     with transaction.atomic():
         ExportRecord.objects.filter(pk=export.pk).update(finished_at=timezone.now(), row_count=rows, sha256=digest)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {through} (exportrecord_id, child_id) SELECT %s, child_id FROM ({select}) AS chosen",  # noqa: S608
-                [export.pk, *params],
-            )
         record(
             EventType.EXPORT_FINISHED,
             user=export.user,
@@ -192,8 +202,9 @@ def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: E
 
 
 def _neutralised(column: str) -> str:
-    """In SQL: a value a spreadsheet could read as a formula gets a leading apostrophe."""
-    return f"CASE WHEN {column} ~ '^[-=+@\\t\\r]' THEN '''' || {column} ELSE {column} END"
+    """In SQL: a value a spreadsheet could read as a formula, even behind spaces, gets a leading apostrophe."""
+    pattern = "'^[[:space:]' || chr(160) || ']*[-=+@]|^[\\t\\r\\n]'"
+    return f"CASE WHEN {column} ~ ({pattern}) THEN '''' || {column} ELSE {column} END"
 
 
 def _label(column: str, choices) -> str:
@@ -321,6 +332,8 @@ def export_build(*, export_id: int) -> ExportRecord:
     )
     Path(settings.EXPORT_ROOT).mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
+    # Named on the record before anything is written, so a build that fails leaves no file nobody can find.
+    ExportRecord.objects.filter(pk=export.pk).update(file_name=name)
     context = RequestContext(user=export.user)
     if export.format == ExportRecord.Format.XLSX:
         with xlsx_file(export=export, context=context, filters=filters) as handle:
@@ -335,7 +348,7 @@ def export_build(*, export_id: int) -> ExportRecord:
                     export.progress = done
                     ExportRecord.objects.filter(pk=export.pk).update(progress=done)
     expires_at = timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS)
-    ExportRecord.objects.filter(pk=export.pk).update(file_name=name, expires_at=expires_at)
+    ExportRecord.objects.filter(pk=export.pk).update(expires_at=expires_at)
     export.refresh_from_db()
     ExportRecord.objects.filter(pk=export.pk).update(progress=export.row_count or 0)
     return export
@@ -345,7 +358,8 @@ def exports_expire(*, now=None) -> int:
     """Delete the files of expired exports; the records stay."""
     now = now or timezone.now()
     removed = 0
-    for export in ExportRecord.objects.filter(expires_at__lte=now).exclude(file_name=""):
+    expired = ExportRecord.objects.filter(expires_at__lte=now) | ExportRecord.objects.filter(failed=True)
+    for export in expired.exclude(file_name=""):
         export_file_path(export.file_name).unlink(missing_ok=True)
         ExportRecord.objects.filter(pk=export.pk).update(file_name="")
         removed += 1

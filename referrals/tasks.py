@@ -1,9 +1,12 @@
+import logging
 from datetime import timedelta
 
 from django.tasks import task
 
 from referrals.services.reviews import escalate_overdue
 from safeguarding.core.scheduling import periodic
+
+logger = logging.getLogger(__name__)
 
 
 @periodic(every=timedelta(minutes=1))
@@ -27,10 +30,15 @@ def export_build_task(*, export_id: int) -> None:
 
     try:
         export_build(export_id=export_id)
-    except Exception:
-        # Shown to the person waiting for it, then raised again so the task is marked failed and logged.
+    except Exception as error:
+        # Shown to the person waiting; the partial file is deleted. The error's own text may hold a child's details,
+        # so only its kind is logged and raised on.
         ExportRecord.objects.filter(pk=export_id).update(failed=True)
-        raise
+        from referrals.exports import exports_expire
+
+        exports_expire()
+        logger.error("Export %s failed: %s", export_id, type(error).__name__)
+        raise RuntimeError(f"export {export_id} failed: {type(error).__name__}") from None
 
 
 @periodic(every=timedelta(hours=1))

@@ -43,7 +43,7 @@ class ExportRecord(models.Model):
 
     @property
     def ready(self) -> bool:
-        return bool(self.file_name) and self.finished_at is not None
+        return bool(self.file_name) and self.finished_at is not None and not self.failed
 
     @property
     def expired(self) -> bool:

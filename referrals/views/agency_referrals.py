@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -85,7 +86,7 @@ def referral_detail(request, referral_uuid):
         else:
             messages.success(request, "Saved.")
         return redirect("referral_detail", referral_uuid=referral.uuid)
-    context = {"referral": referral, "agency_decisions": AgencyDecision.choices}
+    context = {"referral": referral, "agency_decisions": AgencyDecision.choices, "now": timezone.now()}
     return render(request, "referrals/referral_detail.html", context)
 
 

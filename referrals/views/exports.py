@@ -53,7 +53,11 @@ def exports(request):
     if request.method == "POST":
         purpose = request.POST.get("purpose", "").replace("\x00", "").strip()[:300]
         file_format = request.POST.get("format", "csv")
-        chosen = [s for s in schools if str(s.uuid) == request.POST.get("school")] or schools
+        asked = request.POST.get("school", "")
+        chosen = [s for s in schools if str(s.uuid) == asked] if asked else schools
+        if not chosen:
+            errors.append("Choose one of your schools.")
+            chosen = schools
         agency = request.POST.get("agency", "")
         filters = ExportFilters(
             schools=chosen,
@@ -92,6 +96,13 @@ def exports(request):
                     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 )
             response["Cache-Control"] = "no-store"
+            record(
+                EventType.DOWNLOAD,
+                context=request.audit,
+                school=export.school,
+                object_type="export",
+                object_uuid=export.uuid,
+            )
             return response
     history = ExportRecord.objects.filter(user=request.user)[:20]
     record(
@@ -107,8 +118,12 @@ def exports(request):
 
 
 def _own_export(request, export_uuid) -> ExportRecord:
+    """One's own background export, while one may still export from its schools."""
     export = ExportRecord.objects.filter(uuid=export_uuid, user=request.user, in_background=True).first()
     if export is None:
+        raise Http404("No such export.")
+    allowed = {str(school.uuid) for school in export_schools(user=request.user)}
+    if not set(export.filters.get("schools", [])) <= allowed:
         raise Http404("No such export.")
     return export
 

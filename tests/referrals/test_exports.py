@@ -137,3 +137,37 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
 
         assert exports_expire() == 1
     assert not any((tmp_path / "exports").iterdir())
+
+
+@pytest.mark.parametrize("value", [" =1+1", "\n=1+1", "\u00a0=1+1", "\t=x", "@SUM(A1)", "-2+3"])
+def test_formulas_behind_spaces_or_breaks_are_neutralised_in_csv_and_xlsx(world, referral, value):
+    from referrals.models import Referral
+
+    Referral.objects.filter(pk=referral.pk).update(agency_reference=value)
+    client = signed_in_client(world.dsl)
+
+    rows = list(csv.reader(io.StringIO(body(export(client, world.dsl)).decode())))
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=31), tick=False):
+        sheet = load_workbook(io.BytesIO(body(export(client, world.dsl, format="xlsx")))).active
+
+    assert rows[1][7].startswith("'")
+    assert str(sheet.cell(row=2, column=8).value).startswith("'")
+
+
+def test_control_characters_do_not_break_the_xlsx_export(world, referral):
+    from referrals.models import Referral
+
+    Referral.objects.filter(pk=referral.pk).update(agency_reference="Smith\x0b =HYPERLINK")
+    response = export(signed_in_client(world.dsl), world.dsl, format="xlsx")
+
+    sheet = load_workbook(io.BytesIO(body(response))).active
+    assert sheet.cell(row=2, column=8).value == "'Smith =HYPERLINK" or "\x0b" not in str(
+        sheet.cell(row=2, column=8).value
+    )
+
+
+def test_children_are_recorded_when_the_export_starts(world, referral):
+    response = export(signed_in_client(world.admin), world.admin)
+
+    assert list(ExportRecord.objects.get().children.all()) == [referral.child]  # before a byte is read
+    body(response)

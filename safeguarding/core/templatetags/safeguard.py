@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -40,5 +41,7 @@ def clock(due, now):
 
 @register.filter
 def css_string(value):
-    """Text made safe inside a double-quoted CSS string (PDF page margins)."""
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """Text made safe inside a double-quoted CSS string (PDF page margins): quotes and backslashes escaped,
+    control characters and angle brackets dropped, so it can be marked safe inside the style sheet."""
+    text = "".join(c for c in str(value) if c.isprintable() and c not in "<>")
+    return mark_safe(text.replace("\\", "\\\\").replace('"', '\\"'))  # noqa: S308 - escaped just above
