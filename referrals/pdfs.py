@@ -22,9 +22,33 @@ def _render(template: str, context: dict) -> bytes:
 def referral_pdf(*, referral: Referral, user: User) -> bytes:
     """The referral as it went to the agency: only the concerns that were shared, and only the parts shared."""
     concerns = list(
-        referral.shared_concerns.select_related("author").prefetch_related("indicators").order_by("observed_at")
+        referral.shared_concerns.select_related("author")
+        .prefetch_related("indicators", "addenda", "decisions__outcomes")
+        .order_by("observed_at")
     )
-    context = {"referral": referral, "child": referral.child, "concerns": concerns, "watermark": _watermark(user)}
+    chronology = []
+    if referral.shared_chronology:
+        # The relevant chronology: what happened on the shared concerns, and nothing else of the file.
+        for concern in concerns:
+            chronology.append(
+                (concern.observed_at, f"{concern.reference}: concern recorded ({concern.get_urgency_display()})")
+            )
+            chronology += [(a.created_at, f"{concern.reference}: addendum, {a.reason}") for a in concern.addenda.all()]
+            chronology += [
+                (
+                    d.decided_at,
+                    f"{concern.reference}: decision, " + ", ".join(o.get_outcome_display() for o in d.outcomes.all()),
+                )
+                for d in concern.decisions.all()
+            ]
+        chronology.sort()
+    context = {
+        "referral": referral,
+        "child": referral.child,
+        "concerns": concerns,
+        "chronology": chronology,
+        "watermark": _watermark(user),
+    }
     return _render("referrals/pdf/referral.html", context)
 
 

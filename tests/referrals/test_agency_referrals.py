@@ -144,6 +144,7 @@ def test_the_referral_pdf_holds_only_what_was_shared_and_the_watermark(world, pu
     assert "Produced by Dsl on" in text and "Confidential" in text
     assert shared.reference in text and unshared.reference not in text
     assert "Jade Turner" in text and "Significant harm is likely." in text
+    assert "Chronology" in text and f"{shared.reference}: decision, Refer to children" in text
     assert AuditEvent.objects.filter(event_type=EventType.DOWNLOAD, object_type="referral_pdf").exists()
 
 
