@@ -46,3 +46,18 @@ class RequestIdLogFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = _current_request_id.get()
         return True
+
+
+class NoStoreMiddleware:
+    """Nothing shown to a signed-in person is kept by the browser or a proxy: every such response says no-store,
+    so a child's details never sit in a shared computer's cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store, private"
+        return response

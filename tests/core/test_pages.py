@@ -91,3 +91,14 @@ def test_every_response_has_its_own_reference(client):
     first = client.get("/fine/")["X-Request-ID"]
     second = client.get("/fine/")["X-Request-ID"]
     assert first != second
+
+
+def test_every_page_shown_to_a_signed_in_person_is_not_stored(world):
+    from tests.personas import signed_in_client
+
+    client = signed_in_client(world.dsl)
+    for url in ("/", "/queue/", "/audit/", "/guide/signs/", f"/schools/{world.northfield.uuid}/staff/", "/nope/"):
+        response = client.get(url)
+        assert "no-store" in response["Cache-Control"], url
+        assert response["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
