@@ -28,13 +28,13 @@ from referrals.models import (
 )
 from safeguarding.accounts.access import schools_for_user, user_has_role_at
 from safeguarding.accounts.models import User
+from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM_ROLES
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 
 FILE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
-TEAM_ROLES = (Role.DSL, Role.DEPUTY_DSL)
 PER_PAGE = 50
 
 

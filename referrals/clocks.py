@@ -12,14 +12,12 @@ Working days are Monday to Friday, except bank holidays in England and Wales and
 
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from referrals.models import Urgency
 from safeguarding.accounts.models import School
-
-LONDON = ZoneInfo("Europe/London")
+from safeguarding.core.dates import LONDON
 
 
 @lru_cache(maxsize=32)

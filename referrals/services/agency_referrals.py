@@ -11,13 +11,11 @@ from referrals.clocks import SchoolCalendar
 from referrals.models import OUTCOME_AGENCIES, Agency, AgencyDecision, Concern, Decision, Notification, Referral
 from safeguarding.accounts.access import user_has_role_at
 from safeguarding.accounts.models import Membership, User
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 from safeguarding.core.emails import email_enqueue
-
-TEAM = (Role.DSL, Role.DEPUTY_DSL)
 
 
 def agencies_for(decision: Decision) -> list[str]:

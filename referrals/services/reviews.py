@@ -30,13 +30,12 @@ from referrals.models import (
 from referrals.patterns import patterns_evaluate
 from safeguarding.accounts.access import user_has_role_at
 from safeguarding.accounts.models import Membership, User
+from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM_ROLES
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 from safeguarding.core.emails import email_enqueue
-
-TEAM_ROLES = (Role.DSL, Role.DEPUTY_DSL)
 
 
 class ConcernConflict(Exception):

@@ -19,8 +19,8 @@ from referrals.selectors import queue_concern_get
 from referrals.services import agency_referrals as services
 from safeguarding.accounts.access import schools_for_user, user_has_role_at
 from safeguarding.accounts.roles import Role
-from safeguarding.audit.events import EventType, Outcome
-from safeguarding.audit.record import record
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record, record_rule_refusal
 
 READ_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
 
@@ -100,15 +100,9 @@ def referral_new(request, concern_uuid):
     decision = Decision.objects.filter(concern=concern).prefetch_related("outcomes").order_by("-decided_at").first()
     agency = request.POST.get("agency", "")
     if decision is None or agency not in Agency.values:
-        record(
-            EventType.ACCESS_REFUSED,
-            context=request.audit,
-            school=concern.school,
-            outcome=Outcome.REFUSED,
-            object_type="concern",
-            object_uuid=concern.uuid,
-            child_uuid=concern.child.uuid if concern.child_id else None,
-            reason="refused by a rule",
+        child_uuid = concern.child.uuid if concern.child_id else None
+        record_rule_refusal(
+            request, school=concern.school, object_type="concern", object_uuid=concern.uuid, child_uuid=child_uuid
         )
         messages.error(request, "Record a decision that names the agency first.")
         return redirect("concern_review", concern_uuid=concern.uuid)

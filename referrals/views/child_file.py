@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,13 +18,7 @@ from referrals.child_file import (
 from referrals.models import CaseNote, IndicatorCategory, PatternAlert
 from safeguarding.accounts.access import school_dsl, user_has_role_at
 from safeguarding.accounts.roles import Role
-
-
-def _date(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+from safeguarding.core.dates import date_or_none
 
 
 def _filters_without_page(request) -> str:
@@ -51,8 +43,8 @@ def child_file(request, child_uuid):
         child=child,
         page=_page(request.GET.get("page")),
         kinds=kinds,
-        date_from=_date(request.GET.get("from")),
-        date_to=_date(request.GET.get("to")),
+        date_from=date_or_none(request.GET.get("from")),
+        date_to=date_or_none(request.GET.get("to")),
         category=request.GET.get("category", "")[:40],
     )
     rows, chart = indicators_by_month(child=child)

@@ -1,7 +1,5 @@
 """Exporting referral records: a purpose, a fresh second-factor code, then the file streamed and recorded."""
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -24,13 +22,7 @@ from referrals.models import Agency, ExportRecord
 from referrals.tasks import export_build_task
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
-
-
-def _date(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+from safeguarding.core.dates import date_or_none
 
 
 def _fresh_code_ok(request, code: str) -> bool:
@@ -61,8 +53,8 @@ def exports(request):
         agency = request.POST.get("agency", "")
         filters = ExportFilters(
             schools=chosen,
-            date_from=_date(request.POST.get("date_from")),
-            date_to=_date(request.POST.get("date_to")),
+            date_from=date_or_none(request.POST.get("date_from")),
+            date_to=date_or_none(request.POST.get("date_to")),
             agency=agency if agency in Agency.values else "",
             status=request.POST.get("status", "") if request.POST.get("status") in ("awaiting", "acknowledged") else "",
         )

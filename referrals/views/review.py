@@ -16,11 +16,9 @@ from referrals.services.agency_referrals import agencies_for
 from referrals.upn import normalise_upn
 from safeguarding.accounts.access import user_has_role_at
 from safeguarding.accounts.models import Membership
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
-
-TEAM = (Role.DSL, Role.DEPUTY_DSL)
 
 
 def _concern_for_team(request, concern_uuid) -> Concern:

@@ -15,6 +15,8 @@ SECOND_FACTOR_ROLES = frozenset({Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN, R
 # Roles held over a whole trust rather than one school; an auditor may hold either.
 TRUST_ROLES = frozenset({Role.TRUST_LEAD, Role.AUDITOR})
 SCHOOL_ROLES = frozenset({Role.STAFF, Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN, Role.AUDITOR})
+# The DSL and deputies: the people who review concerns, refer, and keep children's files.
+SAFEGUARDING_TEAM = (Role.DSL, Role.DEPUTY_DSL)
 # The roles a DSL or trust lead may give someone with the role form; the DSL role moves by hand-over.
 GRANTABLE_ROLES = (Role.STAFF, Role.DEPUTY_DSL, Role.SCHOOL_ADMIN)
 # The order in which a person with several memberships sees their home page.

@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,10 +12,10 @@ from safeguarding.accounts.models import Membership, School
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.chain import chain_head
 from safeguarding.audit.models import AuditAlert, AuditEvent
+from safeguarding.core.dates import LONDON
 from safeguarding.core.emails import email_enqueue
 
 WINDOW = timedelta(minutes=10)
-LONDON = ZoneInfo("Europe/London")
 
 
 def is_out_of_hours(school: School, moment) -> bool:

@@ -98,6 +98,21 @@ def _insert(event: AuditEvent, *, using: str) -> None:
     event._state.db = using
 
 
+def record_rule_refusal(request, *, school, object_type: str, object_uuid, child_uuid=None) -> AuditEvent:
+    """A request a business rule turned down (as opposed to a 403 or 404, which the audit middleware records)."""
+    request.audit_refusal_recorded = True
+    return record(
+        EventType.ACCESS_REFUSED,
+        context=request.audit,
+        school=school,
+        outcome=Outcome.REFUSED,
+        object_type=object_type,
+        object_uuid=object_uuid,
+        child_uuid=child_uuid,
+        reason="refused by a rule",
+    )
+
+
 def role_for(user, school) -> str:
     """The role a person holds at a school right now, for events recorded outside a request."""
     return RequestContext(user=user).role_at(school)

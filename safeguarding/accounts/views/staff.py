@@ -22,8 +22,7 @@ from safeguarding.accounts.access import (
 )
 from safeguarding.accounts.forms import ExportPermissionForm, InviteForm, RoleForm
 from safeguarding.accounts.roles import Role
-from safeguarding.audit.events import EventType, Outcome
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record_rule_refusal
 
 STAFF_PER_PAGE = 25
 
@@ -111,16 +110,7 @@ def _membership_action(request, school_uuid, membership_uuid, roles, action, suc
     try:
         action(membership)
     except services.AccountRuleError as error:
-        record(
-            EventType.ACCESS_REFUSED,
-            context=request.audit,
-            school=school,
-            outcome=Outcome.REFUSED,
-            object_type="membership",
-            object_uuid=membership.uuid,
-            reason="refused by a rule",
-        )
-        request.audit_refusal_recorded = True
+        record_rule_refusal(request, school=school, object_type="membership", object_uuid=membership.uuid)
         messages.error(request, str(error))
     else:
         messages.success(request, success.format(person=membership.user))
