@@ -173,7 +173,11 @@ def indicator_categories() -> list[IndicatorCategory]:
 
 
 def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_page: int = 25) -> Page:
-    concerns = Concern.objects.filter(author=user).select_related("child", "school").order_by("-recorded_at", "-id")
+    """One's own concerns; 403 for someone who may not log concerns and never has (the auditor)."""
+    concerns = Concern.objects.filter(author=user)
+    if not concerns.exists() and not concern_schools(user=user):
+        raise PermissionDenied
+    concerns = concerns.select_related("child", "school").order_by("-recorded_at", "-id")
     page = Paginator(concerns, per_page).get_page(page_number)
     record(
         EventType.LIST,

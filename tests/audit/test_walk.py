@@ -7,13 +7,11 @@ named below with the reason.
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from referrals.models import Child, ExportRecord, PatternAlert
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
-from tests.concerns import concern_by, referral_for
-from tests.personas import SCHOOL_PEOPLE, signed_in_client
+from tests.personas import signed_in_client
+from tests.urlmap import PERSONAS, POST_BODIES, build_scene, site_patterns
 
 EXEMPT = {
     "healthz": "health check: no login, no data about anyone",
@@ -34,54 +32,6 @@ EXEMPT = {
     "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
     "export_status": "the progress of one's own export; its start, finish and each download are recorded",
 }
-# Patterns that only take POST, with a body that makes the action go through.
-POST_BODIES = {
-    "staff_role": {"role": "staff"},
-    "staff_export": {"can_export": ""},
-    "staff_hand_over": {},
-    "staff_deactivate": {},
-    "staff_reactivate": {},
-    "staff_second_factor_reset": {},
-    "concern_child_search": {"child_search": "Jade"},
-    "queue_acknowledge": {},
-    "child_flags": {},
-    "child_note": {"text": "Called the front door", "kind": "call"},
-    "child_alert_acknowledge": {"note": "Seen"},
-    "exports": {"purpose": "", "format": "csv"},
-    "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
-}
-# Patterns answering GET and POST alike: walked with a GET.
-PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
-
-
-def site_patterns(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            if str(entry.pattern).startswith("admin/"):
-                continue  # the operators' Django admin, served to verified superusers only
-            yield from site_patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield entry.name, prefix + str(entry.pattern)
-
-
-def concrete(pattern: str, world, pupil, concern, alert, referral, export_record) -> str:
-    values = {
-        "<uuid:school_uuid>": world.northfield.uuid,
-        "<uuid:membership_uuid>": world.membership("teacher2").uuid,
-        "<uuid:child_uuid>": pupil.uuid,
-        "<uuid:incident_uuid>": concern.incident.uuid,
-        "<uuid:concern_uuid>": concern.uuid,
-        "<uuid:attachment_uuid>": concern.incident.attachments.get().uuid,
-        "<uuid:alert_uuid>": alert.uuid,
-        "<uuid:referral_uuid>": referral.uuid,
-        "<uuid:export_uuid>": export_record.uuid,
-        "<uidb64>": "MQ",
-        "<token>": "set-password",
-    }
-    for placeholder, value in values.items():
-        pattern = pattern.replace(placeholder, str(value))
-    return "/" + pattern
 
 
 def test_every_pattern_is_walked_or_exempt():
@@ -93,21 +43,13 @@ def test_every_pattern_is_walked_or_exempt():
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_request_that_touches_safeguarding_data_leaves_an_event(world, persona):
-    pupil = Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
-    concern = concern_by(world.teacher, pupil)
-    alert = PatternAlert.objects.create(child=pupil, rule="frequency", explanation="test", fingerprint="walk")
-    referral = referral_for(world, pupil)
-    export_record = ExportRecord.objects.create(
-        user=world.dsl, school=world.northfield, purpose="walk", format="csv", in_background=True
-    )
+    scene = build_scene(world)
     client = Client() if persona == "anonymous" else signed_in_client(world.people[persona])
     missing = []
     for name, pattern in site_patterns():
         if name in EXEMPT:
             continue
-        url = concrete(pattern, world, pupil, concern, alert, referral, export_record)
+        url = scene.url(pattern)
         before = AuditEvent.objects.count()
         response = client.post(url, POST_BODIES[name]) if name in POST_BODIES else client.get(url)
         new = list(AuditEvent.objects.order_by("id")[before:])

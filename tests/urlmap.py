@@ -1,0 +1,95 @@
+"""Every URL pattern of the site, made concrete for a small scene, for the tests that walk them all."""
+
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from referrals.models import Child, Concern, ExportRecord, PatternAlert, Referral
+from safeguarding.core.heartbeats import SCHEDULER, WORKER
+from safeguarding.core.models import Heartbeat
+from tests.concerns import concern_by, referral_for
+from tests.personas import SCHOOL_PEOPLE
+
+PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
+
+# Patterns that only take POST, with a body that makes the action go through.
+POST_BODIES = {
+    "logout": {},
+    "concern_draft_save": {"narrative": "Seen at the gate"},
+    "staff_role": {"role": "staff"},
+    "staff_export": {"can_export": ""},
+    "staff_hand_over": {},
+    "staff_deactivate": {},
+    "staff_reactivate": {},
+    "staff_second_factor_reset": {},
+    "concern_child_search": {"child_search": "Jade"},
+    "queue_acknowledge": {},
+    "child_flags": {"cp_plan": "on"},
+    "child_note": {"text": "Called the front door", "kind": "call"},
+    "child_alert_acknowledge": {"note": "Seen"},
+    "exports": {"purpose": "", "format": "csv"},
+    "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
+}
+
+
+def site_patterns(resolver=None, prefix=""):
+    """(name, pattern) for every named URL of the site, but the operators' Django admin."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("admin/"):
+                continue  # the operators' Django admin, served to verified superusers only
+            yield from site_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield entry.name, prefix + str(entry.pattern)
+
+
+@dataclass
+class Scene:
+    """One Northfield pupil with a concern by the teacher, an alert, a referral and the DSL's background export."""
+
+    world: object
+    pupil: Child
+    concern: Concern
+    alert: PatternAlert
+    referral: Referral
+    export_record: ExportRecord
+
+    def url(self, pattern: str) -> str:
+        values = {
+            "<uuid:school_uuid>": self.world.northfield.uuid,
+            "<uuid:membership_uuid>": self.world.membership("teacher2").uuid,
+            "<uuid:child_uuid>": self.pupil.uuid,
+            "<uuid:incident_uuid>": self.concern.incident.uuid,
+            "<uuid:concern_uuid>": self.concern.uuid,
+            "<uuid:attachment_uuid>": self.concern.incident.attachments.get().uuid,
+            "<uuid:alert_uuid>": self.alert.uuid,
+            "<uuid:referral_uuid>": self.referral.uuid,
+            "<uuid:export_uuid>": self.export_record.uuid,
+            "<uidb64>": "MQ",
+            "<token>": "set-password",
+        }
+        for placeholder, value in values.items():
+            pattern = pattern.replace(placeholder, str(value))
+        return "/" + pattern
+
+
+def build_scene(world) -> Scene:
+    now = timezone.now()
+    for name in (WORKER, SCHEDULER):
+        Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": now})
+    pupil = Child.objects.create(
+        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
+    )
+    concern = concern_by(world.teacher, pupil)
+    return Scene(
+        world=world,
+        pupil=pupil,
+        concern=concern,
+        alert=PatternAlert.objects.create(child=pupil, rule="frequency", explanation="test", fingerprint="walk"),
+        referral=referral_for(world, pupil),
+        export_record=ExportRecord.objects.create(
+            user=world.dsl, school=world.northfield, purpose="walk", format="csv", in_background=True
+        ),
+    )
