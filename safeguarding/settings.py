@@ -172,6 +172,12 @@ LOGIN_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60
 OTP_TOTP_ISSUER = "Safeguard"
 # Lock an account for a while after repeated failed sign-ins.
+# Rate limits: (requests, per seconds) for one person, shared by every web process (safeguarding/core/ratelimit.py).
+RATE_LIMITS = {
+    "second_factor": (env_int("RATE_LIMIT_SECOND_FACTOR", 10, minimum=1), 15 * 60),
+    "search": (env_int("RATE_LIMIT_SEARCH", 120, minimum=1), 60),
+    "export": (env_int("RATE_LIMIT_EXPORT", 10, minimum=1), 60 * 60),
+}
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 # Per account, not per address: a school's staff share one public address behind its router, and one

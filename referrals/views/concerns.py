@@ -35,6 +35,7 @@ from referrals.services.concerns import (
     draft_save,
     submission_key_clean,
 )
+from safeguarding.core.ratelimit import rate_limited
 
 FGM = "HOME-FGM"
 
@@ -104,6 +105,8 @@ def concern_new(request):
         _children_change(request, school=school, draft=draft)
         return _render_form(request, school=school, draft=draft)
     if "find_child" in request.POST:
+        if limited := rate_limited(request, "search"):
+            return limited
         text = request.POST.get("child_search", "")
         found = children_typeahead(user=request.user, context=request.audit, school=school, text=text)
         return _render_form(request, school=school, draft=draft, search_text=text, found=found)
@@ -179,6 +182,8 @@ def concern_draft_save(request):
 @require_POST
 def concern_child_search(request):
     """The type-ahead: names and year groups only, from the school's roll."""
+    if limited := rate_limited(request, "search"):
+        return limited
     school = concern_school_get(user=request.user, school_uuid=request.POST.get("school"))
     found = children_typeahead(
         user=request.user, context=request.audit, school=school, text=request.POST.get("child_search", "")

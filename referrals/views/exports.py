@@ -23,6 +23,7 @@ from referrals.tasks import export_build_task
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 from safeguarding.core.dates import date_or_none
+from safeguarding.core.ratelimit import rate_limited
 
 
 def _fresh_code_ok(request, code: str) -> bool:
@@ -43,6 +44,8 @@ def exports(request):
     schools = export_schools(user=request.user)
     errors = []
     if request.method == "POST":
+        if limited := rate_limited(request, "export"):
+            return limited
         purpose = request.POST.get("purpose", "").replace("\x00", "").strip()[:300]
         file_format = request.POST.get("format", "csv")
         asked = request.POST.get("school", "")

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from referrals.forms import RosterForm, RosterSearchForm
 from referrals.selectors import roster_child_view, roster_page, roster_school_get
 from referrals.services.children import child_create, child_update_roster
+from safeguarding.core.ratelimit import rate_limited
 
 PUPILS_PER_PAGE = 25
 
@@ -18,6 +19,8 @@ PUPILS_PER_PAGE = 25
 @require_http_methods(["GET", "POST"])
 def roster_list(request, school_uuid):
     school = roster_school_get(user=request.user, school_uuid=school_uuid)
+    if request.method == "POST" and (limited := rate_limited(request, "search")):
+        return limited
     form = RosterSearchForm(request.POST or None)
     criteria = form.cleaned_data if form.is_valid() else {}
     page = roster_page(

@@ -19,6 +19,7 @@ from safeguarding.audit.selectors import (
     children_by_uuid,
     people_by_uuid,
 )
+from safeguarding.core.ratelimit import rate_limited
 
 
 @never_cache
@@ -27,6 +28,8 @@ from safeguarding.audit.selectors import (
 def audit_log(request):
     """The audit trail of the person's schools. Filters travel in the request body."""
     schools = list(audit_schools(user=request.user))
+    if request.method == "POST" and (limited := rate_limited(request, "search")):
+        return limited
     people = User.objects.filter(memberships__school__in=schools).distinct().order_by("full_name")
     form = AuditFilterForm(request.POST or None, people=people)
     cleaned = form.cleaned_data if form.is_valid() else {}

@@ -19,3 +19,14 @@ class PeriodicJobRun(models.Model):
 
     def __str__(self):
         return f"{self.name} enqueued at {self.enqueued_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitWindow(models.Model):
+    """How often one person (or one sign-in attempt) used one limited action in the current window."""
+
+    key = models.CharField(primary_key=True, max_length=200)
+    window_number = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"

@@ -31,6 +31,7 @@ from safeguarding.accounts.signin import (
 )
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
+from safeguarding.core.ratelimit import rate_limit_check, rate_limit_message
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -103,6 +104,9 @@ def second_factor(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
+        if not (verdict := rate_limit_check(request, "second_factor", user=user)).allowed:
+            form.add_error("code", rate_limit_message(verdict))
+            return render(request, "accounts/second_factor.html", {"form": form}, status=429)
         if not allowed:
             record(
                 EventType.SECOND_FACTOR_FAILED,
@@ -149,15 +153,18 @@ def second_factor_setup(request):
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        if not (verdict := rate_limit_check(request, "second_factor", user=user)).allowed:
+            form.add_error("code", rate_limit_message(verdict))
+        elif device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 record(EventType.SECOND_FACTOR_ENROLLED, user=user, context=request.audit)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(signin_complete(request, user=user, device=device))
-        record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
-        form.add_error("code", "That code is not right. Check the app shows Safeguard and try the newest code.")
+        else:
+            record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
+            form.add_error("code", "That code is not right. Check the app shows Safeguard and try the newest code.")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     context = {"form": form, "qr_code": _qr_code_data_uri(device.config_url), "secret": _grouped(secret)}
     return render(request, "accounts/second_factor_setup.html", context)
