@@ -76,11 +76,12 @@ def test_production_settings_are_strict(run_python):
     code = (
         "import django; django.setup(); from django.conf import settings as s;"
         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
-        " s.SECURE_HSTS_SECONDS, s.TIME_ZONE, s.LANGUAGE_CODE, bool(s.SECURE_CSP))"
+        " s.SECURE_HSTS_SECONDS, s.TIME_ZONE, s.LANGUAGE_CODE, bool(s.SECURE_CSP), s.SESSION_COOKIE_NAME,"
+        " s.CSRF_COOKIE_NAME)"
     )
     result = run_python(code, production_env())
 
-    assert result.stdout.split() == ["False", "True", "True", "True", "31536000", "Europe/London", "en-gb", "True"]
+    assert result.stdout.split() == ["False", "True", "True", "True", "31536000", "Europe/London", "en-gb", "True", "__Host-sessionid", "__Host-csrftoken"]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ def production_transport(settings):
     settings.SECURE_HSTS_SECONDS = ONE_YEAR
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
+    settings.SESSION_COOKIE_NAME = "__Host-sessionid"
+    settings.CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 
 def check_common_headers(response, *, html: bool):
@@ -80,10 +82,11 @@ def test_cookies_are_secure_http_only_and_same_site(world, production_transport)
     client.get("/accounts/login/", secure=True)
     response = client.post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD}, secure=True)
 
-    session = response.cookies["sessionid"]
+    session = response.cookies["__Host-sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
-    csrf = client.cookies["csrftoken"]
-    assert csrf["secure"] and csrf["samesite"] == "Lax"
+    assert session["path"] == "/" and not session["domain"]
+    csrf = client.cookies["__Host-csrftoken"]
+    assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
 
 
 @pytest.mark.parametrize(
@@ -120,3 +123,11 @@ def test_signed_in_pages_carry_every_header(world, scene, production_transport, 
         assert "Jade" not in body
     if kind == "download":
         assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_signing_out_clears_what_the_browser_kept(world):
+    client = signed_in_client(world.dsl)
+
+    response = client.post("/accounts/logout/")
+
+    assert response["Clear-Site-Data"] == '"cache", "storage"'

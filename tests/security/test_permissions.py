@@ -15,6 +15,8 @@ Each request runs in a savepoint that is rolled back, so an action one cell take
 does not change what the next cell sees. Every refusal of a signed-in person must leave an audit event.
 """
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.db import transaction
@@ -102,6 +104,15 @@ def expected_table() -> dict[str, dict[str, str]]:
     return {row[0]: {COLUMNS[col]: cell for col, cell in zip(header[1:], row[1:], strict=True)} for row in rows}
 
 
+def markdown_table() -> str:
+    """The matrix as published in docs/security.md, between its two markers."""
+    header = MATRIX.strip().splitlines()[0].split()
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, cells in expected_table().items():
+        lines.append(f"| `{name}` | " + " | ".join(cells[COLUMNS[col]] for col in header[1:]) + " |")
+    return "\n".join(lines)
+
+
 def answer(response) -> str:
     status = response.status_code
     if status in (301, 302):
@@ -119,6 +130,16 @@ def test_every_pattern_has_a_row_and_every_row_a_pattern():
     assert patterns - rows == set(), "a URL pattern has no row in the permission matrix"
     assert rows - patterns == set(), "the permission matrix has a row for a pattern that no longer exists"
     assert set(next(iter(expected_table().values()))) == set(PERSONAS)
+
+
+def test_the_published_table_is_the_tested_one():
+    document = (Path(settings.BASE_DIR) / "docs" / "security.md").read_text()
+    published = document.split("<!-- permission-matrix -->")[1]
+
+    assert published.strip() == markdown_table(), (
+        "regenerate it: DJANGO_ENV=development .venv/bin/python manage.py shell -c "
+        "'from tests.security.test_permissions import markdown_table; print(markdown_table())'"
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -178,7 +178,10 @@ def signout(request):
         UserSession.objects.filter(session_key=request.session.session_key).delete()
     logout(request)
     messages.info(request, "You have signed out.")
-    return redirect("login")
+    response = redirect("login")
+    # Nothing seen in this browser before signing out stays in its cache or storage.
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
