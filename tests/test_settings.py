@@ -81,7 +81,18 @@ def test_production_settings_are_strict(run_python):
     )
     result = run_python(code, production_env())
 
-    assert result.stdout.split() == ["False", "True", "True", "True", "31536000", "Europe/London", "en-gb", "True", "__Host-sessionid", "__Host-csrftoken"]
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "Europe/London",
+        "en-gb",
+        "True",
+        "__Host-sessionid",
+        "__Host-csrftoken",
+    ]
 
 
 @pytest.mark.parametrize(
