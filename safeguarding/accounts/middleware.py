@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,7 +7,7 @@ from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from safeguarding.accounts.access import memberships_for_user, user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.signin import LAST_ACTIVITY, SIGNED_IN_AT, idle_limit_seconds
@@ -22,6 +23,7 @@ ABSOLUTE_MESSAGE = "You were signed out because a session lasts at most {hours} 
 ACTIVITY_RESOLUTION_SECONDS = 10
 NO_ROLE_MESSAGE = "You were signed out because your account is no longer active at any school."
 SECOND_FACTOR_MESSAGE = "Your account now needs a second factor. Sign in again to set it up."
+ENDED_MESSAGE = "You were signed out. Sign in again to carry on: a concern you were writing is kept as a draft."
 
 
 def is_background(request) -> bool:
@@ -36,10 +38,31 @@ def signed_out_response(request, message: str, reason: str):
     if request.method == "GET" and not is_background(request):
         login_url += "?" + urlencode({"next": request.get_full_path()})
     if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = login_url
-        return response
+        return htmx_redirect(login_url)
     return redirect(login_url)
+
+
+def htmx_redirect(url: str) -> HttpResponse:
+    """Send the whole page somewhere else, rather than swapping that page into the part htmx was updating."""
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = url
+    return response
+
+
+def is_sign_in_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].split("?")[0] == reverse("login")
+
+
+def htmx_sign_in_again(request) -> HttpResponse:
+    """A page's own request (a draft being saved, a refresh) after the session ended elsewhere: the page goes to
+    sign-in, and back to where the person was once they have signed in."""
+    messages.info(request, ENDED_MESSAGE)
+    login_url = reverse("login")
+    page = request.headers.get("HX-Current-URL", "")
+    if url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(page)
+        login_url += "?" + urlencode({"next": parts.path + (f"?{parts.query}" if parts.query else "")})
+    return htmx_redirect(login_url)
 
 
 class SessionPolicyMiddleware:
@@ -58,7 +81,10 @@ class SessionPolicyMiddleware:
             refusal = self.check(request, user)
             if refusal is not None:
                 return refusal
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") and not user.is_authenticated and is_sign_in_redirect(response):
+            return htmx_sign_in_again(request)
+        return response
 
     def check(self, request, user):
         # Loaded once here and kept on the request for everything later in it (the audit's role lookups).

@@ -95,6 +95,31 @@ def test_deactivation_ends_an_active_session_on_the_next_request(world):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_draft_saved_after_the_session_ended_sends_the_whole_page_to_sign_in(world):
+    client = signed_in(world.teacher, code=False)
+    services.sessions_end_for_user(user=world.teacher)
+
+    response = client.post(
+        "/concerns/draft/",
+        {"account": "What I saw"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/concerns/new/",
+    )
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fconcerns%2Fnew%2F"
+    assert "a concern you were writing is kept as a draft" in client.get("/accounts/login/").content.decode()
+
+
+def test_a_page_on_another_site_is_not_where_sign_in_returns_to(world):
+    response = Client().post(
+        "/concerns/draft/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://elsewhere.example/concerns/new/"
+    )
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/"
+
+
 def test_a_role_that_now_needs_a_second_factor_signs_the_person_out(world):
     client = signed_in(world.teacher, code=False)
 
