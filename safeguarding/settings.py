@@ -56,13 +56,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: its `db_worker` command is extended here to wait out a database outage.
+    "safeguarding.core",
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
     "crispy_forms",
     "crispy_bootstrap5",
-    "safeguarding.core",
     "safeguarding.accounts",
     "safeguarding.audit",
     "referrals",
@@ -214,6 +215,8 @@ MAILERS = {
         ),
     }
 }
+# A failed send is tried again after EMAIL_RETRY_SECONDS x 2, x 4, x 8 ... (2, 4, 8, 16 and 32 minutes by default).
+EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 60, minimum=1)
 if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
         "host": env_str("EMAIL_HOST", "localhost"),

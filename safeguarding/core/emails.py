@@ -30,7 +30,7 @@ def email_send(*, to: list[str], subject: str, body: str, attempt: int = 1) -> N
         if attempt >= EMAIL_ATTEMPTS:
             logger.error("Email not sent after %s attempts: %s", attempt, type(error).__name__)
             raise
-        pause = timedelta(minutes=2**attempt)
+        pause = timedelta(seconds=settings.EMAIL_RETRY_SECONDS * 2**attempt)
         logger.warning("Email not sent (attempt %s, %s); retrying in %s", attempt, type(error).__name__, pause)
         email_send.using(run_after=timezone.now() + pause).enqueue(
             to=to, subject=subject, body=body, attempt=attempt + 1

@@ -1,8 +1,9 @@
+import sys
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -54,7 +55,25 @@ def page_not_found(request, exception=None):
     return _error_page(request, "404.html", 404)
 
 
+# The database could not be reached or dropped the connection (a restart, a fail-over, too many clients), or it
+# gave up on a transaction it may accept if sent again (a deadlock, a serialisation failure). A transaction is
+# kept whole or not at all, and the same request is likely to work in a moment.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
 def server_error(request):
     # Rendered without the request's context processors: whatever broke the page may break them too.
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"reference": getattr(request, "request_id", None)}))
+
+
+def database_unavailable(request):
+    """503 and a page saying to try again, for a request that failed because the database was away. Django
+    reconnects by itself on a later request (CONN_HEALTH_CHECKS), so nothing needs restarting."""
+    page = loader.get_template("503.html").render({"reference": getattr(request, "request_id", None)})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
