@@ -62,6 +62,8 @@ fi
 
 unset DATABASE_URL
 export PGHOST="$datadir" PGPORT="$port" PGUSER=postgres PGDATABASE=safeguard
+# For commands that act on the server itself (the stress test restarts it, the backup test runs pg_dump).
+export PGDATA="$datadir/data" PG_BINDIR="$bindir"
 "${as_owner[@]}" "$bindir/createdb" -h "$datadir" -p "$port" -U postgres safeguard
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running on $datadir (port $port)" >&2
 
