@@ -228,6 +228,9 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
     session_key = models.CharField(max_length=40, unique=True)
     started_at = models.DateTimeField(default=timezone.now)
+    # Shown to the person on their sessions page, so they can tell their own devices from someone else's.
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
 
     def __str__(self):
         return f"{self.user} since {self.started_at:%d/%m/%Y %H:%M}"

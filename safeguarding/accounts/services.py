@@ -80,6 +80,17 @@ def sessions_end_for_user(*, user: User) -> int:
     return len(keys)
 
 
+def sessions_end_others(*, user: User, context: RequestContext, current_key: str) -> int:
+    """The person ends every session of theirs but this one (a phone left signed in, a shared computer)."""
+    keys = list(
+        UserSession.objects.filter(user=user).exclude(session_key=current_key).values_list("session_key", flat=True)
+    )
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    record(EventType.LOGOUT, user=user, context=context, reason="other sessions ended", row_count=len(keys))
+    return len(keys)
+
+
 @transaction.atomic
 def staff_invite(
     *,

@@ -56,7 +56,9 @@ def signin_complete(request, *, user: User, device: TOTPDevice | None = None) ->
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_ACTIVITY] = now
     request.session.save()
-    UserSession.objects.create(user=user, session_key=request.session.session_key)
+    UserSession.objects.create(
+        user=user, session_key=request.session.session_key, ip=request.audit.ip, user_agent=request.audit.user_agent
+    )
     request.audit.refresh(request)
     record(EventType.LOGIN, user=user, context=request.audit, detail={"second_factor": device is not None})
     return next_url

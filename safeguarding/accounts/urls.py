@@ -1,12 +1,13 @@
 from django.urls import path
 
-from safeguarding.accounts.views import signin, staff
+from safeguarding.accounts.views import sessions, signin, staff
 
 urlpatterns = [
     path("accounts/login/", signin.signin, name="login"),
     path("accounts/login/code/", signin.second_factor, name="second_factor"),
     path("accounts/login/set-up-authenticator/", signin.second_factor_setup, name="second_factor_setup"),
     path("accounts/logout/", signin.signout, name="logout"),
+    path("accounts/sessions/", sessions.my_sessions, name="my_sessions"),
     path("accounts/password-reset/", signin.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", signin.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -20,6 +20,7 @@ EXEMPT = {
     "second_factor": "the code form of the sign-in flow, which records its own events",
     "second_factor_setup": "the authenticator set-up form of the sign-in flow, which records its own events",
     "logout": "records a logout event itself when someone is signed in",
+    "my_sessions": "the person's own sessions (browser, address, times); ending them records a logout event",
     "password_reset": "a form asking for an email address",
     "password_reset_done": "a fixed message",
     "password_reset_confirm": "the new-password form, reached from an emailed link",

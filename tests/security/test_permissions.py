@@ -53,6 +53,7 @@ login                      ok    ok    ok     ok    ok     ok      ok    ok     
 second_factor              login login login  login login  login   login login   login login login   login login login
 second_factor_setup        login login login  login login  login   login login   login login login   login login login
 logout                     login login login  login login  login   login login   login login login   login login login
+my_sessions                login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
 password_reset             open  open  open   open  open   open    open  open    open  open  open    open  open  open
 password_reset_done        open  open  open   open  open   open    open  open    open  open  open    open  open  open
 password_reset_confirm     open  open  open   open  open   open    open  open    open  open  open    open  open  open
@@ -137,7 +138,7 @@ def test_the_published_table_is_the_tested_one():
     published = document.split("<!-- permission-matrix -->")[1]
 
     assert published.strip() == markdown_table(), (
-        "regenerate it: DJANGO_ENV=development .venv/bin/python manage.py shell -c "
+        "regenerate it: DJANGO_ENV=development .venv/bin/python manage.py shell -v 0 -c "
         "'from tests.security.test_permissions import markdown_table; print(markdown_table())'"
     )
 
