@@ -38,6 +38,7 @@ run: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	scripts/ensure-chromium.sh
 	DJANGO_ENV=development scripts/with-postgres.sh scripts/test-suite.sh $(PY) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -1,0 +1,328 @@
+"""Four journeys through the demo school in Chromium, one after another, each building on the one before:
+a teacher logs a concern on a phone, the DSL triages and refers, the admin exports, the DSL reads who viewed the
+child's file. Every page visited is checked with axe-core and photographed into var/screens/."""
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.e2e.conftest import PASSWORD, axe_check
+
+pytestmark = pytest.mark.e2e
+
+TEACHER = "teacher@northfield.example"
+DSL = "dsl@northfield.example"
+ADMIN = "admin@northfield.example"
+
+ACCOUNT = (
+    "At 15:20 at the school gate I saw {name} get into a silver car driven by a man who looked about 25. "
+    "She had a new phone and new trainers this week and would not say where they came from."
+)
+CHILD_WORDS = "He's my boyfriend, he buys me stuff. Don't tell my mum, she'll go mad."
+# The group to open, the sign, and what the teacher chooses: (code, basis) as sent, and the choice's label.
+SIGNS = {
+    "Signs: possessions and money": ("Unexplained gifts, money or new things", "SIG-GIFTS", "seen", "I saw it"),
+    "Signs: relationships and associations": (
+        "An older boyfriend, girlfriend or 'friend'",
+        "SIG-OLDER-PARTNER",
+        "told",
+        "I was told",
+    ),
+    "Signs: going missing and places": (
+        "Picked up or dropped off by unknown adults in cars",
+        "SIG-CARS",
+        "seen",
+        "I saw it",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def story():
+    """What one journey leaves for the next: the child, the concern's reference, the export's purpose."""
+    return SimpleNamespace()
+
+
+def sign_in(person, *, code: str | None = None) -> None:
+    page = person.page
+    # The pages are checked with the policy in force: a violation fails the journey (see Person.problems).
+    policy = page.goto("/accounts/login/").headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    give_password(person)
+    if code is not None:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from your authenticator app")
+        axe_check(page, "second factor")
+        page.get_by_label("6-digit code from your authenticator app").fill(code)
+        page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".role-home")).to_be_visible()
+
+
+def give_password(person) -> None:
+    person.page.get_by_label("Email address").fill(person.email)
+    person.page.get_by_label("Password").fill(PASSWORD)
+    person.page.get_by_role("button", name="Sign in", exact=True).last.click()
+
+
+def saved_draft(page, field, change, *, holding: str) -> None:
+    """Change a field of the concern form and leave it, then wait until the server has saved a draft that holds
+    `holding` (a save started before the change does not count)."""
+
+    def with_the_change(response) -> bool:
+        return response.url.endswith("/concerns/draft/") and holding in (response.request.post_data or "")
+
+    field.focus()
+    with page.expect_response(with_the_change) as saved:
+        change()
+        field.blur()
+    assert saved.value.status == 200
+    expect(page.locator("#save-state")).to_contain_text("Draft saved")
+
+
+def tab_to(page, target, *, limit: int = 80) -> None:
+    """Press Tab, and nothing else, until `target` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{target} cannot be reached with the Tab key")
+
+
+def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_out(site, open_browser, screens, story):
+    story.child_uuid, story.child = site.python(
+        "from referrals.models import Child\n"
+        "child = Child.objects.filter(school__name='Northfield Academy', concerns__isnull=True)"
+        ".order_by('legal_last_name', 'legal_first_name').first()\n"
+        "print(child.uuid, child.display_name, sep='|')"
+    ).split("|")
+    teacher = open_browser(TEACHER, phone=True)
+    page = teacher.page
+
+    page.goto("/")
+    axe_check(page, "landing page")
+    sign_in(teacher)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Amy")
+    axe_check(page, "teacher: home")
+    screens.take(page, "teacher-home")
+
+    page.get_by_role("button", name="Show or hide the menu").click()
+    page.get_by_role("link", name="Log a concern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log a concern")
+    expect(page.locator(".concern-form .alert-danger")).to_contain_text("Call 999 now")
+    axe_check(page, "teacher: concern form, empty")
+    screens.take(page, "teacher-concern-form")
+
+    page.get_by_label("Find a child by name").fill(story.child)
+    page.get_by_role("button", name=f"Add {story.child}").click()
+    expect(page.locator(".chosen-children")).to_contain_text(story.child)
+    seen = datetime.now(ZoneInfo("Europe/London")) - timedelta(minutes=20)
+    page.get_by_label("When did you see or hear it?").fill(seen.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Where?").fill("The school gate on Mill Lane")
+    account = page.get_by_label("What did you see or hear?")
+    saved_draft(page, account, lambda: account.fill(ACCOUNT.format(name=story.child)), holding="silver car")
+    for group, (sign, code, basis, choice) in SIGNS.items():
+        page.locator("summary", has_text=group).click()
+        select = page.get_by_label(sign)
+        saved_draft(
+            page,
+            select,
+            lambda select=select, choice=choice: select.select_option(label=choice),
+            holding=f'name="ind_{code}"\r\n\r\n{basis}',
+        )
+    words = page.get_by_label("The child's own words (optional)")
+    saved_draft(page, words, lambda: words.fill(CHILD_WORDS), holding=CHILD_WORDS)
+    axe_check(page, "teacher: concern form, half-way")
+    screens.take(page, "teacher-half-way")
+
+    # Her session ends on the server in the middle of writing; the next save finds her signed out.
+    ended = site.python(
+        "from safeguarding.accounts.models import User\n"
+        "from safeguarding.accounts.services import sessions_end_for_user\n"
+        f"print(sessions_end_for_user(user=User.objects.get(email='{TEACHER}')))"
+    )
+    assert ended == "1"
+    page.get_by_label("Who else was there?").fill("Mr Hill, the site manager")
+    page.keyboard.press("Tab")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fconcerns%2Fnew%2F$"))
+    expect(page.locator(".messages")).to_contain_text("You were signed out")
+    axe_check(page, "teacher: signed out half-way")
+    screens.take(page, "teacher-signed-out")
+
+    give_password(teacher)
+    expect(page).to_have_url(re.compile(r"/concerns/new/$"))
+    expect(page.locator(".chosen-children")).to_contain_text(story.child)
+    expect(page.get_by_label("What did you see or hear?")).to_have_value(ACCOUNT.format(name=story.child))
+    expect(page.get_by_label("The child's own words (optional)")).to_have_value(CHILD_WORDS)
+    expect(page.get_by_label("Where?")).to_have_value("The school gate on Mill Lane")
+    for sign, _code, _basis, choice in SIGNS.values():
+        expect(page.get_by_label(sign).locator("option:checked")).to_have_text(choice)
+    axe_check(page, "teacher: draft back after signing in")
+    screens.take(page, "teacher-draft-back")
+
+    present = page.get_by_label("Who else was there?")
+    present.fill("Mr Hill, the site manager")
+    # From here on the keyboard alone: Tab, Space and Enter.
+    told = page.get_by_label("I have told the DSL or a deputy in person")
+    tab_to(page, told)
+    page.keyboard.press("Space")
+    expect(told).to_be_checked()
+    immediate = page.get_by_label("Immediate risk")
+    tab_to(page, immediate)
+    page.keyboard.press("Space")
+    expect(immediate).to_be_checked()
+    tab_to(page, page.get_by_role("button", name="Send to the safeguarding team"))
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your concern has been sent")
+    receipt = page.locator("main li", has_text=story.child)
+    expect(receipt).to_contain_text("Immediate risk")
+    story.reference = receipt.locator("code").inner_text()
+    expect(page.locator("main")).to_contain_text("Make sure the DSL or a deputy knows in person now")
+    axe_check(page, "teacher: concern sent")
+    screens.take(page, "teacher-concern-sent")
+
+    page.get_by_role("link", name="See my concerns").click()
+    row = page.locator("tbody tr", has_text=story.reference)
+    expect(row).to_contain_text(story.child)
+    expect(row).to_contain_text("Immediate risk")
+    expect(row).to_contain_text("Received")
+    axe_check(page, "teacher: my concerns")
+    screens.take(page, "teacher-my-concerns")
+    teacher.assert_no_problems()
+
+
+def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the_pdf(
+    site, open_browser, screens, story, authenticator, tmp_path
+):
+    dsl = open_browser(DSL)
+    page = dsl.page
+    sign_in(dsl, code=authenticator.fresh_code(DSL))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Designated Safeguarding Lead")
+    axe_check(page, "DSL: home")
+
+    page.get_by_role("link", name="Queue").click()
+    row = page.locator("#queue-table tbody tr", has_text=story.reference)
+    expect(row).to_contain_text(story.child)
+    expect(row).to_contain_text("Immediate risk")
+    expect(row).to_contain_text(re.compile(r"(Due in|Overdue) \d+[dhm]"))
+    expect(row).to_contain_text("Amy Clarke")
+    expect(row).to_contain_text("Submitted")
+    axe_check(page, "DSL: queue")
+    screens.take(page, "dsl-queue")
+
+    row.get_by_role("link", name=f"file of {story.child}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{story.child} safeguarding file")
+    entry = page.locator(".chronology li", has_text=story.reference)
+    expect(entry).to_contain_text(CHILD_WORDS)
+    expect(entry).to_contain_text("Unexplained gifts, money or new things (i saw it)")
+    axe_check(page, "DSL: child's file")
+    screens.take(page, "dsl-child-file")
+
+    page.go_back()
+    row = page.locator("#queue-table tbody tr", has_text=story.reference)
+    row.get_by_role("link", name=story.child, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(story.reference)
+    expect(page.locator("dd", has_text=CHILD_WORDS)).to_be_visible()
+    axe_check(page, "DSL: concern, submitted")
+    page.get_by_role("button", name="Acknowledge", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Acknowledged.")
+    expect(page.locator("main .badge").first).to_have_text("In review")
+
+    decision = page.locator("section", has=page.get_by_role("heading", name="Record a decision"))
+    decision.get_by_label("Refer to children's social care").check()
+    decision.get_by_label("Reasons for the decision").fill(
+        "Three signs of sexual exploitation within a week, and what she said about an older boyfriend. "
+        "Threshold for a strategy discussion is met."
+    )
+    decision.get_by_label("Threshold applied").select_option(label="Child protection (section 47)")
+    axe_check(page, "DSL: concern, deciding")
+    decision.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".messages")).to_contain_text("Decision recorded.")
+    expect(page.locator("main .badge").first).to_have_text("Decided")
+
+    referral = page.locator("section", has=page.get_by_role("heading", name="Make a referral"))
+    referral.get_by_label("Agency", exact=True).select_option(label="Children's social care (front door / MASH)")
+    referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
+    referral.get_by_label("No", exact=True).check()
+    referral.get_by_label("If not, why not").fill("Telling her mother first could put her at greater risk")
+    referral.get_by_label("Contact at the agency").fill("Duty social worker, Northshire front door")
+    axe_check(page, "DSL: concern, decided")
+    screens.take(page, "dsl-decided")
+    referral.get_by_role("button", name="Record the referral").click()
+
+    expect(page.locator(".messages")).to_contain_text("Referral recorded.")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Children's social care")
+    expect(page.locator("dd", has_text="Due ")).to_be_visible()
+    axe_check(page, "DSL: referral")
+    screens.take(page, "dsl-referral")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the referral as a PDF").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    pdf = tmp_path / "referral.pdf"
+    download.value.save_as(pdf)
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(pdf).pages)
+    assert story.child in text
+    assert story.reference in text
+    assert "Children's social care" in text
+    dsl.assert_no_problems()
+
+
+def test_the_admin_exports_referral_records_with_a_purpose_and_a_fresh_code(
+    open_browser, screens, story, authenticator
+):
+    admin = open_browser(ADMIN)
+    page = admin.page
+    sign_in(admin, code=authenticator.fresh_code(ADMIN))
+    expect(page.get_by_role("heading", level=1)).to_have_text("School administration")
+    axe_check(page, "admin: home")
+
+    page.get_by_role("link", name="Exports").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Export referral records")
+    axe_check(page, "admin: exports")
+    story.purpose = "Termly return to the governors' safeguarding committee"
+    page.get_by_label("What is the export for?").fill(story.purpose)
+    page.get_by_label("CSV").check()
+    page.get_by_label("Code from your authenticator app").fill(authenticator.fresh_code(ADMIN))
+    screens.take(page, "admin-export-form")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    ours = [row for row in rows if row["Child"] == story.child]
+    assert len(ours) == 1, f"{story.child} is not in the export once: {ours}"
+    assert ours[0]["Agency"] == "Children's social care (front door / MASH)"
+    assert ours[0]["Made by"] == "Helen Marsh"
+    assert ours[0]["Parents told"] == "No"
+
+    page.reload()
+    expect(page.locator("main")).to_contain_text(story.purpose)
+    axe_check(page, "admin: exports, after")
+    screens.take(page, "admin-exported")
+    admin.assert_no_problems()
+
+
+def test_the_dsl_sees_who_has_opened_the_childs_records(site, open_browser, screens, story, authenticator):
+    dsl = open_browser(DSL)
+    page = dsl.page
+    sign_in(dsl, code=authenticator.fresh_code(DSL))
+    page.goto(f"/children/{story.child_uuid}/")
+    page.get_by_role("link", name="Who has opened these records").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Who has opened {story.child}'s records")
+
+    rows = page.locator("tbody tr")
+    expect(rows.filter(has_text="Amy Clarke").filter(has_text="Created concern")).not_to_have_count(0)
+    for seen in ("Viewed concern", "Viewed child", "Recorded a decision", "Recorded a referral", "Downloaded"):
+        expect(rows.filter(has_text="Helen Marsh").filter(has_text=seen)).not_to_have_count(0)
+    exports = page.locator("section, main").get_by_role("listitem").filter(has_text=story.purpose)
+    expect(exports).to_contain_text("Sarah Booth")
+    axe_check(page, "DSL: who has opened the records")
+    screens.take(page, "dsl-who-viewed")
+    dsl.assert_no_problems()
