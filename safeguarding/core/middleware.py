@@ -1,8 +1,12 @@
 """Gives every request a short reference id, shown on error pages and written to every log line."""
 
+import contextlib
+import ipaddress
 import logging
 import secrets
 from contextvars import ContextVar
+
+from django.conf import settings
 
 _current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -61,3 +65,22 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class ProxyClientAddressMiddleware:
+    """Behind a reverse proxy every connection comes from the proxy. With CLIENT_ADDRESS_HEADER set, the client's
+    address is taken from that header instead, so that the audit trail records who connected, not the proxy.
+
+    Only for a header the proxy always sets itself (nginx: `proxy_set_header X-Real-IP $remote_addr;`), so that a
+    client cannot choose its own: anything that is not one IP address is ignored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.CLIENT_ADDRESS_HEADER:
+            value = request.headers.get(settings.CLIENT_ADDRESS_HEADER, "").strip()
+            # Absent, or not one address: the connection's own address stays.
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(value))
+        return self.get_response(request)
