@@ -7,13 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: help run test lint bench vendor clean
+.PHONY: help run test lint bench stress vendor clean
 
 help:
 	@echo "make run    serve Safeguard on http://127.0.0.1:8000 with its worker and scheduler"
 	@echo "make test   lint, system checks, migration check and the test suite on a throwaway PostgreSQL"
 	@echo "make lint   ruff only"
 	@echo "make bench  the benchmarks under bench/, on a throwaway PostgreSQL with default durability"
+	@echo "make stress 50 teachers for a minute on gunicorn while PostgreSQL restarts and mail is refused; prints a table"
 	@echo "make vendor refresh static/vendor from the npm packages pinned in package.json"
 
 # The virtual environment is made once by a Python that has been run and found to be 3.12 or newer.
@@ -48,6 +49,10 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/audit.py
 	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/exports.py
+
+# Not part of `make test`: about four minutes, on 127.0.0.1 only; bench/stress.py says what it does and checks.
+stress: $(VENV)/.installed-dev
+	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/stress.py
 
 vendor:
 	scripts/vendor-static.sh
