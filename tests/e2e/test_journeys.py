@@ -183,6 +183,10 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     tab_to(page, immediate)
     page.keyboard.press("Space")
     expect(immediate).to_be_checked()
+    health = page.locator("details", has=page.locator("summary", has_text="Signs: health"))
+    tab_to(page, health.locator("summary"))
+    page.keyboard.press("Enter")
+    expect(health).to_have_attribute("open", "")
     tab_to(page, page.get_by_role("button", name="Send to the safeguarding team"))
     page.keyboard.press("Enter")
 
