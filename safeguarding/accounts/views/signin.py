@@ -35,8 +35,14 @@ from safeguarding.core.ratelimit import rate_limit_check, rate_limit_message
 
 
 def _safe_next(request, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """A path on this site to go on to; anything else (another site, a bare word that `redirect` would take for a
+    view's name) goes home."""
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return settings.LOGIN_REDIRECT_URL
