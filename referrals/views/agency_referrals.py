@@ -1,7 +1,6 @@
 """A referral to another agency: its record, what came back, and the PDFs."""
 
 import hashlib
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,8 @@ from safeguarding.accounts.access import schools_for_user, user_has_role_at
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_rule_refusal
+from safeguarding.core.dates import date_or_none
+from safeguarding.core.params import posted_text
 
 READ_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
 
@@ -58,26 +59,28 @@ def referral_detail(request, referral_uuid):
                     actor=request.user,
                     context=request.audit,
                     referral=referral,
-                    by_name=request.POST.get("by_name", "").replace("\x00", ""),
-                    reference=request.POST.get("reference", "").replace("\x00", ""),
+                    by_name=posted_text(request.POST, "by_name", label="The name and team", max_length=200),
+                    reference=posted_text(request.POST, "reference", label="The reference", max_length=100),
                 )
             elif action == "outcome":
                 if request.POST.get("agency_decision") not in AgencyDecision.values:
                     raise ValueError("Choose the agency's decision.")
-                follow_up = request.POST.get("follow_up_on") or None
+                follow_up_on = date_or_none(request.POST.get("follow_up_on"))
+                if request.POST.get("follow_up_on") and follow_up_on is None:
+                    raise ValueError("Give the follow-up date as a date, or leave it empty.")
                 services.referral_outcome(
                     actor=request.user,
                     context=request.audit,
                     referral=referral,
                     agency_decision=request.POST["agency_decision"],
-                    follow_up_on=date.fromisoformat(follow_up) if follow_up else None,
+                    follow_up_on=follow_up_on,
                 )
             elif action == "escalate":
                 services.referral_escalate(
                     actor=request.user,
                     context=request.audit,
                     referral=referral,
-                    reason=request.POST.get("reason", "").replace("\x00", ""),
+                    reason=posted_text(request.POST, "reason", label="The reason", max_length=5000),
                 )
             else:
                 raise PermissionDenied
@@ -112,11 +115,13 @@ def referral_new(request, concern_uuid):
             context=request.audit,
             decision=decision,
             agency=agency,
-            purpose=request.POST.get("purpose", "").replace("\x00", "")[:300],
+            purpose=posted_text(request.POST, "purpose", label="The purpose", max_length=300),
             parents_informed=request.POST.get("parents_informed") == "yes",
-            parents_not_informed_reason=request.POST.get("parents_not_informed_reason", "").replace("\x00", ""),
-            agency_reference=request.POST.get("agency_reference", "").replace("\x00", "")[:100],
-            agency_contact=request.POST.get("agency_contact", "").replace("\x00", "")[:200],
+            parents_not_informed_reason=posted_text(
+                request.POST, "parents_not_informed_reason", label="The reason parents were not told", max_length=5000
+            ),
+            agency_reference=posted_text(request.POST, "agency_reference", label="The reference", max_length=100),
+            agency_contact=posted_text(request.POST, "agency_contact", label="The contact", max_length=200),
         )
     except ValueError as problem:
         messages.error(request, str(problem))

@@ -19,6 +19,7 @@ from referrals.models import CaseNote, IndicatorCategory, PatternAlert
 from safeguarding.accounts.access import school_dsl, user_has_role_at
 from safeguarding.accounts.roles import Role
 from safeguarding.core.dates import date_or_none
+from safeguarding.core.params import filter_text, posted_text
 
 
 def _filters_without_page(request) -> str:
@@ -45,7 +46,7 @@ def child_file(request, child_uuid):
         kinds=kinds,
         date_from=date_or_none(request.GET.get("from")),
         date_to=date_or_none(request.GET.get("to")),
-        category=request.GET.get("category", "")[:40],
+        category=filter_text(request.GET, "category", max_length=40),
     )
     rows, chart = indicators_by_month(child=child)
     context = {
@@ -87,10 +88,13 @@ def child_flags(request, child_uuid):
 @require_POST
 def child_note(request, child_uuid):
     child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
-    text = request.POST.get("text", "").replace("\x00", "").strip()[:20_000]
     kind = request.POST.get("kind", "note")
-    if not text or kind not in CaseNote.Kind.values:
-        messages.error(request, "Write the note before saving it.")
+    try:
+        text = posted_text(request.POST, "text", label="The note", max_length=20_000)
+        if not text or kind not in CaseNote.Kind.values:
+            raise ValueError("Write the note before saving it.")
+    except ValueError as problem:
+        messages.error(request, str(problem))
     else:
         case_note_add(
             actor=request.user, context=request.audit, child=child, kind=kind, text=text, happened_at=timezone.now()
@@ -106,7 +110,10 @@ def child_alert_acknowledge(request, child_uuid, alert_uuid):
     alert = get_object_or_404(PatternAlert, uuid=alert_uuid, child=child)
     try:
         pattern_alert_acknowledge(
-            actor=request.user, context=request.audit, alert=alert, note=request.POST.get("note", "")[:2000]
+            actor=request.user,
+            context=request.audit,
+            alert=alert,
+            note=posted_text(request.POST, "note", label="The note", max_length=2000),
         )
     except ValueError as problem:
         messages.error(request, str(problem))

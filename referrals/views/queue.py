@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
 from referrals.selectors import QueueFilters, queue_concern_get, queue_page, referrals_awaiting
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
+from safeguarding.core.params import filter_text
 
 
 def _filters(request) -> QueueFilters:
@@ -20,7 +21,7 @@ def _filters(request) -> QueueFilters:
     return QueueFilters(
         status=status if status in ConcernStatus.values else "",
         urgency=urgency if urgency in Urgency.values else "",
-        category=request.GET.get("category", "")[:40],
+        category=filter_text(request.GET, "category", max_length=40),
         mine=request.GET.get("mine") == "1",
     )
 

@@ -19,6 +19,7 @@ from safeguarding.accounts.models import Membership
 from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
+from safeguarding.core.params import filter_text
 
 
 def _concern_for_team(request, concern_uuid) -> Concern:
@@ -147,7 +148,7 @@ def _reopen(request, concern, forms):
 @action("move")
 def _move(request, concern, forms):
     form = forms["move"] = ReasonForm(request.POST)
-    upn = normalise_upn(request.POST.get("to_upn", "").replace("\x00", ""))
+    upn = normalise_upn(filter_text(request.POST, "to_upn", max_length=40))
     child = Child.objects.filter(school=concern.school, upn=upn).first() if upn else None
     if not form.is_valid() or child is None:
         raise ValueError("Give the UPN of a child of this school and the reason for the move.")
