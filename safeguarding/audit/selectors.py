@@ -74,8 +74,8 @@ def audit_page(*, user: User, context: RequestContext, filters: AuditFilters, pa
         events = events.filter(outcome=filters.outcome)
     if filters.date_from:
         events = events.filter(occurred_at__gte=_day_start(filters.date_from))
-    if filters.date_to:
-        events = events.filter(occurred_at__lt=_day_start(filters.date_to) + timezone.timedelta(days=1))
+    if filters.date_to and filters.date_to < date.max:  # up to the last day there is leaves nothing out
+        events = events.filter(occurred_at__lt=_day_start(filters.date_to + timezone.timedelta(days=1)))
     page = Paginator(events.order_by("-occurred_at", "-id"), per_page).get_page(page_number)
     record(
         EventType.AUDIT_READ,
