@@ -30,6 +30,21 @@ class RequestIdMiddleware:
         return response
 
 
+class HeaderNulMiddleware:
+    """Takes NUL bytes out of the request's headers. The browser's description and what it accepts are stored
+    with the audit trail and django-axes' sign-in attempts, and PostgreSQL cannot store a NUL byte in text: kept,
+    one would turn the request into a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, value in list(request.META.items()):
+            if name.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                request.META[name] = value.replace("\x00", "")
+        return self.get_response(request)
+
+
 def install_request_id_on_log_records() -> None:
     """Stamp every log record with the current request's reference, so a reference read out by a
     user finds its log lines, whichever handler writes them."""
