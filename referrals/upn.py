@@ -9,7 +9,7 @@ place in the same alphabet.
 import re
 
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")  # ASCII digits: \d would take any script's
 
 
 def check_letter(body: str) -> str:
