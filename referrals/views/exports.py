@@ -37,6 +37,13 @@ def _fresh_code_ok(request, code: str) -> bool:
     return bool(ok)
 
 
+def _unread_filters(request, filters: ExportFilters) -> bool:
+    """Whether a filter was sent that was not understood: left out, it would export more than was asked for."""
+    understood = {"date_from": filters.date_from, "date_to": filters.date_to}
+    understood |= {"agency": filters.agency, "status": filters.status}
+    return any(request.POST.get(name) and not value for name, value in understood.items())
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -61,6 +68,8 @@ def exports(request):
             agency=agency if agency in Agency.values else "",
             status=request.POST.get("status", "") if request.POST.get("status") in ("awaiting", "acknowledged") else "",
         )
+        if _unread_filters(request, filters):
+            errors.append("A date or a choice among the filters was not understood: set the filters again.")
         if len(purpose) < 5:
             errors.append("Say what the export is for: it is recorded with the export.")
         if file_format not in ExportRecord.Format.values:
