@@ -2,6 +2,7 @@ import sys
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -34,17 +35,26 @@ def healthz(request):
     return JsonResponse(body, status=503 if down else 200)
 
 
-def _error_page(request, template_name, status):
+def _error_page(request, template_name, status, **context):
     return render(
         request,
         template_name,
-        {"reference": getattr(request, "request_id", None)},
+        {"reference": getattr(request, "request_id", None), **context},
         status=status,
     )
 
 
+def _too_much(exception) -> str:
+    """What to do about a request refused for carrying too much, in words; empty for any other bad request."""
+    if isinstance(exception, TooManyFilesSent):
+        return f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at a time."
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        return "It sent more than a form of this site ever holds. Shorten what you typed, then try again."
+    return ""
+
+
 def bad_request(request, exception=None):
-    return _error_page(request, "400.html", 400)
+    return _error_page(request, "400.html", 400, too_much=_too_much(exception))
 
 
 def permission_denied(request, exception=None):
