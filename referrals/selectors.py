@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,8 +24,8 @@ from referrals.models import (
     Notification,
     PatternAlert,
     RollStatus,
-    Urgency,
 )
+from referrals.models.concerns import URGENCY_RANK
 from referrals.upn import normalise_upn
 from safeguarding.accounts.access import ROSTER_ROLES, school_get_for_user, schools_for_user
 from safeguarding.accounts.models import School, User
@@ -277,12 +277,6 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
 
 
 QUEUE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
-URGENCY_RANK = Case(
-    When(urgency=Urgency.IMMEDIATE, then=Value(0)),
-    When(urgency=Urgency.TODAY, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from referrals.models.children import Child
@@ -20,6 +20,15 @@ class ConcernStatus(models.TextChoices):
     IN_REVIEW = "in_review", "In review"
     DECIDED = "decided", "Decided"
     CLOSED = "closed", "Closed"
+
+
+# The queue's order, most urgent first; the open concerns' index is built on the same expression.
+URGENCY_RANK = Case(
+    When(urgency=Urgency.IMMEDIATE, then=Value(0)),
+    When(urgency=Urgency.TODAY, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
 
 
 class Basis(models.TextChoices):
@@ -91,7 +100,19 @@ class Concern(models.Model):
                 condition=Q(child__isnull=False) | ~Q(unlisted_child_name=""), name="concern_names_a_child"
             ),
         ]
-        indexes = [models.Index(fields=["school", "status", "urgency"], name="concern_school_status")]
+        indexes = [
+            models.Index(fields=["school", "status", "urgency"], name="concern_school_status"),
+            # The queue reads a school's open concerns in its own order, a page at a time: a scan of this index
+            # rather than a sort of every open concern, and untouched by however many are closed.
+            models.Index(
+                "school",
+                URGENCY_RANK,
+                "recorded_at",
+                "id",
+                condition=~Q(status=ConcernStatus.CLOSED),
+                name="concern_open_queue",
+            ),
+        ]
 
     def __str__(self):
         return self.reference
