@@ -80,6 +80,10 @@ def sealed_values(events) -> list[tuple]:
 _TIME = FIELDS.index("occurred_at")
 
 
+# One encoder for every event: json.dumps would build a new one for each call with these options.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=str)
+
+
 def canonical(values) -> bytes:
     """The bytes of an event that its seal covers: its values in FIELDS order, as compact JSON.
 
@@ -87,11 +91,11 @@ def canonical(values) -> bytes:
     """
     row = list(values)
     row[_TIME] = row[_TIME].astimezone(timezone.UTC).isoformat(timespec="microseconds")
-    return json.dumps(row, separators=(",", ":"), sort_keys=True, default=str).encode()
+    return _ENCODER.encode(row).encode()
 
 
 def link(key: bytes, values, previous: str) -> str:
-    return hmac.new(key, canonical(values) + previous.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, canonical(values) + previous.encode(), hashlib.sha256).hex()
 
 
 @dataclass(frozen=True)
@@ -237,13 +241,14 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
         if not seals:
             return seen
         events = _events_by_id([seal[1] for seal in seals])
+        checked_at = None  # the time of the last seal found good in this batch, for the verdict's head
         for sequence, event_id, stored_hash, sealed_at in seals:
             if sealed_at != run_at:
                 run_at, previous_run_at = sealed_at, run_at
             if sequence != expected:
                 verdict.problem = f"removed: the seals of sequence {expected} to {sequence - 1} are missing"
                 verdict.sequence = expected
-                return seen
+                break
             values = events.get(event_id)
             if values is None:
                 verdict.problem = f"removed: event {event_id}, sealed at sequence {sequence}, is missing"
@@ -257,12 +262,15 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
                 )
             if verdict.problem:
                 verdict.sequence = sequence
-                return seen
-            previous, expected = computed, sequence + 1
-            verdict.checked += 1
+                break
+            previous, expected, checked_at = computed, sequence + 1, sealed_at
             if anchor is not None and sequence == anchor.sequence:
                 seen[sequence] = computed
-            verdict.head = Head(sequence, computed, sealed_at.isoformat())
+        verdict.checked = expected - 1
+        if checked_at is not None:
+            verdict.head = Head(expected - 1, previous, checked_at.isoformat())
+        if verdict.problem:
+            return seen
 
 
 def verify(*, anchor: Head | None, now=None) -> Verdict:

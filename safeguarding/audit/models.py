@@ -50,7 +50,7 @@ class AuditEvent(AppendOnlyModel):
     # Who: the person, their role at the time, and the school they acted in.
     user_uuid = models.UUIDField(null=True, blank=True, db_index=True)
     role = models.CharField(max_length=20, blank=True)
-    school_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    school_uuid = models.UUIDField(null=True, blank=True)
     # From where.
     ip = models.GenericIPAddressField(null=True, blank=True)
     session_hash = models.CharField(max_length=64, blank=True)
@@ -61,7 +61,7 @@ class AuditEvent(AppendOnlyModel):
     # What.
     object_type = models.CharField(max_length=40, blank=True)
     object_uuid = models.UUIDField(null=True, blank=True)
-    child_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    child_uuid = models.UUIDField(null=True, blank=True)
     shown_ids = models.JSONField(default=list, blank=True, help_text="The UUIDs a list page showed.")
     row_count = models.PositiveIntegerField(null=True, blank=True)
     search_hash = models.CharField(max_length=64, blank=True, help_text="A keyed hash of a search term.")
@@ -70,7 +70,12 @@ class AuditEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["school_uuid", "occurred_at"], name="audit_event_school_time")]
+        indexes = [
+            # Also every look-up by school alone.
+            models.Index(fields=["school_uuid", "occurred_at"], name="audit_event_school_time"),
+            # Who viewed a child's records, in order and a page at a time, however long the whole trail.
+            models.Index(fields=["child_uuid", "occurred_at", "id"], name="audit_event_child_time"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.event_type} {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

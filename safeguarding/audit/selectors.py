@@ -59,15 +59,20 @@ def _day_start(day: date) -> datetime:
 def audit_page(*, user: User, context: RequestContext, filters: AuditFilters, page_number, per_page: int = 50) -> Page:
     """One page of the trail of the schools `user` may audit, newest first, recorded as a read of the trail."""
     schools = list(audit_schools(user=user))
-    # The schools' events, and the events of no school (sign-ins, refusals, own lists) by their people.
-    members = User.objects.filter(memberships__school__in=schools).values("uuid")
-    events = AuditEvent.objects.filter(
-        Q(school_uuid__in=[school.uuid for school in schools]) | Q(school_uuid__isnull=True, user_uuid__in=members)
-    )
+    if filters.child:
+        # A child of the person's schools: every event about the child, as who-viewed shows them, read through
+        # the child's own index rather than picked out of the schools' whole trail.
+        events = AuditEvent.objects.filter(child_uuid=filters.child)
+        if not Child.objects.filter(uuid=filters.child, school__in=schools).exists():
+            events = events.none()
+    else:
+        # The schools' events, and the events of no school (sign-ins, refusals, own lists) by their people.
+        members = User.objects.filter(memberships__school__in=schools).values("uuid")
+        events = AuditEvent.objects.filter(
+            Q(school_uuid__in=[school.uuid for school in schools]) | Q(school_uuid__isnull=True, user_uuid__in=members)
+        )
     if filters.person:
         events = events.filter(user_uuid=filters.person)
-    if filters.child:
-        events = events.filter(Q(child_uuid=filters.child) | Q(object_uuid=filters.child))
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)
     if filters.outcome:
@@ -117,9 +122,8 @@ def child_access_page(*, user: User, context: RequestContext, child_uuid: uuid.U
         object_uuid=child.uuid,
         child_uuid=child.uuid,
     )
-    events = AuditEvent.objects.filter(Q(child_uuid=child.uuid) | Q(object_uuid=child.uuid)).order_by(
-        "occurred_at", "id"
-    )
+    # Every event about a child names it in child_uuid, also when the child is the object itself.
+    events = AuditEvent.objects.filter(child_uuid=child.uuid).order_by("occurred_at", "id")
     return child, Paginator(events, per_page).get_page(page_number)
 
 
