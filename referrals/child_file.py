@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
@@ -73,7 +73,9 @@ def _sources(child: Child, kinds):
     sources = {
         "concern": Concern.objects.filter(child=child)
         .select_related("author")
-        .prefetch_related("indicators__indicator__category")
+        .prefetch_related(
+            Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator__category"))
+        )
         .order_by("observed_at", "pk"),
         "addendum": Addendum.objects.filter(concern__child=child)
         .select_related("author", "concern")
@@ -105,31 +107,39 @@ def _sources(child: Child, kinds):
 
 def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=None, date_to=None, category=""):
     """One page of the child's story; page 1 holds the latest entries, each page reads in the order things
-    happened. Each source is read newest first and only as far as the page needs. Returns (entries, page, pages).
+    happened. Returns (entries, page, pages).
 
+    Read in two steps whatever the length of the history: the time, kind and id of every entry, counted and
+    paged in one query each, then the records of the page's entries only, one query a kind.
     A category narrows the concerns (and their addenda, decisions and closures) to those with a sign of it."""
-    filtered = {}
-    for kind, (queryset, field) in _sources(child, kinds).items():
+    sources = _sources(child, kinds)
+    keys = []
+    for kind, (queryset, field) in sources.items():
         if category and kind == "concern":
-            queryset = queryset.filter(indicators__indicator__category__code=category).distinct()
+            queryset = queryset.filter(indicators__indicator__category__code=category)
         elif category and kind in ("addendum", "decision", "closure"):
-            queryset = queryset.filter(concern__indicators__indicator__category__code=category).distinct()
+            queryset = queryset.filter(concern__indicators__indicator__category__code=category)
         if date_from:
             queryset = queryset.filter(**{f"{field}__date__gte": date_from})
         if date_to:
             queryset = queryset.filter(**{f"{field}__date__lte": date_to})
-        filtered[kind] = (queryset.order_by(f"-{field}", "-pk"), field)
-    total = sum(queryset.count() for queryset, _ in filtered.values())
-    pages = max(1, -(-total // PER_PAGE))
+        keys.append(
+            queryset.order_by()
+            .annotate(entry_at=F(field), entry_kind=Value(kind))
+            .values_list("entry_at", "entry_kind", "pk")
+        )
+    if not keys:
+        return [], 1, 1
+    # UNION (not ALL) also drops the repeats a category's join can make of one record.
+    everything = keys[0].union(*keys[1:])
+    pages = max(1, -(-everything.count() // PER_PAGE))
     page = min(max(1, page or 1), pages)
-    end = page * PER_PAGE
-    entries = [
-        Entry(getattr(item, field), kind, item)
-        for kind, (queryset, field) in filtered.items()
-        for item in queryset[:end]
-    ]
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return list(reversed(entries[(page - 1) * PER_PAGE : end])), page, pages
+    chosen = list(everything.order_by("-entry_at", "-entry_kind", "-pk")[(page - 1) * PER_PAGE : page * PER_PAGE])
+    wanted = {}
+    for _, kind, pk in chosen:
+        wanted.setdefault(kind, []).append(pk)
+    records = {(kind, item.pk): item for kind, pks in wanted.items() for item in sources[kind][0].filter(pk__in=pks)}
+    return [Entry(when, kind, records[kind, pk]) for when, kind, pk in reversed(chosen)], page, pages
 
 
 def chronology_all(*, child: Child) -> list[Entry]:
