@@ -294,10 +294,18 @@ def queue_schools(*, user: User) -> list[School]:
     return schools
 
 
-def queue_page(*, user: User, context: RequestContext, filters: QueueFilters, page_number, per_page: int = 25):
-    """The concerns not yet closed of the person's schools: most urgent first, then the oldest. The page's
-    concerns are recorded as listed."""
-    schools = queue_schools(user=user)
+def queue_page(
+    *,
+    user: User,
+    context: RequestContext,
+    filters: QueueFilters,
+    page_number,
+    per_page: int = 25,
+    schools: list[School] | None = None,
+):
+    """The concerns not yet closed of the person's schools (`schools`, when the caller has them already): most
+    urgent first, then the oldest. The page's concerns are recorded as listed."""
+    schools = schools if schools is not None else queue_schools(user=user)
     concerns = Concern.objects.filter(school__in=schools).exclude(status=ConcernStatus.CLOSED)
     if filters.status:
         concerns = concerns.filter(status=filters.status)
@@ -347,14 +355,16 @@ def queue_concern_get(*, user: User, concern_uuid) -> Concern:
     return concern
 
 
-def referrals_awaiting(*, user: User, limit: int = 20) -> list:
-    """Referrals of the person's schools still waiting for the agency's acknowledgement or past their follow-up
-    date, the longest overdue first. Shown on the queue; only agency, dates and the child's name."""
+def referrals_awaiting(*, user: User, limit: int = 20, schools: list[School] | None = None) -> list:
+    """Referrals of the person's schools (`schools`, when the caller has them already) still waiting for the
+    agency's acknowledgement or past their follow-up date, the longest overdue first. Shown on the queue; only
+    agency, dates and the child's name."""
     from referrals.models import Referral
 
     today = timezone.localdate()
+    schools = schools if schools is not None else queue_schools(user=user)
     return list(
-        Referral.objects.filter(school__in=queue_schools(user=user))
+        Referral.objects.filter(school__in=schools)
         .filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))
         .select_related("child")
         .order_by("ack_due_at", "follow_up_on")[:limit]

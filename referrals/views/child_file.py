@@ -16,7 +16,7 @@ from referrals.child_file import (
     pattern_alert_acknowledge,
 )
 from referrals.models import CaseNote, IndicatorCategory, PatternAlert
-from safeguarding.accounts.access import school_dsl, user_has_role_at
+from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.roles import Role
 from safeguarding.core.dates import date_or_none
 from safeguarding.core.params import filter_text, posted_text
@@ -49,6 +49,8 @@ def child_file(request, child_uuid):
         category=filter_text(request.GET, "category", max_length=40),
     )
     rows, chart = indicators_by_month(child=child)
+    # The person's roles at the child's school, from the memberships the session policy loaded for this request.
+    roles_here = {m.role for m in request.memberships if m.school_id == child.school_id}
     context = {
         "child": child,
         "entries": entries,
@@ -59,8 +61,8 @@ def child_file(request, child_uuid):
         "rows": rows,
         "chart": chart,
         "dsl": school_dsl(school=child.school),
-        "is_dsl": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL,)),
-        "is_team": user_has_role_at(user=request.user, school=child.school, roles=(Role.DSL, Role.DEPUTY_DSL)),
+        "is_dsl": Role.DSL in roles_here,
+        "is_team": bool(roles_here & {Role.DSL, Role.DEPUTY_DSL}),
         "note_kinds": CaseNote.Kind.choices,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "filters": _filters_without_page(request),

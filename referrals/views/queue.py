@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
-from referrals.selectors import QueueFilters, queue_concern_get, queue_page, referrals_awaiting
+from referrals.selectors import QueueFilters, queue_concern_get, queue_page, queue_schools, referrals_awaiting
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
 from safeguarding.core.params import filter_text
 
@@ -32,7 +32,11 @@ def queue(request):
     """Most urgent first, then oldest, with each concern's clock. The page refreshes itself every minute; those
     refreshes are marked as background requests and do not keep an idle session alive."""
     filters = _filters(request)
-    page = queue_page(user=request.user, context=request.audit, filters=filters, page_number=request.GET.get("page"))
+    schools = queue_schools(user=request.user)
+    page = queue_page(
+        user=request.user, context=request.audit, filters=filters, page_number=request.GET.get("page"), schools=schools
+    )
+    partial = bool(request.headers.get("HX-Request"))
     context = {
         "page": page,
         "filters": filters,
@@ -42,9 +46,10 @@ def queue(request):
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "team_schools": {m.school_id for m in request.memberships if m.role in ("dsl", "deputy_dsl")},
         "query": request.GET.urlencode(),
-        "waiting_referrals": referrals_awaiting(user=request.user),
+        # The minute's refresh replaces the table only.
+        "waiting_referrals": [] if partial else referrals_awaiting(user=request.user, schools=schools),
     }
-    template = "referrals/partials/queue_table.html" if request.headers.get("HX-Request") else "referrals/queue.html"
+    template = "referrals/partials/queue_table.html" if partial else "referrals/queue.html"
     return render(request, template, context)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from referrals.models import Child
 from safeguarding.accounts.access import schools_for_user
-from safeguarding.accounts.models import User
+from safeguarding.accounts.models import School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.alerts import LONDON
 from safeguarding.audit.context import RequestContext
@@ -56,9 +56,18 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
-def audit_page(*, user: User, context: RequestContext, filters: AuditFilters, page_number, per_page: int = 50) -> Page:
-    """One page of the trail of the schools `user` may audit, newest first, recorded as a read of the trail."""
-    schools = list(audit_schools(user=user))
+def audit_page(
+    *,
+    user: User,
+    context: RequestContext,
+    filters: AuditFilters,
+    page_number,
+    per_page: int = 50,
+    schools: list[School] | None = None,
+) -> Page:
+    """One page of the trail of the schools `user` may audit (`schools`, when the caller has them already), newest
+    first, recorded as a read of the trail."""
+    schools = schools if schools is not None else list(audit_schools(user=user))
     if filters.child:
         # A child of the person's schools: every event about the child, as who-viewed shows them, read through
         # the child's own index rather than picked out of the schools' whole trail.
@@ -96,8 +105,8 @@ def audit_page(*, user: User, context: RequestContext, filters: AuditFilters, pa
     return page
 
 
-def audit_alerts(*, user: User, limit: int = 20) -> list[AuditAlert]:
-    schools = audit_schools(user=user)
+def audit_alerts(*, user: User, limit: int = 20, schools: list[School] | None = None) -> list[AuditAlert]:
+    schools = schools if schools is not None else audit_schools(user=user)
     return list(AuditAlert.objects.filter(school_uuid__in=[school.uuid for school in schools])[:limit])
 
 

@@ -41,12 +41,18 @@ def audit_log(request):
         date_from=cleaned.get("date_from"),
         date_to=cleaned.get("date_to"),
     )
-    page = audit_page(user=request.user, context=request.audit, filters=filters, page_number=cleaned.get("page") or 1)
+    page = audit_page(
+        user=request.user,
+        context=request.audit,
+        filters=filters,
+        page_number=cleaned.get("page") or 1,
+        schools=schools,
+    )
     show_names = any(m.role != Role.AUDITOR for m in request.memberships)
     context = {
         "form": form,
         "page": page,
-        "alerts": audit_alerts(user=request.user),
+        "alerts": audit_alerts(user=request.user, schools=schools),
         "people": people_by_uuid([event.user_uuid for event in page]),
         "children": children_by_uuid([event.child_uuid for event in page]),
         "show_names": show_names,
