@@ -126,15 +126,19 @@ def _unsealed(*, since=None, after_id=None, limit: int) -> list[tuple]:
     return sealed_values(events[:limit])
 
 
-def _seals_insert(seals: list[AuditSeal]) -> None:
-    """Append seals; on PostgreSQL with COPY, which is several times faster than INSERT for a batch."""
+def _seals_insert(seals: list[tuple]) -> None:
+    """Append seals, given as (sequence, event_id, hash, sealed_at); on PostgreSQL with COPY, which is several
+    times faster than INSERT for a batch (and no model instance is made for each)."""
     if connection.vendor != "postgresql":
-        AuditSeal.objects.bulk_create(seals, batch_size=BATCH)
+        AuditSeal.objects.bulk_create(
+            [AuditSeal(sequence=seq, event_id=event, hash=digest, sealed_at=at) for seq, event, digest, at in seals],
+            batch_size=BATCH,
+        )
         return
     statement = "COPY audit_auditseal (sequence, event_id, hash, sealed_at) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for item in seals:
-            copy.write_row((item.sequence, item.event_id, item.hash, item.sealed_at))
+        for row in seals:
+            copy.write_row(row)
 
 
 def _lock_sealer() -> None:
@@ -143,8 +147,11 @@ def _lock_sealer() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
 
 
-def seal() -> tuple[int, Head | None]:
-    """Seal every committed event not yet sealed; returns how many were sealed and the new chain head."""
+def seal(*, now=None) -> tuple[int, Head | None]:
+    """Seal every committed event not yet sealed; returns how many were sealed and the new chain head.
+
+    `now` is the time the seals record, the present by default; a generated history (`seed_scale`) is sealed as
+    the sealer would have sealed it, a period at a time."""
     key = settings.AUDIT_KEY.encode()
     total = 0
     after_id = None
@@ -166,12 +173,12 @@ def seal() -> tuple[int, Head | None]:
                 # Later batches of the same run: every unsealed event below the previous batch's highest id was
                 # in that batch, so only higher ids are left to seal.
                 rows = _unsealed(after_id=after_id, limit=BATCH)
-            sealed_at = timezone.now()
+            sealed_at = now or timezone.now()
             seals = []
             for values in rows:
                 sequence += 1
                 previous = link(key, values, previous)
-                seals.append(AuditSeal(sequence=sequence, event_id=values[0], hash=previous, sealed_at=sealed_at))
+                seals.append((sequence, values[0], previous, sealed_at))
             _seals_insert(seals)
             total += len(seals)
         if len(rows) < BATCH:
