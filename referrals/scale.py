@@ -3,8 +3,8 @@ concerns with their indicators, decisions and closures, 20,000 referrals and 2,0
 
 Everything comes from random generators seeded with a fixed number, so every run makes the same records (only
 the dates move with the day it runs). Rows are written with PostgreSQL's COPY, ids taken from each table's own
-sequence; audit events are made in the database with INSERT ... SELECT and sealed with the sealer's own seal(),
-a slice at a time, so that the chain verifies. PostgreSQL only.
+sequence; audit events, spread over the last year, are made in the database with INSERT ... SELECT and sealed with
+the sealer's own seal(), a slice of the year at a time, so that the chain verifies. PostgreSQL only.
 
 Each school has a DSL, two deputies, a school admin with the export permission, an office admin and 25 staff,
 all with the demo password and (above staff) the demo authenticator secret; the trust has a trust lead and an
@@ -60,6 +60,7 @@ from safeguarding.core.dates import LONDON
 TRUST = "Scale Learning Trust"
 HEAVY_CONCERNS = 200
 EVENT_SLICE = 200_000
+AUDIT_HISTORY = timedelta(days=365)
 PLACES = (
     "Ashby", "Bramley", "Calder", "Dunmore", "Elmfield", "Fenwick", "Garside", "Hollins", "Ingleby", "Kirkham",
     "Langley", "Moorside", "Netherton", "Oakwood", "Pendle", "Queensbury", "Rowley", "Stanton", "Thornhill",
@@ -676,18 +677,22 @@ def _audit_tables(schools: list[School]) -> tuple[int, int, list[int]]:
 
 
 def _audit_events(size: ScaleSize, schools: list[School], progress: Progress) -> int:
-    """The events, a slice at a time, each slice dated over the minute before it is written and then sealed, as
-    the sealer (every minute) would have done: the chain verifies."""
+    """The events, spread over the last year, a slice of the year at a time: each slice written, then sealed with
+    the time at its end, as the sealer running through that year would have sealed it. The chain verifies."""
     if not size.events:
         return 0
     children, people, heavy = _audit_tables(schools)
+    slices = -(-size.events // EVENT_SLICE)
+    end = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+    span = AUDIT_HISTORY / slices
     made = 0
     progress("audit events", 0, size.events)
-    while made < size.events:
-        count = min(EVENT_SLICE, size.events - made)
+    for number in range(slices):
+        count = size.events // slices + (1 if number < size.events % slices else 0)
+        start = end - AUDIT_HISTORY + number * span
         params = {
-            "start": timezone.now() - timedelta(minutes=1),
-            "span": 60.0,
+            "start": start,
+            "span": span.total_seconds(),
             "first": made + 1,
             "last": made + count,
             "count": count,
@@ -699,7 +704,7 @@ def _audit_events(size: ScaleSize, schools: list[School], progress: Progress) ->
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(AUDIT_FILL, params)
             made += cursor.rowcount
-        seal()
+        seal(now=start + span + timedelta(minutes=1))
         progress("audit events (sealed)", made, size.events)
     return made
 
