@@ -11,9 +11,10 @@ import hashlib
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from referrals.models import Child, Concern, IndicatorKind, Notification, PatternAlert
+from referrals.models import Child, Concern, ConcernIndicator, IndicatorKind, Notification, PatternAlert
 from safeguarding.accounts.models import Membership
 from safeguarding.accounts.roles import Role
 
@@ -84,7 +85,9 @@ def patterns_evaluate(*, child: Child, now=None) -> list[PatternAlert]:
     concerns = list(
         Concern.objects.filter(child=child)
         .select_related("school")
-        .prefetch_related("indicators__indicator__category")
+        .prefetch_related(
+            Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator__category"))
+        )
         .order_by("observed_at")
     )
     created = []
