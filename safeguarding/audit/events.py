@@ -51,3 +51,34 @@ WRITE_EVENTS = frozenset(
         EventType.MEMBERSHIP_CHANGED,
     }
 )
+
+
+# What each object type is called on the audit pages, in the words of the people who read them.
+OBJECT_LABELS = {
+    "attachment": "an attached file",
+    "audit_event": "the audit trail",
+    "case_note": "a note in the chronology",
+    "child": "the child's record",
+    "child_access": "who has opened the records",
+    "child_file": "the child's file",
+    "child_file_pdf": "the child's file as a PDF",
+    "child_flags": "the safeguarding flags",
+    "child_roster": "the pupil roster",
+    "child_typeahead": "a search for a child",
+    "concern": "a concern",
+    "concern_receipt": "the receipt for a concern",
+    "export": "an export of referral records",
+    "membership": "a member of staff",
+    "notification": "a notification",
+    "pattern_alert": "a pattern alert",
+    "referral": "a referral",
+    "referral_pdf": "a referral as a PDF",
+    "alert": "a pattern alert",
+    "school": "a school page",
+    "incident": "a concern",
+    "page": "a page",
+}
+
+
+def object_label(object_type: str) -> str:
+    return OBJECT_LABELS.get(object_type, object_type.replace("_", " "))

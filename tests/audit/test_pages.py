@@ -85,6 +85,7 @@ def test_who_viewed_lists_the_accesses_in_order(world, pupil):
     assert rows.index("Office") < rows.index("Admin") < rows.index("Dsl")
     assert rows.count("School admin") == 2
     assert rows.count("Viewed") == 2
+    assert "the pupil roster" in rows and "child_roster" not in rows
 
 
 @pytest.mark.parametrize(
