@@ -17,7 +17,7 @@ from referrals.attachments import (
     attachment_store,
     too_large_message,
 )
-from referrals.clocks import SchoolCalendar, out_of_school_hours
+from referrals.clocks import SchoolCalendar
 from referrals.models import (
     Addendum,
     Attachment,
@@ -179,9 +179,9 @@ def concern_submit(
         urgency = Urgency.IMMEDIATE
     incident = Incident.objects.create(school=school, author=actor, submission_key=submission_key)
     calendar = SchoolCalendar(school)
+    # An immediate risk is due for acknowledgement in 15 minutes at any hour; out of school hours the team and the
+    # headteacher are also told at once, by escalate_overdue's next round (every minute).
     ack_due_at = calendar.acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
-    if urgency == Urgency.IMMEDIATE and out_of_school_hours(school, incident.created_at, calendar):
-        ack_due_at = incident.created_at  # out of hours, an immediate risk escalates at once
 
     subjects = [(child, "", "") for child in data.children]
     if data.unlisted_child_name:

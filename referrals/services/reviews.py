@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from referrals.clocks import SchoolCalendar, out_of_school_hours
@@ -112,13 +113,19 @@ def _second_level_due(concern: Concern, now, calendar) -> bool:
 
 
 def escalate_overdue(*, now=None) -> int:
-    """Send each escalation that is due and not yet sent; returns how many were sent. Safe to run again."""
+    """Send each escalation that is due and not yet sent; returns how many were sent. Safe to run again.
+
+    Due means past the acknowledgement clock, or, for an immediate risk raised out of school hours, at once.
+    """
     now = now or timezone.now()
-    overdue = Concern.objects.filter(status=ConcernStatus.SUBMITTED, ack_due_at__lte=now).select_related("school")
+    waiting = Concern.objects.filter(status=ConcernStatus.SUBMITTED).select_related("school")
+    overdue = waiting.filter(Q(ack_due_at__lte=now) | Q(urgency=Urgency.IMMEDIATE, escalations__isnull=True))
     calendars = {}
     sent = 0
-    for concern in overdue:
+    for concern in overdue.distinct():
         calendar = calendars.setdefault(concern.school_id, SchoolCalendar(concern.school))
+        if concern.ack_due_at > now and not out_of_school_hours(concern.school, concern.recorded_at, calendar):
+            continue  # an immediate risk in school hours: its 15 minutes are still running
         levels = [Escalation.Level.TEAM]
         if _second_level_due(concern, now, calendar):
             levels.append(Escalation.Level.HEADTEACHER)
@@ -152,13 +159,23 @@ def _escalate(concern: Concern, level: int) -> int:
                 recipients.append(concern.school.headteacher_email)
             label = Urgency(concern.urgency).label
             due = timezone.localtime(concern.ack_due_at)
+            if concern.ack_due_at > timezone.now():  # an immediate risk raised out of school hours
+                subject = f"[URGENT] Safeguard: an immediate-risk concern at {concern.school.name}, out of hours"
+                opening = (
+                    f"URGENT. A concern marked '{label}' was raised at {concern.school.name} out of school hours. "
+                    f"It needs acknowledging by {due:%H:%M on %a %d %b}."
+                )
+            else:
+                subject = f"[OVERDUE] Safeguard: a concern ({label}) at {concern.school.name} is not yet acknowledged"
+                opening = (
+                    f"SECOND NOTICE. A concern marked '{label}' at {concern.school.name} was due to be acknowledged "
+                    f"by {due:%H:%M on %a %d %b} and nobody has yet."
+                )
             email_enqueue(
                 to=recipients,
-                subject=f"[OVERDUE] Safeguard: a concern ({label}) at {concern.school.name} is not yet acknowledged",
+                subject=subject,
                 body=(
-                    f"SECOND NOTICE. A concern marked '{label}' at {concern.school.name} was due to be acknowledged "
-                    f"by {due:%H:%M on %a %d %b} and nobody has yet.\n\n"
-                    f"Sign in to Safeguard ({settings.SITE_URL}/queue/) to see it. "
+                    f"{opening}\n\nSign in to Safeguard ({settings.SITE_URL}/queue/) to see it. "
                     "This email holds no names or details, on purpose.\n"
                 ),
             )

@@ -58,14 +58,35 @@ def test_an_immediate_concern_unacknowledged_after_15_minutes_escalates_once(wor
     assert "head@safeguard.example" in mail.outbox[-1].to
 
 
-def test_an_immediate_concern_raised_at_night_goes_to_the_headteacher_at_once(world, pupil):
+def test_an_immediate_concern_raised_at_night_goes_to_the_headteacher_at_once(world, pupil, run_tasks):
+    world.northfield.headteacher_email = "head@safeguard.example"
+    world.northfield.save()
     night = datetime(2026, 11, 30, 22, 0, tzinfo=LONDON)
     with time_machine.travel(night, tick=False):
-        concern_by(world.teacher, pupil, urgency=Urgency.IMMEDIATE, with_file=False)
+        concern = concern_by(world.teacher, pupil, urgency=Urgency.IMMEDIATE, with_file=False)
+    run_tasks()
+    mail.outbox.clear()
     with time_machine.travel(night + timedelta(minutes=1), tick=False):  # the scheduler's next round
         call_command("escalate_overdue", stdout=StringIO())
+        page = signed_in_client(world.dsl).get("/queue/").content.decode()
 
     assert set(Escalation.objects.values_list("level", flat=True)) == {1, 2}
+    assert concern.ack_due_at == night + timedelta(minutes=15), "15 minutes to acknowledge, at any hour"
+    assert "Due in 14m" in page
+    run_tasks()
+    subjects = {email.subject for email in mail.outbox}
+    assert subjects == {"[URGENT] Safeguard: an immediate-risk concern at Northfield Academy, out of hours"}
+    assert "head@safeguard.example" in mail.outbox[-1].to
+    assert "needs acknowledging by 22:15" in mail.outbox[-1].body
+
+
+def test_an_immediate_concern_in_school_hours_is_not_escalated_before_its_time(world, pupil):
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        concern_by(world.teacher, pupil, urgency=Urgency.IMMEDIATE, with_file=False)
+    with time_machine.travel(MONDAY_10AM + timedelta(minutes=1), tick=False):
+        call_command("escalate_overdue", stdout=StringIO())
+
+    assert not Escalation.objects.exists()
 
 
 def test_an_acknowledged_concern_does_not_escalate(world, pupil):
