@@ -12,8 +12,9 @@ pages (the DSL and the deputy with their authenticator codes). Then:
 1. Load: TEACHERS teachers log concerns through the real form for LOAD_SECONDS (open the form, choose a child,
    send it, read the receipt), each pressing "send" again after a "try again" page, as a person would.
    - From REFUSE_FROM to REFUSE_UNTIL seconds the SMTP server refuses mail (451).
-   - At RESTART_AT seconds PostgreSQL is stopped (fast shutdown), kept down OUTAGE_SECONDS and started again;
-     a probe reads a page every PROBE_SECONDS to time the recovery. Nothing is restarted but PostgreSQL.
+   - At RESTART_AT seconds PostgreSQL is stopped (fast shutdown), kept down OUTAGE_SECONDS and started again.
+     Nothing else is restarted. The recovery is the time from PostgreSQL accepting connections to the first answer
+     to a request sent after that; a probe also reads a page every PROBE_SECONDS, for one reader's view of it.
 2. Mail: waits (at most MAIL_WAIT_SECONDS) until every notification of a concern has been delivered.
 3. Decisions: ROUNDS times, the DSL acknowledges a concern, then the DSL and the deputy both send a decision for
    it at the same instant (a barrier, each on their own connection and session).
@@ -87,7 +88,7 @@ ROUNDS = setting("ROUNDS", 100)
 MAIL_WAIT_SECONDS = setting("MAIL_WAIT_SECONDS", 150)
 WEB_WORKERS, WEB_THREADS = setting("WEB_WORKERS", 3), setting("WEB_THREADS", 8)
 DEADLINE_SECONDS = setting("DEADLINE_SECONDS", 540)
-RETRY_PAUSE = 1.0  # how long a teacher waits after a "try again" page
+RETRY_PAUSE = (1.0, 2.0)  # how long a teacher waits after a "try again" page, at random in this range
 FINISH_SECONDS = 30  # how long a concern under way when the load ends may take to finish
 NEW_CONCERN = "new concern"  # in the subject of the team's email
 RESULTS = ROOT / "bench" / "results" / "stress.json"
@@ -287,7 +288,7 @@ class Teacher(threading.Thread):
                 self.concern(number)
             except Exception as error:  # counted and reported as a client error, never hidden
                 self.errors.append(f"{type(error).__name__}: {error}")
-                time.sleep(RETRY_PAUSE)
+                time.sleep(random.uniform(*RETRY_PAUSE))
 
     def patiently(self, send):
         """Send, and again after a "try again" page or a failed connection, until an answer or time is up."""
@@ -300,7 +301,7 @@ class Teacher(threading.Thread):
                 return reply
             if time.monotonic() > self.load.ends_at + FINISH_SECONDS:
                 return reply
-            time.sleep(RETRY_PAUSE)
+            time.sleep(random.uniform(*RETRY_PAUSE))
 
     def concern(self, number: int) -> None:
         form = self.patiently(lambda: self.browser.get("/concerns/new/", kind="form"))
@@ -481,54 +482,59 @@ def race(number: int, page_path: str, people: dict[str, Browser], concern: Conce
 
 def database_checks(*, teachers: list[Teacher], users: list[User], rounds: list[dict], people: dict) -> dict:
     connections.close_all()  # the connections of before the restart are gone
+    return {
+        **submission_checks(teachers, users),
+        **decision_checks(rounds, people),
+        "email tasks failed for good": DBTaskResult.objects.filter(
+            task_path="safeguarding.core.emails.email_send", status=TaskResultStatus.FAILED
+        ).count(),
+    }
+
+
+def submission_checks(teachers: list[Teacher], users: list[User]) -> dict:
+    """Each acknowledged submission stored once; every stored concern whole, with one creation event."""
     acknowledged = {key: value for teacher in teachers for key, value in teacher.acknowledged.items()}
     stored = dict(Incident.objects.filter(submission_key__in=list(acknowledged)).values_list("submission_key", "uuid"))
-    missing = [key for key in acknowledged if key not in stored]
     mismatched = [key for key, (incident, _) in acknowledged.items() if key in stored and str(stored[key]) != incident]
     incidents = Incident.objects.filter(author__in=users).annotate(concerns_count=Count("concerns"))
-    concerns = Concern.objects.filter(author__in=users)
-    concern_uuids = set(concerns.values_list("uuid", flat=True))
+    concerns = set(Concern.objects.filter(author__in=users).values_list("uuid", flat=True))
     creates = Counter(
         AuditEvent.objects.filter(
             event_type=EventType.CREATE, object_type="concern", user_uuid__in=[user.uuid for user in users]
         ).values_list("object_uuid", flat=True)
     )
     indicators = Counter(
-        ConcernIndicator.objects.filter(concern__author__in=users).values_list("concern_id", flat=True)
+        ConcernIndicator.objects.filter(concern__author__in=users).values_list("concern__uuid", flat=True)
     )
+    return {
+        "acknowledged": len(acknowledged),
+        "acknowledged missing": sum(1 for key in acknowledged if key not in stored),
+        "acknowledged stored twice or elsewhere": len(mismatched),
+        "incidents": incidents.count(),
+        "incidents without exactly one concern": incidents.exclude(concerns_count=1).count(),
+        "concerns": len(concerns),
+        "concerns without exactly one creation event": sum(1 for uuid in concerns if creates[uuid] != 1),
+        "creation events without their concern": sum(1 for uuid in creates if uuid not in concerns),
+        "concerns without exactly their one indicator": sum(1 for uuid in concerns if indicators[uuid] != 1),
+    }
+
+
+def decision_checks(rounds: list[dict], people: dict) -> dict:
+    """Each raced concern decided once, by the one whose request won, with one decision event."""
     decided = [item["concern"] for item in rounds if "statuses" in item]
     decisions = list(Decision.objects.filter(concern__uuid__in=decided).values_list("concern__uuid", "decided_by"))
     per_concern = Counter(str(uuid) for uuid, _ in decisions)
     decider = {str(uuid): user_id for uuid, user_id in decisions}
-    decision_events = Counter(
-        str(uuid)
-        for uuid in AuditEvent.objects.filter(event_type=EventType.DECISION, object_uuid__in=decided).values_list(
-            "object_uuid", flat=True
-        )
-    )
-    winners_match = all(
-        decider.get(item["concern"]) == people[item["winner"]].pk for item in rounds if item.get("winner")
-    )
+    events = AuditEvent.objects.filter(event_type=EventType.DECISION, object_uuid__in=decided)
+    per_event = Counter(str(uuid) for uuid in events.values_list("object_uuid", flat=True))
+    not_decided = Concern.objects.filter(uuid__in=decided).exclude(status=ConcernStatus.DECIDED)
     return {
-        "acknowledged": len(acknowledged),
-        "acknowledged missing": len(missing),
-        "acknowledged stored twice or elsewhere": len(mismatched),
-        "incidents": incidents.count(),
-        "incidents without exactly one concern": incidents.exclude(concerns_count=1).count(),
-        "concerns": len(concern_uuids),
-        "concerns without exactly one creation event": sum(1 for uuid in concern_uuids if creates[uuid] != 1),
-        "creation events without their concern": sum(1 for uuid in creates if uuid not in concern_uuids),
-        "concerns without exactly their one indicator": concerns.count()
-        - sum(1 for count in indicators.values() if count == 1),
         "decided concerns without exactly one decision": sum(1 for uuid in decided if per_concern[uuid] != 1),
-        "decided concerns without exactly one decision event": sum(1 for uuid in decided if decision_events[uuid] != 1),
-        "decisions recorded as the winner's": winners_match,
-        "decided concerns not in the decided state": Concern.objects.filter(uuid__in=decided)
-        .exclude(status=ConcernStatus.DECIDED)
-        .count(),
-        "email tasks failed for good": DBTaskResult.objects.filter(
-            task_path="safeguarding.core.emails.email_send", status=TaskResultStatus.FAILED
-        ).count(),
+        "decided concerns without exactly one decision event": sum(1 for uuid in decided if per_event[uuid] != 1),
+        "decided concerns not in the decided state": not_decided.count(),
+        "decisions recorded as the winner's": all(
+            decider.get(item["concern"]) == people[item["winner"]].pk for item in rounds if item.get("winner")
+        ),
     }
 
 
@@ -580,65 +586,31 @@ def out_of_time(*_):
 
 
 def run(*, postgres: Postgres, sink: SmtpSink, site: Site, began: float) -> int:
-    say("Preparing the database: migrate, the demo trust and the teachers")
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    users = teachers_create(TEACHERS + 1)  # and one more for the probe
-    children = {
-        school: [str(uuid) for uuid in Child.objects.filter(school=school).values_list("uuid", flat=True)]
-        for school in School.objects.filter(memberships__user__in=users).distinct()
-    }
+    users, children = database_prepare()
     say(f"Starting gunicorn ({WEB_WORKERS} workers x {WEB_THREADS} threads), the worker and the scheduler")
     site.start()
     pids_before = site.pids()
-    log = RequestLog()
-    load = Load()
-    browsers = {user.pk: Browser(site.port, log) for user in users}
-    say(f"Signing in {len(users)} teachers, the DSL and the deputy")
-    failures = []
-
-    def sign_in_teacher(user):
-        try:
-            sign_in(browsers[user.pk], user.email)
-        except (OSError, RuntimeError, ValueError) as error:
-            failures.append(f"{user.email}: {error}")
-
-    sign_ins = [threading.Thread(target=sign_in_teacher, args=(user,)) for user in users]
-    for thread in sign_ins:
-        thread.start()
-    for thread in sign_ins:
-        thread.join(120)
-    if failures:
-        raise RuntimeError(f"{len(failures)} teachers could not sign in; the first: {failures[0]}")
-    dsl_user, deputy_user = (User.objects.get(email=f"{who}@northfield.example") for who in ("dsl", "deputy"))
-    dsl, deputy = Browser(site.port, log), Browser(site.port, log)
-    sign_in(dsl, dsl_user.email, code_for=dsl_user)
-    sign_in(deputy, deputy_user.email, code_for=deputy_user)
-    membership = dict(Membership.objects.filter(user__in=users).values_list("user_id", "school_id"))
-    teachers = [
-        Teacher(user, browsers[user.pk], children[School.objects.get(pk=membership[user.pk])], load)
-        for user in users[:-1]
-    ]
-    probe = Probe(browsers[users[-1].pk], load)
+    log, load = RequestLog(), Load()
+    browsers = teachers_sign_in(site, log, users)
+    people = {who: User.objects.get(email=f"{who}@northfield.example") for who in ("dsl", "deputy")}
+    team = {who: Browser(site.port, log) for who in people}
+    for who, browser in team.items():
+        sign_in(browser, people[who].email, code_for=people[who])
+    teachers = [Teacher(user, browsers[user.pk], children[user.pk], load) for user in users[:-1]]
 
     say(f"Load: {TEACHERS} teachers for {LOAD_SECONDS} s")
-    load.run(teachers=teachers, probe=probe, sink=sink, postgres=postgres)
+    load.run(teachers=teachers, probe=Probe(browsers[users[-1].pk], load), sink=sink, postgres=postgres)
     connections.close_all()
     expected = Incident.objects.filter(author__in=users).count()
     say(f"Load over: {expected} concerns stored; waiting for their notifications")
     mail_waited = mail_wait(expected=expected, sink=sink)
 
-    pool = list(
-        Concern.objects.filter(
-            author__in=users, school__name="Northfield Academy", status=ConcernStatus.SUBMITTED
-        ).order_by("?")[:ROUNDS]
-    )
+    submitted = Concern.objects.filter(author__in=users, school__name="Northfield Academy")
+    pool = list(submitted.filter(status=ConcernStatus.SUBMITTED).order_by("?")[:ROUNDS])
     say(f"Decisions: {len(pool)} rounds of the DSL and the deputy deciding at the same instant")
-    rounds = decision_rounds(dsl=dsl, deputy=deputy, concerns=pool)
+    rounds = decision_rounds(dsl=team["dsl"], deputy=team["deputy"], concerns=pool)
     say("Checking the database")
-    found = database_checks(
-        teachers=teachers, users=users, rounds=rounds, people={"dsl": dsl_user, "deputy": deputy_user}
-    )
+    found = database_checks(teachers=teachers, users=users, rounds=rounds, people=people)
     pages, unaudited = pages_without_audit_event(log)
     pids_after = site.pids()
     report = summary(
@@ -659,6 +631,43 @@ def run(*, postgres: Postgres, sink: SmtpSink, site: Site, began: float) -> int:
     RESULTS.write_text(json.dumps({"rows": report, "pids": [pids_before, pids_after]}, indent=2, default=str) + "\n")
     print_table(report)
     return 0 if all(row[2] != "FAIL" for row in report) else 1
+
+
+def database_prepare() -> tuple[list[User], dict[int, list[str]]]:
+    """Migrate, seed the demo, add the teachers (and one more for the probe); returns them and, for each, the
+    children of their school."""
+    say("Preparing the database: migrate, the demo trust and the teachers")
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    users = teachers_create(TEACHERS + 1)
+    school_of = dict(Membership.objects.filter(user__in=users).values_list("user_id", "school_id"))
+    roll = {
+        school: [str(uuid) for uuid in Child.objects.filter(school_id=school).values_list("uuid", flat=True)]
+        for school in set(school_of.values())
+    }
+    return users, {user.pk: roll[school_of[user.pk]] for user in users}
+
+
+def teachers_sign_in(site: Site, log: RequestLog, users: list[User]) -> dict[int, Browser]:
+    """Every teacher signs in through the sign-in page at once, each in a browser of their own."""
+    say(f"Signing in {len(users)} teachers, the DSL and the deputy")
+    browsers = {user.pk: Browser(site.port, log) for user in users}
+    failures = []
+
+    def sign_in_teacher(user):
+        try:
+            sign_in(browsers[user.pk], user.email)
+        except (OSError, RuntimeError, ValueError) as error:
+            failures.append(f"{user.email}: {error}")
+
+    threads = [threading.Thread(target=sign_in_teacher, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    if failures:
+        raise RuntimeError(f"{len(failures)} teachers could not sign in; the first: {failures[0]}")
+    return browsers
 
 
 def verdict(ok: bool) -> str:
@@ -732,9 +741,13 @@ def outage_rows(load: "Load", log: RequestLog, same_processes: bool) -> list[tup
     try_again = [entry for entry in during if entry.status == 503 and entry.try_again_page]
     served = [entry for entry in during if 200 <= entry.status < 400]
     all_503 = [entry for entry in entries if entry.status == 503]
-    probe = [entry.ended for entry in entries if entry.kind == "probe" and entry.started >= up and entry.status == 200]
-    recovery = min(probe) - up if probe else None
-    first = min((entry.ended for entry in entries if entry.started >= up and 200 <= entry.status < 400), default=None)
+    # The first request sent after PostgreSQL accepted connections that was answered: how soon the site served again.
+    served_after = [entry.ended for entry in entries if entry.started >= up and 200 <= entry.status < 400]
+    recovery = min(served_after) - up if served_after else None
+    # The probe's own first page after that, beside its usual wait under this load, for comparison.
+    probe = [entry for entry in entries if entry.kind == "probe" and entry.status == 200]
+    probe_after = min((entry.ended for entry in probe if entry.started >= up), default=None)
+    usual = sorted(entry.ended - entry.started for entry in probe if entry.ended < times["stopping"])
     late = sum(1 for entry in all_503 if entry.started > up + RECOVERY_LIMIT)
     return [
         (
@@ -755,8 +768,15 @@ def outage_rows(load: "Load", log: RequestLog, same_processes: bool) -> list[tup
         ),
         (
             "Serving again after PostgreSQL accepted",
-            f"{recovery:.2f} s (the probe); {first - up:.2f} s (any request)" if recovery is not None else "never",
+            f"{recovery:.2f} s to the first answer to a request sent after it" if recovery is not None else "never",
             verdict(recovery is not None and recovery <= RECOVERY_LIMIT),
+        ),
+        (
+            "The probe's first page after it",
+            f"{probe_after - up:.2f} s (its usual wait under this load: {usual[len(usual) // 2]:.2f} s)"
+            if probe_after is not None and usual
+            else "none",
+            "",
         ),
         (f"503 answers more than {RECOVERY_LIMIT:g} s after", str(late), verdict(late == 0)),
         ("Same processes throughout (none restarted)", "yes" if same_processes else "no", verdict(same_processes)),
