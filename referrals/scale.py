@@ -736,10 +736,12 @@ def scale_seed(
         summary.counts["audit events"] = _audit_events(size, schools, progress)
     finally:
         _drop_audit_tables()
-    progress("analyse", 0, 1)
+    # As after any bulk load: statistics for the planner, and (outside a transaction, where VACUUM may run) the
+    # visibility map that index-only scans need, rather than leaving both to autovacuum at some later moment.
+    progress("vacuum and analyse", 0, 1)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    progress("analyse", 1, 1)
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+    progress("vacuum and analyse", 1, 1)
     summary.seconds = time.perf_counter() - started
     return summary
 
