@@ -13,7 +13,7 @@ help:
 	@echo "make run    serve Safeguard on http://127.0.0.1:8000 with its worker and scheduler"
 	@echo "make test   lint, system checks, migration check and the test suite on a throwaway PostgreSQL"
 	@echo "make lint   ruff only"
-	@echo "make bench  the benchmarks under bench/, on a throwaway PostgreSQL with default durability"
+	@echo "make bench  a trust-sized data set, its pages over gunicorn, audit and export figures; table in bench/README.md"
 	@echo "make stress 50 teachers for a minute on gunicorn while PostgreSQL restarts and mail is refused; prints a table"
 	@echo "make vendor refresh static/vendor from the npm packages pinned in package.json"
 
@@ -47,8 +47,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 bench: $(VENV)/.installed-dev
-	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/audit.py
-	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/exports.py
+	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/run.py
 
 # Not part of `make test`: about four minutes, on 127.0.0.1 only; bench/stress.py says what it does and checks.
 stress: $(VENV)/.installed-dev

@@ -1,14 +1,17 @@
-"""Export benchmark: CSV export of 200,000 referral rows through the application's own streaming code, beside a
-raw PostgreSQL COPY of the same rows in the same run, with the peak memory of the export.
+"""The CSV export's figures, on the trust `seed_scale` made: every referral of the trust (20,000) exported by the
+trust lead through the application's own streaming code, beside a raw PostgreSQL COPY of the same rows in the same
+run, and the export's extra memory. Run by bench/run.py:
 
-    make bench     # or: PG_DURABLE=1 scripts/with-postgres.sh .venv/bin/python bench/exports.py
+    python bench/exports.py measure OUT.json
 
-Goal (issue 8): at least 100,000 rows per second with under 64 MB more memory than at rest. Reports only.
+Each is run REPEATS times (default 5) and the median kept; the memory is read in one more run, under tracemalloc.
+Goal: at least 100,000 rows a second with under 64 MB more memory than at rest. Reports only.
 """
 
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -17,75 +20,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
-os.environ.setdefault("DJANGO_ENV", "development")
-os.environ.setdefault("AUDIT_ANCHOR_PATH", str(ROOT / "bench" / "results" / "anchor.json"))
 
 import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-ROWS = int(os.environ.get("ROWS", "200000"))
+from referrals.exports import ExportFilters, csv_stream, export_begin  # noqa: E402
+from referrals.scale import TRUST  # noqa: E402
+from safeguarding.accounts.models import School, User  # noqa: E402
+from safeguarding.audit.context import RequestContext  # noqa: E402
+
+REPEATS = int(os.environ.get("REPEATS", "5"))
 
 
-def fill() -> None:
-    """One school of the demo, 20,000 generated children, and ROWS referrals spread across them."""
-    from io import StringIO
-
-    from referrals.models import Concern, Decision
-    from referrals.services.reviews import concern_acknowledge, decision_record
-    from safeguarding.accounts.models import School, User
-    from tests.concerns import concern_by
-
-    call_command("seed_demo", stdout=StringIO())
-    school = School.objects.get(urn="148203")
-    dsl = User.objects.get(email="dsl@northfield.example")
-    child = school.children.first()
-    concern = concern_by(User.objects.get(email="teacher@northfield.example"), child, with_file=False)
-    concern_acknowledge(actor=dsl, context=None, concern=concern)
-    decision = decision_record(
-        actor=dsl, context=None, concern=concern, outcomes=["social_care"], rationale="Bench", threshold="child_in_need"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO referrals_child (uuid, school_id, legal_first_name, legal_last_name, preferred_name,
-                date_of_birth, upn, year_group, sex, gender, send, roll_status, destination, looked_after, cp_plan,
-                created_at, updated_at)
-            SELECT md5('bench-child' || n)::uuid, %(school)s, 'Child' || n, 'Bench', '', DATE '2012-01-01', '', '9',
-                'U', '', 'none', 'on_roll', '', false, false, now(), now()
-            FROM generate_series(1, 20000) AS n
-            """,
-            {"school": school.pk},
-        )
-        cursor.execute(
-            """
-            INSERT INTO referrals_referral (uuid, school_id, child_id, decision_id, agency, made_at, made_by_id,
-                agency_reference, agency_contact, shared_child_words, shared_chronology, shared_rationale, purpose,
-                parents_informed, parents_not_informed_reason, acknowledged_by_name, agency_decision, escalation_reason,
-                escalation_outcome)
-            SELECT md5('bench-referral' || n)::uuid, %(school)s, c.id, %(decision)s,
-                (ARRAY['social_care','police','early_help'])[1 + n %% 3], now() - make_interval(days => n %% 700),
-                %(dsl)s, CASE WHEN n %% 50 = 0 THEN '=HYPERLINK("x")' ELSE 'REF-' || n END, '', true, true, true,
-                'Bench', true, '', '', '', '', ''
-            FROM generate_series(1, %(rows)s) AS n
-            JOIN referrals_child c ON c.uuid = md5('bench-child' || (1 + n %% 20000))::uuid
-            """,
-            {"school": school.pk, "decision": decision.pk, "dsl": dsl.pk, "rows": ROWS},
-        )
-        cursor.execute("ANALYZE referrals_referral")
-    assert Concern.objects.exists() and Decision.objects.exists()
-
-
-def raw_copy(school_id: int) -> tuple[float, int]:
+def raw_copy(schools: list[School]) -> tuple[float, int, int]:
+    """The same rows, joined and ordered the same way, straight out of COPY: seconds, rows and bytes."""
+    ids = ",".join(str(int(school.pk)) for school in schools)
     query = (
         "COPY (SELECT s.name, c.legal_first_name || ' ' || c.legal_last_name, c.upn, c.year_group, r.agency, "
         "to_char(r.made_at, 'DD/MM/YYYY HH24:MI'), u.full_name, r.agency_reference, r.acknowledged_at, "
         "r.agency_decision, r.parents_informed, r.escalated_at FROM referrals_referral r "
         "JOIN referrals_child c ON c.id = r.child_id JOIN accounts_school s ON s.id = r.school_id "
-        f"JOIN accounts_user u ON u.id = r.made_by_id WHERE r.school_id = {int(school_id)} "
+        f"JOIN accounts_user u ON u.id = r.made_by_id WHERE r.school_id IN ({ids}) "
         "ORDER BY r.made_at, r.id) TO STDOUT WITH CSV"
     )
     started = time.perf_counter()
@@ -93,64 +51,56 @@ def raw_copy(school_id: int) -> tuple[float, int]:
     with connection.cursor() as cursor, cursor.cursor.copy(query) as copy:
         for block in copy:
             size += len(block)
-    return time.perf_counter() - started, size
+        rows = cursor.cursor.rowcount
+    return time.perf_counter() - started, rows, size
 
 
-def app_export(school) -> tuple[float, int, int, float]:
-    from referrals.exports import ExportFilters, csv_stream, export_begin
-    from safeguarding.accounts.models import User
-    from safeguarding.audit.context import RequestContext
-
-    user = User.objects.get(email="dsl@northfield.example")
-    filters = ExportFilters(schools=[school])
+def app_export(user: User, schools: list[School]) -> tuple[float, int, int]:
+    """One CSV export as the export view streams it: seconds, rows and bytes."""
+    filters = ExportFilters(schools=schools)
     context = RequestContext(user=user)
     export = export_begin(user=user, context=context, filters=filters, purpose="Benchmark", file_format="csv")
+    started = time.perf_counter()
+    size = sum(len(chunk) for chunk in csv_stream(export=export, context=context, filters=filters))
+    seconds = time.perf_counter() - started
+    export.refresh_from_db()
+    return seconds, export.row_count, size
+
+
+def memory(user: User, schools: list[School]) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
-    started = time.perf_counter()
-    size = 0
-    for chunk in csv_stream(export=export, context=context, filters=filters):
-        size += len(chunk)
-    seconds = time.perf_counter() - started
+    app_export(user, schools)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    export.refresh_from_db()
-    return seconds, export.row_count, size, peak / 2**20, rss_growth
+    return {"python_peak_mb": round(peak / 2**20, 2), "max_rss_growth_mb": round(rss_growth, 1)}
 
 
-def main():
-    from safeguarding.accounts.models import School
-
-    assert connection.vendor == "postgresql", "run this against PostgreSQL"
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    fill()
-    print(f"Filled {ROWS:,} referrals in {time.perf_counter() - started:.1f} s")
-    school = School.objects.get(urn="148203")
-    copy_seconds, copy_bytes = raw_copy(school.pk)
-    seconds, rows, size, peak_mb, rss_growth_mb = app_export(school)
-    results = {
+def measure() -> dict:
+    user = User.objects.get(email="trustlead@scale.example")
+    schools = list(School.objects.filter(trust__name=TRUST).order_by("name"))
+    mem = memory(user, schools)
+    exports = [app_export(user, schools) for _ in range(REPEATS)]
+    copies = [raw_copy(schools) for _ in range(REPEATS)]
+    rows = exports[0][1]
+    export_seconds = statistics.median(seconds for seconds, _, _ in exports)
+    copy_seconds = statistics.median(seconds for seconds, _, _ in copies)
+    return {
         "rows": rows,
-        "export_seconds": round(seconds, 2),
-        "export_rows_per_second": round(rows / seconds),
-        "export_bytes": size,
-        "python_peak_mb": round(peak_mb, 2),
-        "max_rss_growth_mb": round(rss_growth_mb, 1),
-        "raw_copy_seconds": round(copy_seconds, 2),
-        "raw_copy_rows_per_second": round(rows / copy_seconds),
-        "raw_copy_bytes": copy_bytes,
+        "export": {
+            "seconds": round(export_seconds, 3),
+            "rows_per_second": round(rows / export_seconds),
+            "bytes": exports[0][2],
+        },
+        "raw_copy": {
+            "seconds": round(copy_seconds, 3),
+            "rows_per_second": round(copies[0][1] / copy_seconds),
+            "bytes": copies[0][2],
+        },
+        "memory": mem,
     }
-    print(f"\n{'measure':32} {'result':>22}  goal")
-    print(f"{'CSV export':32} {results['export_rows_per_second']:>15,} rows/s  >= 100,000/s")
-    print(f"{'raw COPY, same rows':32} {results['raw_copy_rows_per_second']:>15,} rows/s")
-    print(f"{'export / COPY':32} {rows / seconds / (rows / copy_seconds):>21.0%}")
-    print(f"{'Python peak during export':32} {results['python_peak_mb']:>19} MB  < 64 MB more than at rest")
-    print(f"{'max RSS growth during export':32} {results['max_rss_growth_mb']:>19} MB")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "exports.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
-    main()
+    Path(sys.argv[2]).write_text(json.dumps(measure(), indent=2))

@@ -1,0 +1,134 @@
+"""The pages `make bench` measures, the people who ask for them, and their SQL query counts.
+
+    python bench/pages.py targets OUT.json   # signed-in sessions and the URLs, for the HTTP timing
+    python bench/pages.py queries OUT.json   # each page's query count, in this process, with the test client
+
+Both run against the database the environment names, filled by `manage.py seed_scale`. Sessions are made by the
+sign-in flow's own last step, as if each person had given their password and code.
+"""
+
+import json
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.db.models import Count, Max  # noqa: E402
+from django.http import HttpRequest  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
+from scenario import pages, submission_key, submit_form  # noqa: E402
+
+from referrals.models import Child  # noqa: E402
+from referrals.scale import TRUST  # noqa: E402
+from safeguarding.accounts.models import School, User  # noqa: E402
+from safeguarding.accounts.signin import confirmed_device, signin_complete  # noqa: E402
+from safeguarding.audit.context import RequestContext  # noqa: E402
+
+FRESH_CHILDREN = 400
+
+
+def session_for(user: User) -> str:
+    """A session signed in through the sign-in flow's last step (password and code taken as given)."""
+    request = HttpRequest()
+    request.method = "POST"
+    request.META = {"HTTP_USER_AGENT": "bench", "REMOTE_ADDR": "127.0.0.1", "SERVER_NAME": "127.0.0.1"}
+    request.session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    request.user = AnonymousUser()
+    request.audit = RequestContext.from_request(request)
+    signin_complete(request, user=user, device=confirmed_device(user))
+    return request.session.session_key
+
+
+def targets() -> dict:
+    """Who asks for what: the trust lead the floor page, the first school's DSL its queue, the file and who-viewed
+    of its child with 200 concerns and the audit trail filtered by that child, a teacher the concern form. Also
+    children with no concern in the last 30 days, to write concerns about without setting off a pattern alert."""
+    school = School.objects.filter(trust__name=TRUST).order_by("urn").first()
+    heavy = (
+        Child.objects.filter(school=school).annotate(n=Count("concerns")).filter(n=200).order_by("pk").first()
+        or Child.objects.filter(school=school).annotate(n=Count("concerns")).order_by("-n", "pk").first()
+    )
+    quiet = (
+        Child.objects.filter(school=school)
+        .exclude(pk=heavy.pk)
+        .annotate(latest=Max("concerns__observed_at"))
+        .exclude(latest__gte=timezone.now() - timedelta(days=40))
+        .order_by("pk")
+        .values_list("uuid", flat=True)[:FRESH_CHILDREN]
+    )
+    number = school.urn[-2:]
+    people = {
+        "floor": "trustlead@scale.example",
+        "dsl": f"dsl@school{number}.scale.example",
+        "teacher": f"teacher1@school{number}.scale.example",
+    }
+    return {
+        "school": str(school.uuid),
+        "heavy_child": {"uuid": str(heavy.uuid), "upn": heavy.upn},
+        "fresh_children": [str(value) for value in quiet],
+        "sessions": {role: session_for(User.objects.get(email=email)) for role, email in people.items()},
+    }
+
+
+def _client(session_key: str) -> Client:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    return client
+
+
+def _counted(client: Client, method: str, path: str, form: dict | None, expect: tuple[int, ...]) -> int:
+    """The queries one request makes, on the main and the audit connections. The same request is made first,
+    so that what happens once (a draft made, the session's activity written) is not counted."""
+    send = (lambda: client.post(path, form)) if method == "POST" else (lambda: client.get(path))
+    send()
+    with CaptureQueriesContext(connections["default"]) as main, CaptureQueriesContext(connections["audit"]) as audit:
+        response = send()
+    if response.status_code not in expect:
+        raise RuntimeError(f"{method} {path} answered {response.status_code}")
+    return len(main) + (len(audit) if settings.AUDIT_DB_ALIAS == "audit" else 0)
+
+
+def queries() -> dict:
+    target = targets()
+    clients = {role: _client(key) for role, key in target["sessions"].items()}
+    counts = {}
+    for name, who, method, path, form in pages(target):
+        counts[name] = _counted(clients[who], method, path, form, expect=(200,))
+    counts["concern submit"] = _submit_counted(clients["teacher"], target)
+    return counts
+
+
+def _submit_counted(client: Client, target: dict) -> int:
+    key = submission_key(client.get("/concerns/new/").content.decode())
+    child = target["fresh_children"][0]
+    client.post("/concerns/new/", {"school": target["school"], "submission_key": key, "add_child": child})
+    with CaptureQueriesContext(connections["default"]) as main, CaptureQueriesContext(connections["audit"]) as audit:
+        response = client.post("/concerns/new/", submit_form(target, key))
+    if response.status_code != 302:
+        raise RuntimeError(f"the concern was not sent: {response.status_code}")
+    return len(main) + (len(audit) if settings.AUDIT_DB_ALIAS == "audit" else 0)
+
+
+def main():
+    stage, out = sys.argv[1], Path(sys.argv[2])
+    result = {"targets": targets, "queries": queries}[stage]()
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The figures of one `make bench` run against their goals: bench/results.json and the table in bench/README.md."""
+
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+README = BENCH / "README.md"
+RESULTS = BENCH / "results.json"
+BEGIN, END = "<!-- results: written by bench/run.py -->", "<!-- /results -->"
+MAIN_PAGES = (
+    "queue",
+    "child file (200 concerns)",
+    "concern form",
+    "concern submit",
+    "audit, filtered by child",
+    "who viewed",
+)
+PAGE_RATIO_GOAL = 3.0
+
+
+def _mark(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def goals(results: dict) -> list[dict]:
+    """Each goal of the issue: the figure, the goal, and whether this run met it."""
+    pages, queries = results["pages"], results["queries"]
+    floor = pages["floor"]["median_ms"]
+    rows = []
+    for name in MAIN_PAGES:
+        ratio = pages[name]["p95_ms"] / floor
+        rows.append(
+            {"goal": f"{name}: p95 within {PAGE_RATIO_GOAL:g}× the floor's median", "figure": f"{ratio:.1f}×",
+             "met": ratio <= PAGE_RATIO_GOAL}
+        )  # fmt: skip
+    for name in ("floor", *MAIN_PAGES):
+        small, full = queries["small"][name], queries["full"][name]
+        rows.append(
+            {"goal": f"{name}: the same queries at 1,000 and 200,000 concerns", "figure": f"{small} / {full}",
+             "met": small == full}
+        )  # fmt: skip
+    audit, export, load = results["audit"], results["export"], results["load"]
+    rows += [
+        {"goal": "recording one audit event under 0.5 ms (mean)", "figure": f"{audit['record']['mean_ms']} ms",
+         "met": audit["record"]["mean_ms"] < 0.5},
+        {"goal": "sealing at least 20,000 events a second", "figure": f"{audit['seal']['per_second']:,}/s",
+         "met": audit["seal"]["per_second"] >= 20_000},
+        {"goal": "verifying at least 50,000 events a second", "figure": f"{audit['verify']['per_second']:,}/s",
+         "met": audit["verify"]["per_second"] >= 50_000},
+        {"goal": "CSV export at least 100,000 rows a second", "figure": f"{export['export']['rows_per_second']:,}/s",
+         "met": export["export"]["rows_per_second"] >= 100_000},
+        {"goal": "CSV export under 64 MB more memory", "figure": f"{export['memory']['max_rss_growth_mb']} MB",
+         "met": export["memory"]["max_rss_growth_mb"] < 64},
+        {"goal": "queue under load: at least half the floor's requests a second",
+         "figure": f"{load['queue']['requests_per_second']} / {load['floor']['requests_per_second']}",
+         "met": load["queue"]["requests_per_second"] >= load["floor"]["requests_per_second"] / 2},
+        {"goal": "queue under load: no errors", "figure": str(load["queue"]["errors"]),
+         "met": load["queue"]["errors"] == 0},
+    ]  # fmt: skip
+    return rows
+
+
+def markdown(results: dict) -> str:
+    pages, queries = results["pages"], results["queries"]
+    floor = pages["floor"]["median_ms"]
+    pg, machine = results["postgresql"], results["machine"]
+    lines = [
+        f"Run of {results['run_at']}: PostgreSQL {pg['server_version']} (fsync {pg['fsync']}, synchronous_commit "
+        f"{pg['synchronous_commit']}), gunicorn with 2 workers, {machine['cpus']} CPUs, load average "
+        f"{machine['load_average_at_start'][0]} when it started and {machine['load_average_at_end'][0]} when it "
+        f"ended. `seed_scale` took {results['seed']['seconds']} s; the whole run {results['seconds']} s.",
+        "",
+        "| Page | Median ms | p95 ms | Median ÷ floor | p95 ÷ floor median | Queries at 1,000 / 200,000 concerns |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("floor", *MAIN_PAGES):
+        page = pages[name]
+        lines.append(
+            f"| {name} | {page['median_ms']} | {page['p95_ms']} | {page['median_ms'] / floor:.1f} | "
+            f"{page['p95_ms'] / floor:.1f} | {queries['small'][name]} / {queries['full'][name]} |"
+        )
+    audit, export, load = results["audit"], results["export"], results["load"]
+    lines += [
+        "",
+        "| Measure | Figure |",
+        "|---|---:|",
+        f"| record one audit event: mean / median / p95 | {audit['record']['mean_ms']} / "
+        f"{audit['record']['median_ms']} / {audit['record']['p95_ms']} ms |",
+        f"| seal {audit['seal']['events']:,} events | {audit['seal']['per_second']:,} events/s |",
+        f"| verify the whole chain, {audit['verify']['events']:,} events "
+        f"| {audit['verify']['per_second']:,} events/s |",
+        f"| CSV export of all {export['rows']:,} referrals | {export['export']['rows_per_second']:,} rows/s |",
+        f"| raw COPY of the same rows | {export['raw_copy']['rows_per_second']:,} rows/s |",
+        f"| export memory: max RSS growth / Python peak | {export['memory']['max_rss_growth_mb']} / "
+        f"{export['memory']['python_peak_mb']} MB |",
+    ]
+    for name in ("floor", "queue"):
+        run = load[name]
+        lines.append(
+            f"| {name} under load ({run['clients']} clients, {run['seconds']} s): requests/s, p50 / p95 / p99, errors "
+            f"| {run['requests_per_second']}, {run.get('median_ms')} / {run.get('p95_ms')} / {run.get('p99_ms')} ms, "
+            f"{run['errors']} |"
+        )
+    lines += ["", "| Goal | This run | |", "|---|---:|---|"]
+    lines += [f"| {row['goal']} | {row['figure']} | {_mark(row['met'])} |" for row in goals(results)]
+    return "\n".join(lines)
+
+
+def report_write(results: dict) -> str:
+    """Write results.json and replace the table in README.md; returns the table."""
+    results = {**results, "goals": goals(results)}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    text = README.read_text() if README.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+    return table
