@@ -91,7 +91,13 @@ def _admin_connection():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site_settings() -> dict:
+    """Settings of the site's environment that a module wants changed; the journeys keep the defaults."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, site_settings):
     """The site under gunicorn on 127.0.0.1, on a database of its own in the throwaway cluster, with the demo."""
     if not os.environ.get("PGHOST"):
         pytest.fail("The journeys need the throwaway PostgreSQL: run them with `make test` or scripts/with-postgres.sh")
@@ -109,6 +115,7 @@ def site(tmp_path_factory):
         "EXPORT_ROOT": str(folder / "exports"),
         "AUDIT_ANCHOR_PATH": str(folder / "audit-anchor.json"),
         "LOG_LEVEL": "WARNING",
+        **site_settings,
     }
     for unwanted in ("DATABASE_URL", "DEBUG"):
         env.pop(unwanted, None)
@@ -187,13 +194,14 @@ def open_browser(browser, site):
     """A fresh browser context for a person, on a phone or a desktop screen; closed at the end of the test."""
     contexts = []
 
-    def open_for(email: str, *, phone: bool = False) -> Person:
+    def open_for(email: str, *, phone: bool = False, **options) -> Person:
+        """`options` change the screen's, e.g. `viewport` or `device_scale_factor`."""
         context = browser.new_context(
             base_url=site.url,
             locale="en-GB",
             timezone_id="Europe/London",
             accept_downloads=True,
-            **(PHONE if phone else DESKTOP),
+            **{**(PHONE if phone else DESKTOP), **options},
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
