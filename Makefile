@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: help run test lint bench stress vendor clean
+.PHONY: help run test lint bench stress screenshots vendor clean
 
 help:
 	@echo "make run    serve Safeguard on http://127.0.0.1:8000 with its worker and scheduler"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  a trust-sized data set, its pages over gunicorn, audit and export figures; table in bench/README.md"
 	@echo "make stress 50 teachers for a minute on gunicorn while PostgreSQL restarts and mail is refused; prints a table"
 	@echo "make vendor refresh static/vendor from the npm packages pinned in package.json"
+	@echo "make screenshots  walk the demo in Chromium and save the guides' screenshots under docs/img/"
 
 # The virtual environment is made once by a Python that has been run and found to be 3.12 or newer.
 $(PY):
@@ -52,6 +53,11 @@ bench: $(VENV)/.installed-dev
 # Not part of `make test`: about four minutes, on 127.0.0.1 only; bench/stress.py says what it does and checks.
 stress: $(VENV)/.installed-dev
 	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/stress.py
+
+# Not part of `make test`: pytest collects tests/e2e/screenshots.py only when it is named.
+screenshots: $(VENV)/.installed-dev
+	scripts/ensure-chromium.sh
+	DJANGO_ENV=development scripts/with-postgres.sh $(PY) -m pytest tests/e2e/screenshots.py -q
 
 vendor:
 	scripts/vendor-static.sh
