@@ -12,12 +12,14 @@ import json
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -219,6 +221,37 @@ def _events_by_id(ids: list[int]) -> dict[int, tuple]:
     return {values[0]: values for values in sealed_values(events)}
 
 
+def _seal_batch(first: int) -> tuple[list[tuple], dict[int, tuple]]:
+    """Up to VERIFY_BATCH seals from sequence `first` on, in order, and their events."""
+    seals = list(
+        AuditSeal.objects.filter(sequence__gte=first)
+        .order_by("sequence")
+        .values_list("sequence", "event_id", "hash", "sealed_at")[:VERIFY_BATCH]
+    )
+    return seals, (_events_by_id([seal[1] for seal in seals]) if seals else {})
+
+
+def _seal_batches(first: int):
+    """Every seal from sequence `first` on, with its event, a batch at a time.
+
+    Outside a transaction the next batch is read on a second connection while the caller checks this one, so
+    that reading and hashing overlap; inside one (a test's, say) the batches are read in turn on its connection.
+    """
+    if connection.in_atomic_block:
+        while (batch := _seal_batch(first))[0]:
+            yield batch
+            first = batch[0][-1][0] + 1
+        return
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        try:
+            upcoming = reader.submit(_seal_batch, first)
+            while (batch := upcoming.result())[0]:
+                upcoming = reader.submit(_seal_batch, batch[0][-1][0] + 1)
+                yield batch
+        finally:
+            reader.submit(connections.close_all)  # the reader thread's own connection
+
+
 @dataclass
 class Verdict:
     checked: int = 0
@@ -239,45 +272,39 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
     # The time of the sealer's previous run: an event already older than the grace when that run sealed others
     # should have been sealed by it. A sealer that was stopped for a while raises no alarm this way.
     run_at, previous_run_at = None, None
-    while True:
-        seals = list(
-            AuditSeal.objects.filter(sequence__gte=expected)
-            .order_by("sequence")
-            .values_list("sequence", "event_id", "hash", "sealed_at")[:VERIFY_BATCH]
-        )
-        if not seals:
-            return seen
-        events = _events_by_id([seal[1] for seal in seals])
-        checked_at = None  # the time of the last seal found good in this batch, for the verdict's head
-        for sequence, event_id, stored_hash, sealed_at in seals:
-            if sealed_at != run_at:
-                run_at, previous_run_at = sealed_at, run_at
-            if sequence != expected:
-                verdict.problem = f"removed: the seals of sequence {expected} to {sequence - 1} are missing"
-                verdict.sequence = expected
-                break
-            values = events.get(event_id)
-            if values is None:
-                verdict.problem = f"removed: event {event_id}, sealed at sequence {sequence}, is missing"
-            elif (computed := link(key, values, previous)) != stored_hash:
-                verdict.problem = f"altered: event {event_id} at sequence {sequence} does not match its seal"
-            elif previous_run_at is not None and previous_run_at - values[1] > grace:
-                verdict.problem = (
-                    f"inserted: event {event_id} at sequence {sequence} was sealed "
-                    f"{int((sealed_at - values[1]).total_seconds() // 60)} minutes after its own time, "
-                    "though the sealer ran in between"
-                )
+    with closing(_seal_batches(expected)) as batches:
+        for seals, events in batches:
+            checked_at = None  # the time of the last seal found good in this batch, for the verdict's head
+            for sequence, event_id, stored_hash, sealed_at in seals:
+                if sealed_at != run_at:
+                    run_at, previous_run_at = sealed_at, run_at
+                if sequence != expected:
+                    verdict.problem = f"removed: the seals of sequence {expected} to {sequence - 1} are missing"
+                    verdict.sequence = expected
+                    break
+                values = events.get(event_id)
+                if values is None:
+                    verdict.problem = f"removed: event {event_id}, sealed at sequence {sequence}, is missing"
+                elif (computed := link(key, values, previous)) != stored_hash:
+                    verdict.problem = f"altered: event {event_id} at sequence {sequence} does not match its seal"
+                elif previous_run_at is not None and previous_run_at - values[1] > grace:
+                    verdict.problem = (
+                        f"inserted: event {event_id} at sequence {sequence} was sealed "
+                        f"{int((sealed_at - values[1]).total_seconds() // 60)} minutes after its own time, "
+                        "though the sealer ran in between"
+                    )
+                if verdict.problem:
+                    verdict.sequence = sequence
+                    break
+                previous, expected, checked_at = computed, sequence + 1, sealed_at
+                if anchor is not None and sequence == anchor.sequence:
+                    seen[sequence] = computed
+            verdict.checked = expected - 1
+            if checked_at is not None:
+                verdict.head = Head(expected - 1, previous, checked_at.isoformat())
             if verdict.problem:
-                verdict.sequence = sequence
                 break
-            previous, expected, checked_at = computed, sequence + 1, sealed_at
-            if anchor is not None and sequence == anchor.sequence:
-                seen[sequence] = computed
-        verdict.checked = expected - 1
-        if checked_at is not None:
-            verdict.head = Head(expected - 1, previous, checked_at.isoformat())
-        if verdict.problem:
-            return seen
+    return seen
 
 
 def verify(*, anchor: Head | None, now=None) -> Verdict:
