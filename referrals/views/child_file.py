@@ -40,13 +40,14 @@ def _page(value):
 def child_file(request, child_uuid):
     child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
     kinds = [kind for kind in request.GET.getlist("type") if kind in KINDS] or list(KINDS)
+    category = filter_text(request.GET, "category", max_length=40)
     entries, page, pages = chronology_page(
         child=child,
         page=_page(request.GET.get("page")),
         kinds=kinds,
         date_from=date_or_none(request.GET.get("from")),
         date_to=date_or_none(request.GET.get("to")),
-        category=filter_text(request.GET, "category", max_length=40),
+        category=category,
     )
     rows, chart = indicators_by_month(child=child)
     # The person's roles at the child's school, from the memberships the session policy loaded for this request.
@@ -66,6 +67,7 @@ def child_file(request, child_uuid):
         "note_kinds": CaseNote.Kind.choices,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "filters": _filters_without_page(request),
+        "chosen": {"category": category, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
         **child_front_sheet(child=child),
     }
     return render(request, "referrals/child_file.html", context)
