@@ -181,6 +181,18 @@ def test_a_nul_byte_in_the_browsers_description_is_not_a_server_error(world):
     assert "The email address or password is not right." in signing_in.content.decode()
 
 
+def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(world, writing):
+    client, key = writing
+    body = f"school={world.northfield.uuid}&submission_key={key}&account=%FF%FEsaw%C3%28it".encode()
+
+    saved = client.post("/concerns/draft/", body, content_type="application/x-www-form-urlencoded")
+    queue = signed_in_client(world.dsl).get("/queue/?category=%FF%00&status=%C0%AF")
+
+    assert saved.status_code == 200 and queue.status_code == 200
+    draft = client.get("/concerns/new/").content.decode()
+    assert "\ufffd\ufffdsaw\ufffd(it" in draft
+
+
 # --- 100,000 characters --------------------------------------------------------------------------------------------
 
 
