@@ -110,7 +110,7 @@ def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=No
     happened. Returns (entries, page, pages).
 
     Read in two steps whatever the length of the history: the time, kind and id of every entry, counted and
-    paged in one query each, then the records of the page's entries only, one query a kind.
+    paged in one query each, then the records of the page's span of time, one query a kind.
     A category narrows the concerns (and their addenda, decisions and closures) to those with a sign of it."""
     sources = _sources(child, kinds)
     keys = []
@@ -135,10 +135,18 @@ def chronology_page(*, child: Child, page: int | None, kinds=KINDS, date_from=No
     pages = max(1, -(-everything.count() // PER_PAGE))
     page = min(max(1, page or 1), pages)
     chosen = list(everything.order_by("-entry_at", "-entry_kind", "-pk")[(page - 1) * PER_PAGE : page * PER_PAGE])
-    wanted = {}
-    for _, kind, pk in chosen:
-        wanted.setdefault(kind, []).append(pk)
-    records = {(kind, item.pk): item for kind, pks in wanted.items() for item in sources[kind][0].filter(pk__in=pks)}
+    if not chosen:
+        return [], page, pages
+    # Each kind's records within the page's span of time: one query a kind, whichever kinds the page holds.
+    # Records in the span that are not on the page (another kind of filter, a tie at an edge) are left out.
+    newest, oldest = chosen[0][0], chosen[-1][0]
+    wanted = {(kind, pk) for _, kind, pk in chosen}
+    records = {
+        (kind, item.pk): item
+        for kind, (queryset, field) in sources.items()
+        for item in queryset.filter(**{f"{field}__gte": oldest, f"{field}__lte": newest})
+        if (kind, item.pk) in wanted
+    }
     return [Entry(when, kind, records[kind, pk]) for when, kind, pk in reversed(chosen)], page, pages
 
 
