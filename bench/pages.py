@@ -2,6 +2,7 @@
 
     python bench/pages.py targets OUT.json   # signed-in sessions and the URLs, for the HTTP timing
     python bench/pages.py queries OUT.json   # each page's query count, in this process, with the test client
+    python bench/pages.py split OUT.json     # each page's time in this process, and its SQL's share of it
 
 Both run against the database the environment names, filled by `manage.py seed_scale`. Sessions are made by the
 sign-in flow's own last step, as if each person had given their password and code.
@@ -9,7 +10,9 @@ sign-in flow's own last step, as if each person had given their password and cod
 
 import json
 import os
+import statistics
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -124,9 +127,45 @@ def _submit_counted(client: Client, target: dict) -> int:
     return len(main) + (len(audit) if settings.AUDIT_DB_ALIAS == "audit" else 0)
 
 
+class SqlClock:
+    """Adds up the time SQL statements take (sent, run and read back), on every connection it is put on."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def split(runs: int = 30) -> dict:
+    """Where each page's time goes, in this process without HTTP: the median of `runs` requests, and of the time
+    its SQL statements took; the rest is Python (middleware, ORM, templates)."""
+    target = targets()
+    clients = {role: _client(key) for role, key in target["sessions"].items()}
+    result = {}
+    for name, who, method, path, form in pages(target):
+        client = clients[who]
+        send = (lambda: client.post(path, form)) if method == "POST" else (lambda: client.get(path))  # noqa: B023
+        send()
+        totals, sql = [], []
+        for _ in range(runs):
+            clock = SqlClock()
+            with connections["default"].execute_wrapper(clock), connections["audit"].execute_wrapper(clock):
+                started = time.perf_counter()
+                send()
+                totals.append((time.perf_counter() - started) * 1000)
+            sql.append(clock.seconds * 1000)
+        result[name] = {"total_ms": round(statistics.median(totals), 1), "sql_ms": round(statistics.median(sql), 1)}
+    return result
+
+
 def main():
     stage, out = sys.argv[1], Path(sys.argv[2])
-    result = {"targets": targets, "queries": queries}[stage]()
+    result = {"targets": targets, "queries": queries, "split": split}[stage]()
     out.write_text(json.dumps(result, indent=2))
 
 

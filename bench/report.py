@@ -79,6 +79,16 @@ def markdown(results: dict) -> str:
             f"| {name} | {page['median_ms']} | {page['p95_ms']} | {page['median_ms'] / floor:.1f} | "
             f"{page['p95_ms'] / floor:.1f} | {queries['small'][name]} / {queries['full'][name]} |"
         )
+    lines += [
+        "",
+        "Where a page's time goes, in-process without HTTP (median of 30): the whole request, and its SQL statements.",
+        "",
+        "| Page | In-process ms | SQL ms | SQL share |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, split in results["split"].items():
+        share = split["sql_ms"] / split["total_ms"] if split["total_ms"] else 0
+        lines.append(f"| {name} | {split['total_ms']} | {split['sql_ms']} | {share:.0%} |")
     audit, export, load = results["audit"], results["export"], results["load"]
     lines += [
         "",

@@ -2,7 +2,8 @@
 cluster with default durability, from scripts/with-postgres.sh).
 
 1. A small trust (1,000 concerns) in a second database and the full trust (`manage.py seed_scale`) in the main one.
-2. Each page's SQL query count at both sizes, in-process with the test client.
+2. Each page's SQL query count at both sizes, in-process with the test client; and at full size, how much of a
+   page's time in-process goes to its SQL.
 3. gunicorn with two workers on the loopback: each page timed over HTTP, the pages taken in turn round after round
    so that a busy moment of the machine falls on all of them; then the floor page and the queue under load.
 4. The audit trail (recording one event, sealing, verifying) and the CSV export beside a raw COPY, in-process.
@@ -193,6 +194,7 @@ def main() -> None:
             "small": stage("pages.py", "queries", environment(scratch, SMALL_DATABASE), scratch),
             "full": stage("pages.py", "queries", environment(scratch), scratch),
         }
+        results["split"] = stage("pages.py", "split", environment(scratch), scratch)
         results.update(web(scratch))
         results["audit"] = stage("audit.py", "measure", environment(scratch), scratch)
         results["export"] = stage("exports.py", "measure", environment(scratch), scratch)
