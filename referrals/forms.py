@@ -7,7 +7,12 @@ from referrals.upn import normalise_upn
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which reads and writes yyyy-mm-dd whatever the site's own date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class RosterForm(forms.ModelForm):

@@ -1,10 +1,7 @@
 from django import forms
 
+from referrals.forms import DateInput
 from referrals.models import Outcome, Threshold
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class DecisionForm(forms.Form):

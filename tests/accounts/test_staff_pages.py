@@ -121,10 +121,14 @@ def test_deactivating_the_dsl_through_the_page_is_refused_with_a_message(world):
 def test_the_dsl_hands_over_through_the_page(world):
     client = signed_in_client(world.dsl)
 
-    client.post(staff_url(world.northfield, world.membership("deputy"), "hand-over/"))
+    response = client.post(staff_url(world.northfield, world.membership("deputy"), "hand-over/"), follow=True)
 
     assert world.membership("deputy").role == Role.DSL
     assert world.membership("dsl").role == Role.DEPUTY_DSL
+    # Now a deputy, the outgoing DSL may no longer open staff pages: she lands on her home page, told it is done.
+    assert response.redirect_chain[-1][0] == "/"
+    assert response.status_code == 200
+    assert "is now the school&#x27;s DSL." in response.content.decode()
 
 
 @pytest.mark.parametrize("school", ["northfield", "riverside"])

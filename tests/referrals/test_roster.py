@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from referrals.models import Child, RollStatus
@@ -52,6 +54,12 @@ def test_school_admin_edits_a_pupils_roster_details(world, pupil):
     pupil.refresh_from_db()
     assert pupil.preferred_name == "JJ"
     assert pupil.year_group == "10"
+
+
+def test_the_edit_form_shows_the_date_of_birth_in_the_date_pickers_format(world, pupil):
+    page = signed_in_client(world.office).get(roster_url(world.northfield, pupil)).content.decode()
+
+    assert re.search(r'<input type="date" name="date_of_birth" value="2012-03-14"', page)
 
 
 def test_school_admin_cannot_set_the_safeguarding_flags(world, pupil):

@@ -114,6 +114,8 @@ def _membership_action(request, school_uuid, membership_uuid, roles, action, suc
         messages.error(request, str(error))
     else:
         messages.success(request, success.format(person=membership.user))
+        if not user_has_role_at(user=request.user, school=school, roles=STAFF_LIST_ROLES):
+            return redirect("home")  # the action changed the actor's own role: a DSL who has handed over
     return redirect("staff_member", school_uuid=school.uuid, membership_uuid=membership.uuid)
 
 
