@@ -125,6 +125,12 @@ def corrupted(draw, valid: dict, extra: tuple[str, ...] = ()):
     return {name: value for name, value in body.items() if value is not None}
 
 
+def posted(body: dict, name: str):
+    """The value the view reads for `name`, as QueryDict.get gives it: the last of several values."""
+    value = body.get(name)
+    return value[-1] if isinstance(value, list) else value
+
+
 def counts(*models) -> dict:
     """The number of rows of each model, by name, in one query."""
     tables = [connection.ops.quote_name(model._meta.db_table) for model in models]

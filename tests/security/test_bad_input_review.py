@@ -25,7 +25,7 @@ from referrals.models import (
 from referrals.services.reviews import concern_acknowledge, concern_close, decision_record
 from referrals.upn import make_upn
 from tests.concerns import concern_by, referral_for
-from tests.security.bad_input import answered, corrupted, counts, fuzz, rolled_back
+from tests.security.bad_input import answered, corrupted, counts, fuzz, posted, rolled_back
 
 REVIEW_RECORDS = (Decision, DecisionOutcome, Closure, InformationRequest, ConcernMove, Referral)
 
@@ -228,7 +228,8 @@ def test_child_flags(world, signed_in, jade, body):
     with rolled_back():
         assert answered(client.post(f"/children/{jade.uuid}/flags/", body)) == 302
         child = Child.objects.get(pk=jade.pk)
-        assert (child.cp_plan, child.looked_after) == (body.get("cp_plan") == "on", body.get("looked_after") == "on")
+        assert child.cp_plan == (posted(body, "cp_plan") == "on")
+        assert child.looked_after == (posted(body, "looked_after") == "on")
 
 
 @pytest.fixture
