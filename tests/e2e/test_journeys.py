@@ -188,7 +188,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{story.child} safeguarding file")
     entry = page.locator(".chronology li", has_text=story.reference)
     expect(entry).to_contain_text(CHILD_WORDS)
-    expect(entry).to_contain_text("Unexplained gifts, money or new things (i saw it)")
+    expect(entry).to_contain_text("Unexplained gifts, money or new things (I saw it)")
     axe_check(page, "DSL: child's file")
     screens.take(page, "dsl-child-file")
 
