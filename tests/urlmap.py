@@ -1,6 +1,7 @@
 """Every URL pattern of the site, made concrete for a small scene, for the tests that walk them all."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -56,8 +57,10 @@ class Scene:
     referral: Referral
     export_record: ExportRecord
 
-    def url(self, pattern: str) -> str:
-        values = {
+    @cached_property
+    def placeholders(self) -> dict:
+        """Each URL placeholder and the scene's value for it, looked up once."""
+        return {
             "<uuid:school_uuid>": self.world.northfield.uuid,
             "<uuid:membership_uuid>": self.world.membership("teacher2").uuid,
             "<uuid:child_uuid>": self.pupil.uuid,
@@ -70,7 +73,9 @@ class Scene:
             "<uidb64>": "MQ",
             "<token>": "set-password",
         }
-        for placeholder, value in values.items():
+
+    def url(self, pattern: str) -> str:
+        for placeholder, value in self.placeholders.items():
             pattern = pattern.replace(placeholder, str(value))
         return "/" + pattern
 
