@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Referrals"
+
+    def ready(self):
+        from referrals.refusal_targets import register_refusal_targets
+
+        register_refusal_targets()

@@ -17,6 +17,7 @@ from referrals.models import (
     Child,
     Concern,
     ConcernIndicator,
+    ConcernMove,
     ConcernStatus,
     Escalation,
     Indicator,
@@ -261,6 +262,20 @@ def incident_get_for_author(*, user: User, context: RequestContext, incident_uui
             child_uuid=concern.child.uuid if concern.child else None,
         )
     return concerns
+
+
+def records_moved_into(*, child: Child) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """For who-viewed: the UUIDs of the records moved into `child` from another child (the concerns and their
+    files), and the UUIDs of every child they were recorded against on the way, whose events name them."""
+    moved = list(ConcernMove.objects.filter(concern__in=ConcernMove.objects.filter(to_child=child).values("concern")))
+    if not moved:
+        return set(), set()
+    concerns = Concern.objects.filter(pk__in={move.concern_id for move in moved})
+    records = set(concerns.values_list("uuid", flat=True))
+    records |= set(Attachment.objects.filter(incident__concerns__in=concerns).values_list("uuid", flat=True))
+    on_the_way = {m.from_child_id for m in moved if m.from_child_id} | {m.to_child_id for m in moved}
+    children = set(Child.objects.filter(pk__in=on_the_way).values_list("uuid", flat=True))
+    return records, children
 
 
 def notifications_page(*, user: User, context: RequestContext, limit: int = 50) -> list[Notification]:

@@ -5,3 +5,19 @@ class AccountsConfig(AppConfig):
     name = "safeguarding.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        from safeguarding.audit.targets import Target, register
+
+        from .models import Membership, School
+
+        def school(value):
+            found = School.objects.filter(uuid=value).first()
+            return Target(school=found) if found else None
+
+        def membership(value):
+            found = Membership.objects.filter(uuid=value).select_related("school").first()
+            return Target(school=found.school) if found else None
+
+        register("school_uuid", school)
+        register("membership_uuid", membership)

@@ -9,6 +9,7 @@ from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AnonymousRequestTally
 from safeguarding.audit.record import record
+from safeguarding.audit.targets import refusal_target
 
 UNCOUNTED_PREFIXES = ("/static/", "/healthz")
 
@@ -46,13 +47,17 @@ class AuditMiddleware:
         kwargs = match.kwargs if match else {}
         object_uuid = next((value for key, value in reversed(kwargs.items()) if key.endswith("uuid")), None)
         object_type = next((key[:-5] for key, value in reversed(kwargs.items()) if key.endswith("_uuid")), "page")
+        # Against the school whose record was asked for, so its DSL sees the probe; the person refused sees the
+        # same line in their own trail whether the UUID named a record or not.
+        target = refusal_target(kwargs)
         record(
             EventType.ACCESS_REFUSED,
             context=request.audit,
+            school=target.school,
             outcome=Outcome.REFUSED,
             object_type=object_type,
             object_uuid=object_uuid,
-            child_uuid=kwargs.get("child_uuid"),
+            child_uuid=target.child_uuid,
             reason=reason,
         )
 

@@ -11,12 +11,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from referrals.models import Child
+from referrals.selectors import records_moved_into
 from safeguarding.accounts.access import schools_for_user
 from safeguarding.accounts.models import School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.alerts import LONDON
 from safeguarding.audit.context import RequestContext
-from safeguarding.audit.events import EventType
+from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditAlert, AuditEvent
 from safeguarding.audit.record import record
 
@@ -71,14 +72,17 @@ def audit_page(
     if filters.child:
         # A child of the person's schools: every event about the child, as who-viewed shows them, read through
         # the child's own index rather than picked out of the schools' whole trail.
-        events = AuditEvent.objects.filter(child_uuid=filters.child)
-        if not Child.objects.filter(uuid=filters.child, school__in=schools).exists():
-            events = events.none()
+        child = Child.objects.filter(uuid=filters.child, school__in=schools).first()
+        events = child_events(child=child) if child is not None else AuditEvent.objects.none()
     else:
-        # The schools' events, and the events of no school (sign-ins, refusals, own lists) by their people.
+        # The schools' events; the events of no school (sign-ins, own lists) by their people; and their people's
+        # refusals wherever they were refused, so a probe of another school's record shows here exactly as a
+        # probe of a UUID that names nothing (which has no school) does.
         members = User.objects.filter(memberships__school__in=schools).values("uuid")
         events = AuditEvent.objects.filter(
-            Q(school_uuid__in=[school.uuid for school in schools]) | Q(school_uuid__isnull=True, user_uuid__in=members)
+            Q(school_uuid__in=[school.uuid for school in schools])
+            | Q(school_uuid__isnull=True, user_uuid__in=members)
+            | Q(outcome=Outcome.REFUSED, user_uuid__in=members)
         )
     if filters.person:
         events = events.filter(user_uuid=filters.person)
@@ -110,6 +114,17 @@ def audit_alerts(*, user: User, limit: int = 20, schools: list[School] | None = 
     return list(AuditAlert.objects.filter(school_uuid__in=[school.uuid for school in schools])[:limit])
 
 
+def child_events(*, child: Child):
+    """Every event about a child: those that name it (also when the child is the object itself), and those about
+    records later moved into its file, which name the child they were about at the time."""
+    about = Q(child_uuid=child.uuid)
+    records, children = records_moved_into(child=child)
+    if records:
+        # Through the index on child_uuid: the records' events name one of the children they passed through.
+        about |= Q(child_uuid__in=children, object_uuid__in=records)
+    return AuditEvent.objects.filter(about)
+
+
 def child_access_child_get(*, user: User, child_uuid: uuid.UUID) -> Child:
     """The child, if `user` may see who opened their records; 404 otherwise, exactly as if there were none."""
     schools = schools_for_user(user=user, roles=ACCESS_REPORT_ROLES)
@@ -131,8 +146,7 @@ def child_access_page(*, user: User, context: RequestContext, child_uuid: uuid.U
         object_uuid=child.uuid,
         child_uuid=child.uuid,
     )
-    # Every event about a child names it in child_uuid, also when the child is the object itself.
-    events = AuditEvent.objects.filter(child_uuid=child.uuid).order_by("occurred_at", "id")
+    events = child_events(child=child).order_by("occurred_at", "id")
     return child, Paginator(events, per_page).get_page(page_number)
 
 
@@ -140,5 +154,7 @@ def people_by_uuid(uuids) -> dict:
     return {user.uuid: user for user in User.objects.filter(uuid__in={value for value in uuids if value})}
 
 
-def children_by_uuid(uuids) -> dict:
-    return {child.uuid: child for child in Child.objects.filter(uuid__in={value for value in uuids if value})}
+def children_by_uuid(uuids, *, schools) -> dict:
+    """The children named by `uuids` that belong to `schools`: a trail names no child its reader may not see."""
+    wanted = {value for value in uuids if value}
+    return {child.uuid: child for child in Child.objects.filter(uuid__in=wanted, school__in=schools)}

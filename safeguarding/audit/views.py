@@ -54,7 +54,7 @@ def audit_log(request):
         "page": page,
         "alerts": audit_alerts(user=request.user, schools=schools),
         "people": people_by_uuid([event.user_uuid for event in page]),
-        "children": children_by_uuid([event.child_uuid for event in page]),
+        "children": children_by_uuid([event.child_uuid for event in page], schools=schools),
         "show_names": show_names,
         "schools": {school.uuid: school for school in schools},
         "child_not_found": bool(cleaned.get("child_upn")) and filters.child is None,
