@@ -18,10 +18,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from referrals.models import ExportRecord, Referral
+from referrals.models import Child, ExportRecord, Referral
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
-from safeguarding.audit.context import RequestContext
+from safeguarding.audit.context import RequestContext, keyed_hash
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 
@@ -167,8 +167,14 @@ def export_begin(*, user: User, context: RequestContext, filters: ExportFilters,
         school=export.school,
         object_type="export",
         object_uuid=export.uuid,
-        reason=purpose[:200],
-        detail={"filters": export.filters, "format": file_format},
+        # The purpose is free text and may name a child: the record keeps it, the trail only a keyed hash that
+        # matches it (and shows if it is later changed) and its length.
+        detail={
+            "filters": export.filters,
+            "format": file_format,
+            "purpose_hash": keyed_hash(purpose),
+            "purpose_length": len(purpose),
+        },
     )
     _children_record(export, filters)
     return export
@@ -185,10 +191,18 @@ def _children_record(export: ExportRecord, filters: ExportFilters) -> None:
         )
 
 
+def export_children_uuids(export: ExportRecord) -> list[str]:
+    """The UUIDs of the children an export covered, in a fixed order."""
+    children = Child.objects.filter(exports=export).order_by("uuid").values_list("uuid", flat=True)
+    return [str(value) for value in children]
+
+
 def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: ExportFilters) -> None:
-    """The record's count and digest, and "export finished"."""
+    """The record's count and digest, and "export finished", which names every child the export covered so that
+    the seal covers the list as well as the record's own copy of it."""
     with transaction.atomic():
         ExportRecord.objects.filter(pk=export.pk).update(finished_at=timezone.now(), row_count=rows, sha256=digest)
+        children = export_children_uuids(export)
         record(
             EventType.EXPORT_FINISHED,
             user=export.user,
@@ -196,8 +210,9 @@ def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: E
             school=export.school,
             object_type="export",
             object_uuid=export.uuid,
+            shown_ids=children,
             row_count=rows,
-            detail={"sha256": digest},
+            detail={"sha256": digest, "children": len(children)},
         )
 
 

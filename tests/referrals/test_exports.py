@@ -3,10 +3,12 @@ import io
 
 import pytest
 import time_machine
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from referrals.models import Child, ExportRecord
+from safeguarding.audit.context import keyed_hash
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import referral_for
@@ -69,7 +71,7 @@ def test_a_csv_export_streams_records_and_leaves_its_record_and_events(world, re
     started = AuditEvent.objects.get(event_type=EventType.EXPORT_STARTED)
     finished = AuditEvent.objects.get(event_type=EventType.EXPORT_FINISHED)
     assert started.id < finished.id and finished.row_count == 1
-    assert "Termly report" in (started.reason or "")
+    assert started.detail["purpose_length"] == len("Termly report to governors")
 
 
 def test_an_xlsx_export_keeps_a_formula_as_text(world, referral):
@@ -171,3 +173,80 @@ def test_children_are_recorded_when_the_export_starts(world, referral):
 
     assert list(ExportRecord.objects.get().children.all()) == [referral.child]  # before a byte is read
     body(response)
+
+
+def test_a_child_named_in_an_export_purpose_is_never_written_into_the_audit_trail(world, referral):
+    purpose = "Jade Turner's case, for the governors"
+
+    body(export(signed_in_client(world.admin), world.admin, purpose=purpose))
+
+    assert ExportRecord.objects.get().purpose == purpose
+    trail = [str(row) for row in AuditEvent.objects.values_list("reason", "detail", "shown_ids")]
+    assert not [row for row in trail if "Jade" in row or "Turner" in row]
+    started = AuditEvent.objects.get(event_type=EventType.EXPORT_STARTED)
+    assert started.detail["purpose_hash"] == keyed_hash(purpose)  # matches the record, and shows if it changes
+    assert started.detail["purpose_length"] == len(purpose) and started.reason == ""
+
+
+def test_a_child_whose_record_was_exported_is_named_in_the_sealed_export_finished_event(world, referral):
+    from safeguarding.audit.chain import seal
+    from safeguarding.audit.models import AuditSeal
+
+    body(export(signed_in_client(world.admin), world.admin))
+    seal()
+
+    finished = AuditEvent.objects.get(event_type=EventType.EXPORT_FINISHED)
+    assert finished.shown_ids == [str(referral.child.uuid)] and finished.detail["children"] == 1
+    assert AuditSeal.objects.filter(event_id=finished.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE referrals_exportrecord_children SET child_id = child_id",
+        "DELETE FROM referrals_exportrecord_children",
+        "TRUNCATE referrals_exportrecord_children",
+    ],
+)
+def test_a_child_cannot_quietly_be_taken_off_the_exports_that_covered_them(world, referral, statement):
+    body(export(signed_in_client(world.admin), world.admin))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as if committed: no checks left pending to block TRUNCATE
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+
+    assert list(ExportRecord.objects.get().children.all()) == [referral.child]
+
+
+def test_sqlite_keeps_the_children_an_export_covered(run_python, tmp_path):
+    code = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection, DatabaseError
+call_command("migrate", verbosity=0)
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA foreign_keys = OFF")
+    cursor.execute("INSERT INTO referrals_exportrecord_children (exportrecord_id, child_id) VALUES (1, 1)")
+    for statement in ("UPDATE referrals_exportrecord_children SET child_id = 2",
+                      "DELETE FROM referrals_exportrecord_children"):
+        try:
+            cursor.execute(statement)
+            print("allowed:", statement)
+        except DatabaseError as error:
+            print("refused:", error)
+    cursor.execute("SELECT count(*), max(child_id) FROM referrals_exportrecord_children")
+    print("rows:", cursor.fetchone())
+"""
+    env = {
+        "DJANGO_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/exports.sqlite3",
+        "PGHOST": None,
+        "PGDATABASE": None,
+    }
+    result = run_python(code, env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("refused: the children an export covered are append-only") == 2
+    assert "rows: (1, 1)" in result.stdout
