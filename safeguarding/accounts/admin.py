@@ -3,12 +3,17 @@
 Children, concerns, decisions, referrals and audit events are never registered here.
 """
 
+from functools import update_wrapper
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 
+from safeguarding.accounts.middleware import SECOND_FACTOR_MESSAGE, signed_out_response
 from safeguarding.accounts.models import ClosureDay, Membership, School, Trust, User
 from safeguarding.accounts.roles import Role
 from safeguarding.accounts.services import sessions_end_for_user
@@ -22,9 +27,33 @@ class OperatorAdminSite(admin.AdminSite):
         user = request.user
         return user.is_active and user.is_superuser and user.is_staff and user.is_verified()
 
+    def admin_view(self, view, cacheable=False):
+        """Each admin page answers a signed-in person who is not an operator with a 403 where they asked (which
+        the audit middleware records), rather than sending them round the sign-in pages."""
+        checked = super().admin_view(view, cacheable)
+
+        def inner(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                return self._not_an_operator(request)
+            return checked(request, *args, **kwargs)
+
+        return update_wrapper(inner, checked)
+
     def login(self, request, extra_context=None):
         # One way in: the site's own sign-in, with its second factor.
-        return redirect_to_login(request.get_full_path())
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not self.has_permission(request):
+            return self._not_an_operator(request)
+        return redirect("admin:index")
+
+    def _not_an_operator(self, request):
+        """An operator who has not given their second factor in this session signs in again with it, and comes
+        back here (the session policy does the same on every page); anyone else is refused."""
+        user = request.user
+        if user.is_active and user.is_superuser and user.is_staff and not user.is_verified():
+            return signed_out_response(request, SECOND_FACTOR_MESSAGE, "second factor now needed")
+        raise PermissionDenied
 
 
 class MembershipAdminForm(forms.ModelForm):

@@ -1,3 +1,5 @@
+from urllib.parse import unquote
+
 import pytest
 from django.test import Client
 
@@ -193,4 +195,34 @@ class TestOperatorAdmin:
     def test_refuses_school_people_even_when_verified(self, world):
         response = signed_in_client(world.dsl).get("/admin/")
 
-        assert response.status_code == 302
+        assert response.status_code == 403
+
+    @pytest.mark.parametrize("url", ["/admin/", "/admin/login/?next=/admin/", "/admin/accounts/user/"])
+    def test_a_dsl_who_opens_the_admin_gets_a_recorded_refusal_not_a_loop_of_redirects(self, world, url):
+        from safeguarding.audit.events import EventType, Outcome
+        from safeguarding.audit.models import AuditEvent
+
+        response = signed_in_client(world.dsl).get(url, follow=True)
+
+        assert response.status_code == 403 and not response.redirect_chain
+        refusal = AuditEvent.objects.get(event_type=EventType.ACCESS_REFUSED, user_uuid=world.dsl.uuid)
+        assert refusal.outcome == Outcome.REFUSED and refusal.route.startswith("admin:")
+
+    def test_a_superuser_who_is_not_staff_is_refused_rather_than_looped(self, world):
+        user = self.superuser(world)
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+
+        assert signed_in_client(user).get("/admin/", follow=True).status_code == 403
+
+    def test_an_operator_without_a_verified_second_factor_is_sent_to_give_it_and_back(self, world):
+        client = Client()
+        client.force_login(self.superuser(world), backend="django.contrib.auth.backends.ModelBackend")
+
+        response = client.get("/admin/login/?next=/admin/", follow=True)
+
+        [(sign_in, _)] = response.redirect_chain
+        assert response.status_code == 200 and unquote(sign_in) == "/accounts/login/?next=/admin/login/?next=/admin/"
+        assert not response.wsgi_request.user.is_authenticated  # signs in again, code and all
+        verified = signed_in_client(self.superuser(world)).get("/admin/login/?next=/admin/", follow=True)
+        assert verified.status_code == 200 and verified.redirect_chain == [("/admin/", 302)]
