@@ -32,7 +32,7 @@ def _alert(value):
 
 
 def register_refusal_targets() -> None:
-    from referrals.models import Attachment, Concern, ExportRecord, Incident, Referral
+    from referrals.models import Attachment, Concern, ExportRecord, Incident, Notification, Referral
 
     register("child_uuid", _child)
     register("concern_uuid", lambda value: _with_child(Concern, value))
@@ -41,3 +41,4 @@ def register_refusal_targets() -> None:
     register("attachment_uuid", lambda value: _with_school(Attachment, value))
     register("export_uuid", lambda value: _with_school(ExportRecord, value))
     register("alert_uuid", _alert)
+    register("notification_uuid", lambda value: _with_school(Notification, value))

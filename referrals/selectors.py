@@ -291,6 +291,24 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
     return items
 
 
+def notification_get_for_user(*, user: User, context: RequestContext, notification_uuid) -> Notification:
+    """One of the person's own notifications, its opening recorded; anyone else's is 404, as if there were none."""
+    notification = (
+        Notification.objects.filter(uuid=notification_uuid, recipient=user).select_related("school", "concern").first()
+    )
+    if notification is None:
+        raise Http404("No such notification.")
+    record(
+        EventType.VIEW,
+        user=user,
+        context=context,
+        school=notification.school,
+        object_type="notification",
+        object_uuid=notification.uuid,
+    )
+    return notification
+
+
 QUEUE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
 
 

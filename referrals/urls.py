@@ -18,8 +18,15 @@ urlpatterns += [
     path("concerns/mine/", concerns.concerns_mine, name="concerns_mine"),
     path("concerns/<uuid:concern_uuid>/", concerns.concern_detail, name="concern_detail"),
     path("attachments/<uuid:attachment_uuid>/", concerns.attachment_download, name="attachment_download"),
-    path("notifications/", concerns.notifications, name="notifications"),
     path("guide/signs/", concerns.signs_guide, name="signs_guide"),
+]
+
+from referrals.views import notifications as notification_views  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/<uuid:notification_uuid>/", notification_views.notification_open, name="notification_open"),
 ]
 
 from referrals.views import queue as queue_views  # noqa: E402

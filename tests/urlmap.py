@@ -6,7 +6,7 @@ from functools import cached_property
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from referrals.models import Child, Concern, ExportRecord, PatternAlert, Referral
+from referrals.models import Child, Concern, ExportRecord, Notification, PatternAlert, Referral
 from safeguarding.core.heartbeats import SCHEDULER, WORKER
 from safeguarding.core.models import Heartbeat
 from tests.concerns import concern_by, referral_for
@@ -30,6 +30,7 @@ POST_BODIES = {
     "child_note": {"text": "Called the front door", "kind": "call"},
     "child_alert_acknowledge": {"note": "Seen"},
     "exports": {"purpose": "", "format": "csv"},
+    "notifications_read": {},
     "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
 }
 
@@ -70,6 +71,7 @@ class Scene:
             "<uuid:alert_uuid>": self.alert.uuid,
             "<uuid:referral_uuid>": self.referral.uuid,
             "<uuid:export_uuid>": self.export_record.uuid,
+            "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
             "<uidb64>": "MQ",
             "<token>": "set-password",
         }

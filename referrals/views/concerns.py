@@ -1,4 +1,4 @@
-"""Logging a concern, the author's own concerns, their files, and the team's notifications."""
+"""Logging a concern, the author's own concerns and their files."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,6 @@ from referrals.selectors import (
     concerns_mine_page,
     incident_get_for_author,
     indicator_categories,
-    notifications_page,
 )
 from referrals.services.concerns import (
     ConcernInput,
@@ -233,14 +232,6 @@ def attachment_download(request, attachment_uuid):
     )
     response["Cache-Control"] = "no-store"
     return response
-
-
-@never_cache
-@login_required
-def notifications(request):
-    items = notifications_page(user=request.user, context=request.audit)
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    return render(request, "referrals/notifications.html", {"items": items})
 
 
 @login_required

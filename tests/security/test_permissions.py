@@ -79,6 +79,8 @@ concerns_mine              login ok    ok     ok    ok     ok      ok    ok     
 concern_detail             login ok    404    404   404    404     404   404     404   404   404     404   404   404
 attachment_download        login ok    404    404   404    404     404   404     404   404   404     404   404   404
 notifications              login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
+notifications_read         login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
+notification_open          login 404   404    ok    404    404     404   404     404   404   404     404   404   404
 signs_guide                login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
 queue                      login 403   403    ok    ok     403     403   403     ok    ok    403     ok    ok    403
 queue_acknowledge          login 404   404    ok    ok     404     404   404     404   404   404     404   404   404

@@ -1,0 +1,55 @@
+"""The bell: a person's notifications, opening one, and marking them all read.
+
+Nothing here marks anything read on a plain visit to the list: a link from another site must not be able to clear
+an unread escalation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from referrals.models import Notification
+from referrals.selectors import notification_get_for_user, notifications_page
+from referrals.services.notifications import notifications_mark_read
+
+
+@never_cache
+@login_required
+@require_GET
+def notifications(request):
+    items = notifications_page(user=request.user, context=request.audit)
+    return render(request, "referrals/notifications.html", {"items": items})
+
+
+def _about(notification: Notification) -> str:
+    """Where a notification leads: the concern it is about (for its author, their own page of it), else the list."""
+    if notification.concern is None:
+        return reverse("notifications")
+    if notification.kind == Notification.Kind.INFORMATION_REQUEST:
+        return reverse("concern_detail", args=[notification.concern.uuid])
+    return reverse("concern_review", args=[notification.concern.uuid])
+
+
+@never_cache
+@login_required
+@require_GET
+def notification_open(request, notification_uuid):
+    """Opening one of one's own notifications marks that one read and goes on to what it is about."""
+    notification = notification_get_for_user(
+        user=request.user, context=request.audit, notification_uuid=notification_uuid
+    )
+    if notification.read_at is None:
+        notifications_mark_read(user=request.user, context=request.audit, notification=notification)
+    return redirect(_about(notification))
+
+
+@never_cache
+@login_required
+@require_POST
+def notifications_read(request):
+    """The "Mark all as read" button."""
+    count = notifications_mark_read(user=request.user, context=request.audit)
+    messages.success(request, f"{count} notification{'' if count == 1 else 's'} marked as read.")
+    return redirect("notifications")
