@@ -163,6 +163,23 @@ def children_selected(*, school: School, uuids: list[str]) -> list[Child]:
     return list(children.order_by("legal_last_name", "legal_first_name"))
 
 
+def children_on_form(*, user: User, context: RequestContext, school: School, uuids: list[str]) -> list[Child]:
+    """The children chosen in the person's draft, as the concern form shows them; showing them is recorded as a
+    list of their UUIDs (nothing is recorded when none is chosen)."""
+    children = children_selected(school=school, uuids=uuids)
+    if children:
+        record(
+            EventType.LIST,
+            user=user,
+            context=context,
+            school=school,
+            object_type="concern_draft_children",
+            shown_ids=[child.uuid for child in children],
+            row_count=len(children),
+        )
+    return children
+
+
 def indicator_categories() -> list[IndicatorCategory]:
     """The current taxonomy, categories with their current indicators, in two queries."""
     current = Indicator.objects.current().order_by("order")

@@ -15,6 +15,7 @@ from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind, Notification
 from referrals.selectors import (
     attachment_get_for_user,
+    children_on_form,
     children_selected,
     children_typeahead,
     concern_get_for_author,
@@ -50,7 +51,9 @@ def _hints(data: dict) -> list[str]:
 
 
 def _form_context(request, *, school, draft, form, search_text="", found=None, refused=()):
-    children = children_selected(school=school, uuids=draft.data.get("children", []))
+    children = children_on_form(
+        user=request.user, context=request.audit, school=school, uuids=draft.data.get("children", [])
+    )
     return {
         "school": school,
         "schools": concern_schools(user=request.user),

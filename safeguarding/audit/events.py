@@ -66,6 +66,7 @@ OBJECT_LABELS = {
     "child_roster": "the pupil roster",
     "child_typeahead": "a search for a child",
     "concern": "a concern",
+    "concern_draft_children": "the children chosen in a draft concern",
     "concern_receipt": "the receipt for a concern",
     "export": "an export of referral records",
     "membership": "a member of staff",

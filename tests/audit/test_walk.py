@@ -28,7 +28,10 @@ EXEMPT = {
     "school_list": "the names of the person's own schools",
     "staff_invite": "an empty form (what it adds is recorded by the service)",
     "roster_add": "an empty form (what it adds is recorded by the service)",
-    "concern_new": "the author's own unsent draft; finding a child is recorded as a search, sending as a create",
+    "concern_new": (
+        "the author's own unsent draft (the children it names are recorded as a list when shown); finding a child "
+        "is recorded as a search, sending as a create"
+    ),
     "concern_draft_save": "saves the author's own unsent draft every few seconds as they type",
     "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
     "export_status": "the progress of one's own export; its start, finish and each download are recorded",

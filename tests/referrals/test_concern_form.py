@@ -447,3 +447,20 @@ def test_nul_bytes_in_searches_and_keys_are_not_server_errors(world):
     response = client.post("/concerns/new/", {"school": school, "submission_key": "a\x00b", "find_child": "1"})
     assert response.status_code == 200
     assert signed_in_client(world.office).post(f"/schools/{school}/pupils/", {"text": "x\x00y"}).status_code == 200
+
+
+def test_a_child_chosen_in_a_saved_draft_is_recorded_each_time_the_form_shows_them(world, pupils):
+    client = signed_in_client(world.teacher)
+    shown = AuditEvent.objects.filter(event_type=EventType.LIST, object_type="concern_draft_children")
+    client.get("/concerns/new/")
+    assert not shown.exists()  # an empty draft names no one
+    start(client, world, pupils["jade"], pupils["kai"])
+    before = shown.count()
+
+    page = client.get("/concerns/new/").content.decode()
+
+    assert "Jade" in page and "Kai" in page
+    [event] = shown.order_by("-id")[: shown.count() - before]
+    assert sorted(event.shown_ids) == sorted([str(pupils["jade"].uuid), str(pupils["kai"].uuid)])
+    assert event.row_count == 2 and event.school_uuid == world.northfield.uuid
+    assert event.user_uuid == world.teacher.uuid and event.child_uuid is None
