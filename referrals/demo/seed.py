@@ -68,7 +68,7 @@ def _school(trust: Trust, spec: dict) -> School:
 
 
 def _account(*, email, full_name, job_title, school, trust, role, can_export, password, key_hex) -> User:
-    user = User.objects.filter(email=email).first()
+    user = User.objects.with_email(email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=password, full_name=full_name, job_title=job_title)
     else:

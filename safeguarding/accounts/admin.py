@@ -1,6 +1,7 @@
 """The Django admin, for platform operators only: superusers who signed in with their second factor.
 
-Children, concerns, decisions, referrals and audit events are never registered here.
+Children, concerns, decisions, referrals and audit events are never registered here. Changes to users and
+memberships are saved through the account services, so they are audited and told to the DSL as in Safeguard.
 """
 
 from functools import update_wrapper
@@ -13,10 +14,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
+from safeguarding.accounts import services
 from safeguarding.accounts.middleware import SECOND_FACTOR_MESSAGE, signed_out_response
 from safeguarding.accounts.models import ClosureDay, Membership, School, Trust, User
 from safeguarding.accounts.roles import Role
-from safeguarding.accounts.services import sessions_end_for_user
 
 
 class OperatorAdminSite(admin.AdminSite):
@@ -71,6 +72,11 @@ class MembershipAdminForm(forms.ModelForm):
         )
         if was_dsl and not stays_dsl:
             raise forms.ValidationError("A school is never left without a DSL: hand the role over in Safeguard.")
+        moved = self.instance.pk and (
+            cleaned.get("school") != self.instance.school or cleaned.get("trust") != self.instance.trust
+        )
+        if moved:
+            raise forms.ValidationError("A membership stays with its school or trust: deactivate it and add a new one.")
         return cleaned
 
 
@@ -115,9 +121,12 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            sessions_end_for_user(user=obj)
+        services.user_save_by_operator(actor=request.user, context=request.audit, user=obj)
+
+    def save_formset(self, request, form, formset, change):
+        for membership in formset.save(commit=False):
+            services.membership_save_by_operator(actor=request.user, context=request.audit, membership=membership)
+        formset.save_m2m()
 
 
 class MembershipAdmin(NoDeleteMixin, admin.ModelAdmin):
@@ -126,6 +135,9 @@ class MembershipAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_filter = ["role", "is_active", "school", "trust"]
     search_fields = ["user__email", "user__full_name"]
     autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        services.membership_save_by_operator(actor=request.user, context=request.audit, membership=obj)
 
 
 class ClosureDayInline(admin.TabularInline):

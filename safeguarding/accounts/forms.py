@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 
 from safeguarding.accounts import notifications
+from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
 from safeguarding.accounts.models import User
 from safeguarding.accounts.roles import GRANTABLE_ROLES
 
@@ -17,9 +18,22 @@ class SafeguardForm(forms.Form):
         self.helper.add_input(Submit("submit", self.submit_label))
 
 
+class EmailAddressField(forms.EmailField):
+    """An email address in the one spelling accounts are stored, found and locked out under."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return email_normalise(value)
+        except EmailNotPlain as error:
+            raise forms.ValidationError(str(error), code="not_plain") from None
+
+
 class SignInForm(SafeguardForm):
     submit_label = "Sign in"
-    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    email = EmailAddressField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
@@ -43,7 +57,7 @@ class CodeForm(SafeguardForm):
 class InviteForm(SafeguardForm):
     submit_label = "Add and send the invitation"
     full_name = forms.CharField(max_length=150)
-    email = forms.EmailField(label="Email address", help_text="Their school email. They choose their own password.")
+    email = EmailAddressField(label="Email address", help_text="Their school email. They choose their own password.")
     job_title = forms.CharField(max_length=150, required=False, help_text="For example: Year 9 form tutor")
 
 
@@ -60,9 +74,11 @@ class ExportPermissionForm(SafeguardForm):
 class SafeguardPasswordResetForm(PasswordResetForm):
     """Queues the email on the task worker instead of sending it in the request."""
 
+    email = EmailAddressField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
     def get_users(self, email):
         # Invited people have no password yet and may need a fresh link when theirs has expired.
-        return User.objects.filter(email=email.strip().lower(), is_active=True)
+        return User.objects.with_email(email).filter(is_active=True)
 
     def save(self, *args, **kwargs):
         for user in self.get_users(self.cleaned_data["email"]):

@@ -2,25 +2,35 @@ import uuid
 from datetime import time
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from safeguarding.accounts.addresses import PLAIN_EMAIL, EmailNotPlain, email_normalise
 from safeguarding.accounts.roles import Role
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    def with_email(self, address: str) -> models.QuerySet:
+        """The account with this address however it was written; none for an address with no plain spelling."""
+        try:
+            return self.filter(email=email_normalise(address))
+        except EmailNotPlain:
+            return self.none()
+
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        # An exact match on the one spelling the lock-out counts under, never a case-insensitive one.
+        return self.with_email(email).get()
 
     def create_user(self, email, password=None, **fields):
         if not email:
             raise ValueError("A user needs an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=email_normalise(email), **fields)
         user.set_password(password) if password else user.set_unusable_password()
         user.save(using=self._db)
         return user
@@ -51,6 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lower_case"),
+            models.CheckConstraint(condition=Q(email__regex=PLAIN_EMAIL), name="user_email_plain"),
         ]
 
     def __str__(self):
@@ -58,7 +69,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.email.strip().lower()
+        if not self.email:
+            return
+        try:
+            self.email = email_normalise(self.email)
+        except EmailNotPlain as error:
+            raise ValidationError({"email": str(error)}) from None
 
     def get_full_name(self):
         return self.full_name

@@ -18,7 +18,9 @@ from safeguarding.accounts.access import (
     can_reset_second_factor,
     school_dsl,
     user_has_role_at,
+    user_may_sign_in,
 )
+from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
 from safeguarding.accounts.models import Membership, School, User, UserSession
 from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
 from safeguarding.audit.context import RequestContext
@@ -103,7 +105,10 @@ def staff_invite(
 ) -> Membership:
     """A school admin adds a member of staff; a new person sets their own password from the emailed link."""
     _require(actor=actor, school=school, roles=ROSTER_ROLES)
-    email = email.strip().lower()
+    try:
+        email = email_normalise(email)
+    except EmailNotPlain as error:
+        raise AccountRuleError(str(error)) from None
     user = User.objects.filter(email=email).first()
     if user is not None and not _works_in_trust(user=user, school=school):
         raise AccountRuleError(
@@ -215,10 +220,12 @@ def dsl_hand_over(*, actor: User, context: RequestContext | None = None, school:
 
 @transaction.atomic
 def membership_deactivate(*, actor: User, context: RequestContext | None = None, membership: Membership) -> Membership:
-    """A school admin takes someone off the staff list; their sessions end at once.
+    """A school admin takes someone off the staff list; the school is out of their reach from their next request.
 
     The account itself stays: it may belong to other schools, and only platform operators close accounts.
-    Someone left with no active membership can no longer sign in.
+    Only what this membership gave ends: reach is worked out from active memberships on every request, so
+    sessions end only for someone left with nothing to sign in to. A school admin who could end them anyway
+    could sign another school's DSL out at will, by adding them to their own school and taking them off again.
     """
     _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
     _refuse_own(actor=actor, membership=membership, message="You cannot deactivate yourself.")
@@ -228,7 +235,8 @@ def membership_deactivate(*, actor: User, context: RequestContext | None = None,
     membership.can_export = False
     membership.save(update_fields=["is_active", "can_export", "updated_at"])
     _audit(actor, context, membership, "deactivated")
-    sessions_end_for_user(user=membership.user)
+    if not user_may_sign_in(membership.user):
+        sessions_end_for_user(user=membership.user)
     return membership
 
 
@@ -258,9 +266,118 @@ def user_deactivate(*, user: User, actor: User | None = None, context: RequestCo
             )
         user.is_active = False
         user.save(update_fields=["is_active"])
-        for membership in Membership.objects.filter(user=user, school__isnull=False).select_related("school", "user"):
-            _audit(actor, context, membership, "account_closed")
+        _audit_account(actor, context, user, "account_closed")
         sessions_end_for_user(user=user)
+    return user
+
+
+def _audit_account(actor: User | None, context: RequestContext | None, user: User, action: str, **detail) -> None:
+    """Record a change to a whole account against each of its memberships, so every school's audit shows it;
+    once on its own for an account that has none."""
+    memberships = list(Membership.objects.filter(user=user).select_related("school", "user"))
+    for membership in memberships:
+        _audit(actor, context, membership, action, **detail)
+    if not memberships:
+        record(
+            EventType.MEMBERSHIP_CHANGED,
+            user=actor,
+            context=context,
+            object_type="user",
+            object_uuid=user.uuid,
+            detail={"action": action, "person": str(user.uuid), **detail},
+        )
+
+
+def _notify_dsls(*, actor: User, memberships: list[Membership], change: str) -> None:
+    """Tell the DSL of every school the memberships reach (a trust membership reaches each school of its trust)."""
+    schools = {}
+    for membership in memberships:
+        for school in [membership.school] if membership.school else membership.trust.schools.all():
+            schools[school.pk] = school
+    for school in schools.values():
+        notifications.grant_notify_dsl(school=school, actor=actor, change=change)
+
+
+def _membership_changes(before: Membership | None, after: Membership) -> list[tuple[str, dict, str]]:
+    """What an operator's edit changed, as (audit action, audit detail, notice for the DSL or "")."""
+    person = after.user
+    if before is None:
+        detail = {"role": after.role, "can_export": after.can_export, "active": after.is_active}
+        notice = f"added {person} as {after.get_role_display()}"
+        if after.can_export:
+            notice += " with the export permission"
+        return [("added", detail, notice if after.is_active else "")]
+    changes = []
+    if before.is_active != after.is_active:
+        action = "reactivated" if after.is_active else "deactivated"
+        notice = f"reactivated {person} as {after.get_role_display()}" if after.is_active else ""
+        changes.append((action, {"role": after.role}, notice))
+    if before.role != after.role:
+        notice = f"changed {person}'s role from {before.get_role_display()} to {after.get_role_display()}"
+        changes.append(("role_changed", {"from_role": before.role, "to_role": after.role}, notice))
+    if before.can_export != after.can_export:
+        verb = "gave the export permission to" if after.can_export else "removed the export permission from"
+        changes.append(("export_permission", {"can_export": after.can_export}, f"{verb} {person}"))
+    if before.dsl_trained_on != after.dsl_trained_on:
+        changes.append(("training_date_changed", {}, ""))
+    return changes
+
+
+@transaction.atomic
+def membership_save_by_operator(
+    *, actor: User, context: RequestContext | None = None, membership: Membership
+) -> Membership:
+    """Save a platform operator's edit of a membership in the Django admin, audited and told to the DSL as the
+    same change made in Safeguard is. `membership` carries the edit; the stored row is what it replaces."""
+    if not (actor.is_superuser and actor.is_staff):
+        raise PermissionDenied
+    before = Membership.objects.select_for_update().filter(pk=membership.pk).first() if membership.pk else None
+    if before is not None and (before.school_id, before.trust_id) != (membership.school_id, membership.trust_id):
+        raise AccountRuleError("A membership stays with its school or trust: deactivate it and add a new one.")
+    if before is not None and not (membership.is_active and membership.role == Role.DSL):
+        _refuse_if_dsl(before, "changing their membership")
+    membership.save()
+    changes = _membership_changes(before, membership)
+    for action, detail, _ in changes:
+        _audit(actor, context, membership, action, by_operator=True, **detail)
+    notices = [notice for _, _, notice in changes if notice]
+    if notices:
+        _notify_dsls(actor=actor, memberships=[membership], change="; ".join(notices))
+    if before is not None and before.is_active and not membership.is_active and not user_may_sign_in(membership.user):
+        sessions_end_for_user(user=membership.user)
+    return membership
+
+
+@transaction.atomic
+def user_save_by_operator(*, actor: User, context: RequestContext | None = None, user: User) -> User:
+    """Save a platform operator's edit of an account in the Django admin. Closing it goes through
+    user_deactivate; reopening it, a new address and the operator flags are audited, and the DSLs of the
+    person's schools told of what gives or restores reach."""
+    if not (actor.is_superuser and actor.is_staff):
+        raise PermissionDenied
+    before = User.objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
+    closing = before is not None and before.is_active and not user.is_active
+    if closing:
+        user.is_active = True  # closed below, by the one function that closes accounts and keeps the DSL rule
+    user.save()
+    if before is None:
+        return user  # no reach yet: it comes with memberships, each audited as it is saved
+    if closing:
+        user_deactivate(user=user, actor=actor, context=context)
+    notices = []
+    if not before.is_active and user.is_active:
+        _audit_account(actor, context, user, "account_reopened", by_operator=True)
+        notices.append(f"reopened {user}'s account, with the roles it held")
+    if before.email != user.email:
+        _audit_account(actor, context, user, "email_changed", by_operator=True)
+    flags = {"is_superuser": user.is_superuser, "is_staff": user.is_staff}
+    if flags != {"is_superuser": before.is_superuser, "is_staff": before.is_staff}:
+        _audit_account(actor, context, user, "operator_flags", by_operator=True, **flags)
+        if user.is_superuser and not before.is_superuser:
+            notices.append(f"made {user} a platform operator")
+    if notices:
+        memberships = list(Membership.objects.active().filter(user=user).select_related("school", "trust", "user"))
+        _notify_dsls(actor=actor, memberships=memberships, change="; ".join(notices))
     return user
 
 

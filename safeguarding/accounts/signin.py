@@ -11,6 +11,7 @@ from django.contrib.auth import login as auth_login
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
 from safeguarding.accounts.models import User, UserSession
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -70,6 +71,9 @@ def idle_limit_seconds(*, needs_second_factor: bool) -> int:
 
 
 def axes_username(request, credentials) -> str:
-    """Lock-outs are counted per account, whatever the case or spaces the email was typed with."""
+    """Lock-outs are counted per account, under the spelling the account is found by, however it was written."""
     username = (credentials or {}).get("username") or request.POST.get("email", "")
-    return username.strip().lower()
+    try:
+        return email_normalise(username)
+    except EmailNotPlain:
+        return username.strip()  # no account is found by an address with no plain spelling

@@ -5,6 +5,8 @@ from django.test import Client
 from django.utils import timezone
 
 from safeguarding.accounts import services
+from safeguarding.accounts.models import UserSession
+from safeguarding.accounts.roles import Role
 from tests.factories import PASSWORD
 from tests.personas import current_code
 
@@ -138,3 +140,30 @@ def test_session_cookie_is_secure_in_production_settings(world, settings):
     assert cookie["secure"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+def test_the_riverside_dsl_stays_signed_in_when_northfield_takes_them_off_its_staff_list(world):
+    client = signed_in(world.riverside_dsl)
+    membership = services.staff_invite(
+        actor=world.office, school=world.northfield, email=world.riverside_dsl.email, full_name="Riverside Dsl"
+    )
+    services.membership_change_role(actor=world.dsl, membership=membership, role=Role.SCHOOL_ADMIN)
+    northfield_staff = f"/schools/{world.northfield.uuid}/staff/"
+    assert client.get(northfield_staff).status_code == 200
+
+    services.membership_deactivate(actor=world.office, membership=membership)
+
+    assert home_role(client) == "dsl"
+    assert UserSession.objects.filter(user=world.riverside_dsl).exists()
+    # What the Northfield membership gave is gone at once: reach is worked out afresh on every request.
+    assert client.get(northfield_staff).status_code == 404
+    assert client.get(f"/schools/{world.riverside.uuid}/staff/").status_code == 200
+
+
+def test_a_teacher_who_works_nowhere_else_has_every_session_ended_when_deactivated(world):
+    signed_in(world.teacher, code=False)
+    assert UserSession.objects.filter(user=world.teacher).exists()
+
+    services.membership_deactivate(actor=world.office, membership=world.membership("teacher"))
+
+    assert not UserSession.objects.filter(user=world.teacher).exists()

@@ -5,12 +5,15 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import services
+from safeguarding.accounts.admin import UserAdminForm
+from safeguarding.accounts.models import User
 from tests.factories import PASSWORD
 from tests.personas import current_code, signed_in_client
 
@@ -296,3 +299,75 @@ def test_sign_out_ends_the_session_on_the_server(world):
     replay = Client()
     replay.cookies["sessionid"] = cookie
     assert "data-role" not in replay.get("/").content.decode()
+
+
+LOOK_ALIKES = [
+    "r\u0131verside_dsl@safeguard.example",  # a dotless ı, which PostgreSQL upper-cases to I
+    "riverside_d\u017fl@safeguard.example",  # a long ſ, which case-folds to s
+    "RIVERSIDE_DSL@\u017fAFEGUARD.EXAMPLE",
+    "\uff52iverside_dsl@safeguard.example",  # a full-width ｒ
+]
+
+
+def lock_out(client, user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, user, password="wrong password")
+
+
+def password_accepted(client, response) -> bool:
+    return response.get("Location") == "/accounts/login/code/" or "signin_pending_user" in client.session
+
+
+@pytest.mark.parametrize("written", LOOK_ALIKES)
+def test_a_locked_dsl_account_stays_locked_whatever_letters_the_address_is_written_in(world, settings, written):
+    lock_out(Client(), world.riverside_dsl, settings)
+
+    client = Client()
+    response = client.post("/accounts/login/", {"email": written, "password": PASSWORD})
+
+    assert not password_accepted(client, response)
+    assert response.status_code in (200, 429)
+
+
+def test_failures_under_look_alike_spellings_count_towards_the_dsls_lock_out(world, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        written = "riverside_d\u017fl@safeguard.example" if attempt % 2 else world.riverside_dsl.email
+        Client().post("/accounts/login/", {"email": written, "password": "wrong password"})
+
+    client = Client()
+    response = sign_in(client, world.riverside_dsl)
+
+    assert response.status_code == 429
+    assert not password_accepted(client, response)
+
+
+def test_the_dsls_address_with_a_dotless_i_is_refused_with_a_plain_message(world):
+    response = Client().post("/accounts/login/", {"email": LOOK_ALIKES[0], "password": PASSWORD})
+
+    assert "Write the email address with the letters a to z" in response.content.decode()
+    assert "signin_pending_user" not in response.wsgi_request.session
+
+
+def test_the_dsl_still_signs_in_after_a_look_alike_of_their_address_is_invited(world):
+    services.staff_invite(
+        actor=world.office, school=world.northfield, email="riverside_d\u017fl@safeguard.example", full_name="X"
+    )
+
+    assert User.objects.filter(email__iexact="riverside_dsl@safeguard.example").count() == 1
+    client = Client()
+    assert password_accepted(client, sign_in(client, world.riverside_dsl))
+    with pytest.raises(services.AccountRuleError, match="letters a to z"):
+        services.staff_invite(actor=world.office, school=world.northfield, email=LOOK_ALIKES[0], full_name="X")
+
+
+def test_no_account_can_be_stored_under_a_look_alike_of_the_dsls_address(world):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=world.riverside_dsl.pk).update(email="riverside_d\u017fl@safeguard.example")
+    with pytest.raises(ValueError, match="letters a to z"):
+        User.objects.create_user(email=LOOK_ALIKES[0], full_name="X")
+
+    form = UserAdminForm(
+        instance=world.teacher,
+        data={"email": LOOK_ALIKES[0], "full_name": "Teacher", "password": world.teacher.password, "is_active": "on"},
+    )
+    assert "letters a to z" in str(form.errors["email"])

@@ -79,7 +79,7 @@ def _record_failure(request, email: str, reason: str, event_type=EventType.LOGIN
     """A failed sign-in names the account when there is one, never what was typed."""
     record(
         event_type,
-        user=User.objects.filter(email=email.strip().lower()).first(),
+        user=User.objects.with_email(email).first(),
         context=request.audit,
         outcome=Outcome.FAILED if event_type == EventType.LOGIN_FAILED else Outcome.REFUSED,
         reason=reason,

@@ -182,7 +182,7 @@ def staff_deactivate(request, school_uuid, membership_uuid):
         membership_uuid,
         ROSTER_ROLES,
         deactivate,
-        "{person} has been deactivated and signed out everywhere.",
+        "{person} has been deactivated and can no longer reach this school.",
     )
 
 

@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safeguarding.accounts.models import User
+
 
 class Command(BaseCommand):
     help = "Print the current 6-digit sign-in code of a demo account. Development only."
@@ -15,7 +17,8 @@ class Command(BaseCommand):
     def handle(self, *, email, **options):
         if not settings.DEVELOPMENT:
             raise CommandError("demo_otp only runs with DJANGO_ENV=development.")
-        device = TOTPDevice.objects.filter(user__email=email.strip().lower(), confirmed=True).first()
+        user = User.objects.with_email(email).first()
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
         if device is None:
             raise CommandError(
                 f"{email} has no authenticator. Run seed_demo first, or sign in with the password alone."

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "scan_session only runs with DJANGO_ENV=development: it signs a person in without their password."
             )
-        user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+        user = User.objects.with_email(email).filter(is_active=True).first()
         if user is None or not user_may_sign_in(user):
             raise CommandError(f"{email} is not an active account with a role. Run seed_demo first.")
         device = confirmed_device(user)
