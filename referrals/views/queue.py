@@ -21,9 +21,14 @@ def _filters(request) -> QueueFilters:
     return QueueFilters(
         status=status if status in ConcernStatus.values else "",
         urgency=urgency if urgency in Urgency.values else "",
-        category=filter_text(request.GET, "category", max_length=40),
+        category=_known_category(filter_text(request.GET, "category", max_length=40)),
         mine=request.GET.get("mine") == "1",
     )
+
+
+def _known_category(code: str) -> str:
+    """A category's code, or nothing: the filters are written into the audit trail, which holds no free text."""
+    return code if code and IndicatorCategory.objects.filter(code=code).exists() else ""
 
 
 @never_cache

@@ -207,3 +207,13 @@ def test_the_trust_lead_reads_a_concern_but_cannot_act_on_it(world, pupil):
     assert acted.status_code == 403
     concern.refresh_from_db()
     assert concern.status == "submitted"
+
+
+def test_a_name_typed_into_the_queues_category_filter_never_reaches_the_audit_trail(world, pupil):
+    client = signed_in_client(world.dsl)
+
+    client.get("/queue/", {"category": "Jade Turner"})
+    client.get("/queue/", {"category": "EXPLOITATION"})
+
+    listed = AuditEvent.objects.filter(user_uuid=world.dsl.uuid, event_type=EventType.LIST).order_by("id")
+    assert [event.detail.get("category") for event in listed] == [None, "EXPLOITATION"]
