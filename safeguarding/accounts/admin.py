@@ -12,6 +12,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 
 from safeguarding.accounts import services
@@ -122,6 +123,15 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         services.user_save_by_operator(actor=request.user, context=request.audit, user=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's own page, with the new password recorded in the same transaction and old sessions ended."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                person = User.objects.get(pk=id)
+                services.user_password_set_by_operator(actor=request.user, context=request.audit, user=person)
+        return response
 
     def save_formset(self, request, form, formset, change):
         for membership in formset.save(commit=False):

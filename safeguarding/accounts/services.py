@@ -382,6 +382,23 @@ def user_save_by_operator(*, actor: User, context: RequestContext | None = None,
 
 
 @transaction.atomic
+def user_password_set_by_operator(*, actor: User, context: RequestContext | None = None, user: User) -> int:
+    """Record a password a platform operator set in the Django admin, as a reset is recorded, and end every
+    session the person had open with the old one; returns how many were ended."""
+    if not (actor.is_superuser and actor.is_staff):
+        raise PermissionDenied
+    record(
+        EventType.PASSWORD_RESET,
+        user=actor,
+        context=context,
+        object_type="user",
+        object_uuid=user.uuid,
+        detail={"by_operator": True, "person": str(user.uuid)},
+    )
+    return sessions_end_for_user(user=user)
+
+
+@transaction.atomic
 def second_factor_reset(*, actor: User, context: RequestContext | None = None, membership: Membership) -> int:
     """Remove a person's authenticator so they enrol a new one at their next sign-in; they are told by email.
 

@@ -8,6 +8,7 @@ from safeguarding.accounts.roles import Role
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.factories import MembershipFactory, UserFactory, totp_device_for
+from tests.accounts.test_sessions import signed_in
 from tests.personas import signed_in_client
 
 
@@ -180,3 +181,24 @@ def test_elsewheres_dsl_is_not_bypassed_by_moving_a_membership_to_their_school_i
     membership.refresh_from_db()
     assert membership.school == world.northfield
     assert membership_changes(world.riverside_teacher) == []
+
+
+def test_a_teacher_whose_password_an_operator_sets_is_signed_out_everywhere_and_the_change_is_recorded(
+    world, operator, operator_client
+):
+    teacher_client = signed_in(world.teacher, code=False)
+    assert UserSession.objects.filter(user=world.teacher).exists()
+    new_password = "a-new-long-password-for-the-teacher"
+
+    response = operator_client.post(
+        f"/admin/accounts/user/{world.teacher.pk}/password/",
+        {"password1": new_password, "password2": new_password, "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(event_type=EventType.PASSWORD_RESET)
+    assert event.user_uuid == operator.uuid and event.object_uuid == world.teacher.uuid
+    assert event.detail == {"by_operator": True, "person": str(world.teacher.uuid)}
+    assert new_password not in str(event.detail)
+    assert not UserSession.objects.filter(user=world.teacher).exists()
+    assert teacher_client.get("/concerns/mine/").status_code == 302
