@@ -7,8 +7,8 @@ from safeguarding.accounts.models import Membership, UserSession
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
-from tests.factories import MembershipFactory, UserFactory, totp_device_for
 from tests.accounts.test_sessions import signed_in
+from tests.factories import MembershipFactory, UserFactory, totp_device_for
 from tests.personas import signed_in_client
 
 
