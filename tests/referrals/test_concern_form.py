@@ -13,6 +13,7 @@ from referrals.models import Attachment, Child, Concern, ConcernDraft, Indicator
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, jpeg_bytes
+from tests.documents import pdf
 from tests.factories import PASSWORD
 from tests.personas import signed_in_client
 
@@ -343,7 +344,8 @@ def test_pdf_and_word_documents_are_accepted_by_content(world):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document/>")
 
-    assert attachment_check(name="notes.pdf", content=b"%PDF-1.7\n1 0 obj\n%%EOF\n").content_type == PDF
+    plain = pdf(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>")
+    assert attachment_check(name="notes.pdf", content=plain).content_type == PDF
     assert attachment_check(name="notes", content=buffer.getvalue()).content_type == DOCX
 
 
@@ -412,7 +414,7 @@ def test_the_form_and_its_submit_run_a_fixed_number_of_queries(world, pupils, dj
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("notes.pdf", b"%PDF-1.4\n<< /OpenAction << /JS (app.alert(1)) >> >>\n%%EOF\n", "scripts, actions or files"),
+        ("notes.pdf", pdf(b"<< /Type /Catalog /OpenAction << /JS (app.alert(1)) >> >>"), "scripts, actions or files"),
         ("setup.jpg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "not a picture, a PDF or a Word"),
         ("page.pdf", b"%PDF-<html><script>alert(1)</script>", "not a complete PDF"),
     ],
