@@ -68,4 +68,4 @@ vendor:
 	scripts/vendor-static.sh
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/*.sqlite3 var/audit-anchor.json staticfiles .pytest_cache .ruff_cache

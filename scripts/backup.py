@@ -5,7 +5,8 @@
 
 dump            Seals the audit trail, copies the anchor the sealer wrote (AUDIT_ANCHOR_PATH) beside the dump, then
                 takes a pg_dump in PostgreSQL's custom format, and writes the SHA-256 of both files. The anchor is
-                copied before the dump starts, so the dump always holds the chain at least up to the anchor.
+                copied before the dump starts, so the dump always holds the chain at least up to the anchor. Fails,
+                taking no dump, when the sealer refuses (the chain no longer carries on from the anchor).
 restore-check   Checks the SHA-256 of the dump and its anchor, restores the dump into a new, empty database on the
                 same server, runs `manage.py verify_audit --anchor <the anchor saved with the dump>` against it,
                 reports and drops that database (--keep leaves it). Exits non-zero if anything fails.
@@ -39,7 +40,7 @@ import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from safeguarding.audit.chain import anchor_read, seal  # noqa: E402
+from safeguarding.audit.chain import SealRefused, anchor_read, seal  # noqa: E402
 
 # Connection options of DATABASE_URL that libpq also reads from the environment.
 LIBPQ_OPTIONS = {
@@ -118,10 +119,13 @@ def dump(directory: Path) -> Path:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = f"safeguard-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     target = directory / f"{stem}.dump"
-    sealed, head = seal()
+    try:
+        sealed, head = seal()
+    except SealRefused as refusal:
+        raise BackupFailed(str(refusal)) from refusal
     print(f"Sealed {sealed} audit events before the dump.")
     anchor = anchor_path_for(target)
-    if head is not None and Path(settings.AUDIT_ANCHOR_PATH).exists():
+    if head is not None:
         shutil.copyfile(settings.AUDIT_ANCHOR_PATH, anchor)
         saved = anchor_read(anchor)
         print(f"Anchor saved: {anchor} (sequence {saved.sequence}, sealed at {saved.sealed_at}).")

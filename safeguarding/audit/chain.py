@@ -4,6 +4,10 @@ Sealing never touches an event. For each committed event not yet sealed, in id o
 row holds its place in the chain (the sequence) and hash_n = HMAC-SHA256(AUDIT_KEY, canonical(event_n) ||
 hash_n-1). An event whose transaction committed late is simply sealed in the next run, so the chain's order is
 the order of sealing. Each run writes the chain head to the anchor file and the log, outside the tables.
+
+Each run also starts from that anchor: it refuses to extend a chain whose head in the database is behind the anchor,
+or whose seal at the anchor's sequence has another hash, so that cutting the newest events and letting the sealer
+run again cannot hide the cut.
 """
 
 import hashlib
@@ -143,17 +147,102 @@ def _seals_insert(seals: list[tuple]) -> None:
             copy.write_row(row)
 
 
+class SealRefused(Exception):
+    """The chain in the database does not carry on from the anchor the sealer last wrote, so sealing stops."""
+
+
+# What an operator can do about a refusal; docs/audit.md, "When the sealer refuses", says more.
+_NO_ANCHOR_ADVICE = (
+    "Put the anchor back from a backup (the .anchor.json saved beside each dump) or from the daily anchor email. "
+    "Only after checking the chain against a copy kept elsewhere (`manage.py verify_audit --anchor <copy>`), "
+    "`manage.py seal_audit --accept-database-head` takes the database's head as the anchor."
+)
+_MISMATCH_ADVICE = (
+    "Nothing more is sealed until this is looked into: run `manage.py verify_audit` and compare the anchors kept "
+    "elsewhere (backups, the daily email). If the database was restored from a backup, put the anchor saved with "
+    "that backup in place."
+)
+
+
+def _anchor_problem(last: AuditSeal | None, anchor: Head) -> str:
+    """Why the chain in the database does not carry on from `anchor`; empty when it does.
+
+    A database ahead of the anchor is fine if it passes through it: a run that committed its seals and stopped
+    before writing the anchor, or two runs writing their heads out of order."""
+    if last is None:
+        return f"the anchor names sequence {anchor.sequence} but the database holds no seals"
+    if last.sequence < anchor.sequence:
+        return (
+            f"the chain in the database ends at sequence {last.sequence}, behind the anchor at sequence "
+            f"{anchor.sequence}: its tail was cut"
+        )
+    at_anchor = (
+        last.hash
+        if last.sequence == anchor.sequence
+        else AuditSeal.objects.filter(sequence=anchor.sequence).values_list("hash", flat=True).first()
+    )
+    if at_anchor != anchor.hash:
+        return f"the seal at sequence {anchor.sequence} differs from the anchor: the chain was rewritten"
+    return ""
+
+
+def _carry_on_from_anchor(last: AuditSeal | None, *, new_chain: bool, accept_database_head: bool) -> Head | None:
+    """Check that the chain in the database carries on from the anchor; returns the anchor, or raises SealRefused.
+
+    `new_chain` lets a database with no seals at all start a chain whatever the anchor says (a generated data set
+    in a fresh database); `accept_database_head` takes whatever the database holds, as an operator asked."""
+    anchor = anchor_read()
+    if anchor is None and last is None:
+        return None  # a new deployment: the first seal says so
+    if anchor is not None and last is None and new_chain:
+        logger.warning(
+            "Audit chain: the database holds no seals; a new chain replaces the anchor at %s (sequence %s)",
+            settings.AUDIT_ANCHOR_PATH,
+            anchor.sequence,
+        )
+        return anchor
+    if anchor is None:
+        path = settings.AUDIT_ANCHOR_PATH
+        problem = f"the database holds seals up to sequence {last.sequence} but there is no anchor at {path}"
+        advice = _NO_ANCHOR_ADVICE
+    else:
+        problem, advice = _anchor_problem(last, anchor), _MISMATCH_ADVICE
+    if not problem:
+        return anchor
+    if accept_database_head:
+        logger.warning(
+            "Audit chain: %s; the database's head (sequence %s) is accepted in place of the anchor, as asked "
+            "(--accept-database-head)",
+            problem,
+            last.sequence if last else 0,
+        )
+        return anchor
+    logger.critical("Audit chain: sealing refused: %s", problem)
+    raise SealRefused(f"Sealing refused: {problem}. {advice}")
+
+
+def _backlog(last: AuditSeal | None) -> list[tuple]:
+    """The first batch of a run: from the newest sealed event's own time on, so that a sealer stopped for a while
+    still seals the whole backlog, looking back a little for late commits."""
+    last_time = (
+        AuditEvent.objects.filter(pk=last.event_id).values_list("occurred_at", flat=True).first() if last else None
+    )
+    return _unsealed(since=last_time - late_commit_window() if last_time else None, limit=BATCH)
+
+
 def _lock_sealer() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
 
 
-def seal(*, now=None) -> tuple[int, Head | None]:
+def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = False) -> tuple[int, Head | None]:
     """Seal every committed event not yet sealed; returns how many were sealed and the new chain head.
 
-    `now` is the time the seals record, the present by default; a generated history (`seed_scale`) is sealed as
-    the sealer would have sealed it, a period at a time."""
+    Starts from the anchor it last wrote and raises SealRefused when the database's chain does not carry on from
+    it (see _carry_on_from_anchor for the two ways to start otherwise). `now` is the time the seals record, the
+    present by default; a generated history (`seed_scale`) is sealed as the sealer would have sealed it, a period
+    at a time."""
     key = settings.AUDIT_KEY.encode()
     total = 0
     after_id = None
@@ -163,14 +252,8 @@ def seal(*, now=None) -> tuple[int, Head | None]:
             last = AuditSeal.objects.order_by("-sequence").first()
             sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS)
             if after_id is None:
-                # First batch: carry on from the newest sealed event's own time, so a sealer that was stopped
-                # for a while still seals the whole backlog, looking back a little for late commits.
-                last_time = (
-                    AuditEvent.objects.filter(pk=last.event_id).values_list("occurred_at", flat=True).first()
-                    if last
-                    else None
-                )
-                rows = _unsealed(since=last_time - late_commit_window() if last_time else None, limit=BATCH)
+                anchor = _carry_on_from_anchor(last, new_chain=new_chain, accept_database_head=accept_database_head)
+                rows = _backlog(last)
             else:
                 # Later batches of the same run: every unsealed event below the previous batch's highest id was
                 # in that batch, so only higher ids are left to seal.
@@ -181,13 +264,18 @@ def seal(*, now=None) -> tuple[int, Head | None]:
                 sequence += 1
                 previous = link(key, values, previous)
                 seals.append((sequence, values[0], previous, sealed_at))
+            if seals and seals[0][0] == 1:
+                logger.warning(
+                    "Audit chain: a new chain starts at sequence 1; its anchor is %s", settings.AUDIT_ANCHOR_PATH
+                )
             _seals_insert(seals)
             total += len(seals)
         if len(rows) < BATCH:
             break
         after_id = rows[-1][0]
     head = chain_head()
-    if head is not None and total:
+    # Also when nothing was sealed, if the anchor lags: a run that stopped before writing it, or an accepted head.
+    if head is not None and (anchor is None or (anchor.sequence, anchor.hash) != (head.sequence, head.hash)):
         anchor_write(head)
     return total, head
 

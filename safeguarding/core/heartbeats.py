@@ -9,6 +9,9 @@ from safeguarding.core.models import Heartbeat
 
 WORKER = "worker"
 SCHEDULER = "scheduler"
+# The audit sealer's last run that went through, and its last refusal to extend the chain (chain.SealRefused).
+SEALER = "audit sealer"
+SEALER_REFUSED = "audit sealer refused"
 
 
 def heartbeat_record(*, name: str) -> None:
@@ -28,4 +31,14 @@ def heartbeat_status(*, name: str, max_silence: timedelta) -> HeartbeatStatus:
     silence = timezone.now() - beat_at
     if silence > max_silence:
         return HeartbeatStatus(ok=False, detail=f"silent for {int(silence.total_seconds())} s")
+    return HeartbeatStatus(ok=True, detail="ok")
+
+
+def sealer_status() -> HeartbeatStatus:
+    """Down while the audit sealer's latest run refused to extend the chain; a sealer that stopped running is seen
+    through the worker's heartbeat instead."""
+    beats = dict(Heartbeat.objects.filter(name__in=(SEALER, SEALER_REFUSED)).values_list("name", "beat_at"))
+    refused, sealed = beats.get(SEALER_REFUSED), beats.get(SEALER)
+    if refused is not None and (sealed is None or refused >= sealed):
+        return HeartbeatStatus(ok=False, detail="refused to seal")
     return HeartbeatStatus(ok=True, detail="ok")

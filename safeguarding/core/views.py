@@ -10,14 +10,14 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from safeguarding.core.heartbeats import SCHEDULER, WORKER, heartbeat_status
+from safeguarding.core.heartbeats import SCHEDULER, WORKER, heartbeat_status, sealer_status
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """Database, worker and scheduler: 200 when all answer, 503 naming what is down. No data, no login."""
-    checks = {"database": "ok", "worker": "unknown", "scheduler": "unknown"}
+    """Database, worker, scheduler and audit sealer: 200 when all answer, 503 naming what is down. No data, no login."""
+    checks = {"database": "ok", "worker": "unknown", "scheduler": "unknown", "sealer": "unknown"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -26,6 +26,7 @@ def healthz(request):
             (SCHEDULER, settings.SCHEDULER_MAX_SILENCE_SECONDS),
         ):
             checks[name] = heartbeat_status(name=name, max_silence=timedelta(seconds=max_silence)).detail
+        checks["sealer"] = sealer_status().detail
     except DatabaseError:
         checks["database"] = "unreachable"
     down = sorted(name for name, state in checks.items() if state != "ok")

@@ -99,3 +99,14 @@ def test_a_changed_anchor_file_is_caught_before_restoring(school_with_history, b
     assert checked.returncode == 1
     assert "does not match its checksum" in checked.stderr
     assert "Created the empty database" not in checked.stdout
+
+
+def test_no_dump_is_taken_while_the_sealer_refuses(school_with_history, backup, tmp_path, settings):
+    seal()
+    settings.AUDIT_ANCHOR_PATH.unlink()  # lost: the chain in the database no longer carries on from an anchor
+
+    made = backup("dump", str(tmp_path / "backups"))
+
+    assert made.returncode == 1
+    assert "FAILED: Sealing refused: the database holds seals up to sequence" in made.stderr
+    assert not list((tmp_path / "backups").glob("*.dump"))

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from safeguarding.core.heartbeats import SCHEDULER, WORKER, heartbeat_record
+from safeguarding.core.heartbeats import SCHEDULER, SEALER, SEALER_REFUSED, WORKER, heartbeat_record
 from safeguarding.core.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def test_healthz_is_ok_when_database_worker_and_scheduler_answer(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "worker": "ok", "scheduler": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "worker": "ok", "scheduler": "ok", "sealer": "ok"}
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -47,10 +47,25 @@ def test_healthz_names_a_worker_never_seen(client):
     assert response.json()["down"] == ["worker"]
 
 
+def test_healthz_names_an_audit_sealer_that_refused_until_it_seals_again(client):
+    heartbeat_record(name=WORKER)
+    heartbeat_record(name=SCHEDULER)
+    heartbeat_record(name=SEALER)
+    heartbeat_record(name=SEALER_REFUSED)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["sealer"] == "refused to seal"
+    assert response.json()["down"] == ["sealer"]
+    heartbeat_record(name=SEALER)
+    assert client.get("/healthz").status_code == 200
+
+
 def test_healthz_needs_no_login_and_shows_no_data(client):
     response = client.get("/healthz")
 
-    assert set(response.json()) <= {"status", "database", "worker", "scheduler", "down"}
+    assert set(response.json()) <= {"status", "database", "worker", "scheduler", "sealer", "down"}
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(run_python):
@@ -77,5 +92,6 @@ def test_healthz_answers_503_when_the_database_is_unreachable(run_python):
         "database": "unreachable",
         "worker": "unknown",
         "scheduler": "unknown",
-        "down": ["database", "scheduler", "worker"],
+        "sealer": "unknown",
+        "down": ["database", "scheduler", "sealer", "worker"],
     }

@@ -1,6 +1,7 @@
 """seed_scale, the trust-sized data set of `make bench`, at a tiny size."""
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -22,7 +23,7 @@ from referrals.models import (
 from referrals.scale import TRUST
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
-from safeguarding.audit.chain import verify
+from safeguarding.audit.chain import anchor_read, verify
 from safeguarding.audit.models import AuditEvent, AuditSeal
 
 TINY = ["--schools", "2", "--children", "50", "--concerns", "600", "--referrals", "30", "--events", "1000"]
@@ -50,6 +51,17 @@ def test_seed_scale_makes_the_trust_it_is_asked_for(db):
     assert Referral.objects.filter(school__in=schools).count() == 30
     assert AuditEvent.objects.count() == AuditSeal.objects.count() == 1000
     assert "Scale trust ready in" in output and "[##############################] concerns" in output
+
+
+def test_seed_scale_in_a_fresh_database_starts_a_new_chain_beside_an_old_anchor(db, settings):
+    # Left at the same path by a database seeded earlier (make bench seeds two in turn).
+    settings.AUDIT_ANCHOR_PATH.write_text(json.dumps({"sequence": 5000, "hash": "a" * 64, "sealed_at": ""}))
+
+    seed()
+
+    anchor = anchor_read()
+    assert anchor.sequence == 1000
+    assert verify(anchor=anchor).ok
 
 
 def test_each_school_has_its_team_and_a_child_with_200_concerns(db):
