@@ -29,12 +29,15 @@ MAX_PIXELS = 40_000_000
 # Start-of-frame markers, which state a JPEG's size: C0 to CF but for C4, C8 and CC.
 JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 UNREADABLE_PICTURE = "This picture could not be read. Try taking it again, or send it as a PDF."
-# Pillow's own guard, behind the check on the header: it warns above this and refuses at twice it.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# A JPEG can be decoded at a half, a quarter or an eighth of its size without ever being decoded whole (libjpeg
+# scales as it decodes), so a phone's 48- or 200-megapixel photo is kept, smaller, rather than refused.
+JPEG_SCALES = (1, 2, 4, 8)
+# Pillow's own guard, behind the checks on the header and on the size Pillow reads (both before any decoding): it
+# must let through the JPEGs that are decoded at an eighth of their size.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS * JPEG_SCALES[-1] ** 2
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DOC = "application/msword"
 PDF = "application/pdf"
 # A Word file of at most 10 MB with more parts, or more unpacked bytes, than these is not a plain document.
 DOCX_MAX_PARTS = 1_000
@@ -91,11 +94,27 @@ def _safe_name(name: str, extension: str) -> str:
     return f"{cleaned}.{extension}"
 
 
-def _refuse_too_large_a_picture(size: tuple[int, int] | None, label: str) -> None:
+def _scaled(size: tuple[int, int], scale: int) -> tuple[int, int]:
+    return -(-size[0] // scale), -(-size[1] // scale)
+
+
+def _jpeg_scale(size: tuple[int, int] | None) -> int:
+    """How much smaller a JPEG of this size is decoded so that it fits MAX_PIXELS: 1, 2, 4 or 8 (the most, and
+    the picture is then still refused if it does not fit)."""
+    if size is None:
+        return 1
+    return next((scale for scale in JPEG_SCALES if _pixels(_scaled(size, scale)) <= MAX_PIXELS), JPEG_SCALES[-1])
+
+
+def _pixels(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
+
+
+def _refuse_too_large_a_picture(size: tuple[int, int] | None, label: str, *, scale: int = 1) -> None:
     if size is None:
         raise AttachmentRefused(UNREADABLE_PICTURE)
     width, height = size
-    if width * height > MAX_PIXELS:
+    if _pixels(_scaled(size, scale)) > MAX_PIXELS:
         raise AttachmentRefused(
             f"{label} is too large a picture to take ({width:,} by {height:,} pixels; the most is "
             f"{MAX_PIXELS // 1_000_000} million). Send a smaller copy: most phones can share a photo at a smaller "
@@ -191,12 +210,16 @@ def _strip_image(content: bytes, label: str) -> tuple[bytes, str, str]:
     """The picture re-encoded without its metadata. Its size is judged from the header before Pillow decodes
     anything, and again as Pillow reads it, so that no picture larger than MAX_PIXELS is ever decoded (Pillow's
     own guard refuses only at twice its limit)."""
-    _refuse_too_large_a_picture(_picture_size(content), label)
+    size = _picture_size(content)
+    scale = _jpeg_scale(size) if content.startswith(b"\xff\xd8") else 1
+    _refuse_too_large_a_picture(size, label, scale=scale)
     try:
         with Image.open(io.BytesIO(content)) as image:
             image_format = image.format
             if image_format not in IMAGE_FORMATS:
                 raise AttachmentRefused("This kind of image is not accepted: use a JPEG, PNG, GIF or WebP picture.")
+            if image_format == "JPEG" and scale > 1:
+                image.draft(image.mode, _scaled(image.size, scale))
             _refuse_too_large_a_picture(image.size, label)
             clean = _redrawn(image, image_format)
         buffer = io.BytesIO()
@@ -213,11 +236,6 @@ def _is_docx(content: bytes) -> bool:
     except zipfile.BadZipFile:
         return False
     return "[Content_Types].xml" in names and "word/document.xml" in names
-
-
-# An old Word file is an OLE container with a "WordDocument" stream; the name is stored in UTF-16.
-WORD_STREAM = "WordDocument".encode("utf-16-le")
-OLE_MACROS = "Macros".encode("utf-16-le")
 
 
 def _pdf_objects(reader: PdfReader):
@@ -408,10 +426,13 @@ def attachment_check(*, name: str, content: bytes) -> CheckedFile:
         if problem := _docx_problem(content):
             raise AttachmentRefused(f"{label} {problem}.")
         return CheckedFile(content, DOCX, _safe_name(name, "docx"))
-    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and WORD_STREAM in content:
-        if OLE_MACROS in content:
-            raise AttachmentRefused(f"{label} contains macros, which are not accepted. Save it as a plain .docx.")
-        return CheckedFile(content, DOC, _safe_name(name, "doc"))
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and "WordDocument".encode("utf-16-le") in content:
+        # An old Word (.doc) file cannot be read here part by part, as a .docx is, to see what it would run or
+        # fetch when opened; a byte search is easily fooled. Word saves either format in two clicks.
+        raise AttachmentRefused(
+            f"{label} is an older Word (.doc) file, which cannot be checked for hidden content. In Word choose "
+            "File, Save As, Word Document (.docx) or PDF, and attach that."
+        )
     signatures = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
     if content.startswith(signatures) or (content[:4] == b"RIFF" and content[8:12] == b"WEBP"):
         stripped, content_type, extension = _strip_image(content, label)
