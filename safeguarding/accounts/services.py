@@ -387,14 +387,18 @@ def user_password_set_by_operator(*, actor: User, context: RequestContext | None
     session the person had open with the old one; returns how many were ended."""
     if not (actor.is_superuser and actor.is_staff):
         raise PermissionDenied
-    record(
-        EventType.PASSWORD_RESET,
-        user=actor,
-        context=context,
-        object_type="user",
-        object_uuid=user.uuid,
-        detail={"by_operator": True, "person": str(user.uuid)},
-    )
+    # Against each school the person works at, so each school's trail shows it, as role changes are.
+    schools = {m.school_id: m.school for m in Membership.objects.filter(user=user).select_related("school")}
+    for school in schools.values() or [None]:
+        record(
+            EventType.PASSWORD_RESET,
+            user=actor,
+            context=context,
+            school=school,
+            object_type="user",
+            object_uuid=user.uuid,
+            detail={"by_operator": True, "person": str(user.uuid)},
+        )
     return sessions_end_for_user(user=user)
 
 

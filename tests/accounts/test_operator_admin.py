@@ -198,6 +198,7 @@ def test_a_teacher_whose_password_an_operator_sets_is_signed_out_everywhere_and_
     assert response.status_code == 302
     event = AuditEvent.objects.get(event_type=EventType.PASSWORD_RESET)
     assert event.user_uuid == operator.uuid and event.object_uuid == world.teacher.uuid
+    assert event.school_uuid == world.northfield.uuid  # so Northfield's trail shows it
     assert event.detail == {"by_operator": True, "person": str(world.teacher.uuid)}
     assert new_password not in str(event.detail)
     assert not UserSession.objects.filter(user=world.teacher).exists()
