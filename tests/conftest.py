@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from safeguarding.settings_defaults import DEFAULT_DEMO_PASSWORD, DEFAULT_DEMO_TOTP_SECRET
+
 ROOT = Path(__file__).resolve().parent.parent
+# The demo accounts' password and authenticator secret, as the tests expect them whatever the caller's environment.
+DEMO_SIGN_INS = {"DEMO_PASSWORD": DEFAULT_DEMO_PASSWORD, "DEMO_TOTP_SECRET": DEFAULT_DEMO_TOTP_SECRET}
 
 
 @pytest.fixture
@@ -17,7 +21,7 @@ def run_python():
     """
 
     def run(code: str, env: dict[str, str | None], *args: str) -> subprocess.CompletedProcess:
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeguarding.settings"}
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeguarding.settings", **DEMO_SIGN_INS}
         for name, value in env.items():
             if value is None:
                 environment.pop(name, None)
@@ -27,6 +31,13 @@ def run_python():
         return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def demo_sign_ins_are_the_defaults(settings):
+    """`make test` passes with DEMO_PASSWORD and DEMO_TOTP_SECRET set to anything: the demo is seeded with these."""
+    for name, value in DEMO_SIGN_INS.items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "var" / "screens"
 AXE_SCRIPT = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
-PASSWORD = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
-TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", DEFAULT_DEMO_TOTP_SECRET)
+# The site is given these, whatever the caller's environment says, so that the journeys sign in with what it seeded.
+PASSWORD = DEFAULT_DEMO_PASSWORD
+TOTP_SECRET = DEFAULT_DEMO_TOTP_SECRET
 FAILING_IMPACTS = ("critical", "serious")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
@@ -115,6 +116,8 @@ def site(tmp_path_factory, site_settings):
         "EXPORT_ROOT": str(folder / "exports"),
         "AUDIT_ANCHOR_PATH": str(folder / "audit-anchor.json"),
         "LOG_LEVEL": "WARNING",
+        "DEMO_PASSWORD": PASSWORD,
+        "DEMO_TOTP_SECRET": TOTP_SECRET,
         **site_settings,
     }
     for unwanted in ("DATABASE_URL", "DEBUG"):
