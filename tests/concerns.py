@@ -78,27 +78,8 @@ def many_concerns(world, child, count):
 
 
 def referral_for(world, child, *, made_at=None, agency="social_care"):
-    """A concern about `child`, acknowledged and decided by the DSL, and a referral made from the decision."""
-    from referrals.services.agency_referrals import referral_create
-    from referrals.services.reviews import concern_acknowledge, decision_record
+    """A concern about `child` by the second teacher, acknowledged and decided by the DSL, and a referral made from
+    the decision."""
+    from tests.factories import ReferralFactory
 
-    concern = concern_by(world.teacher2, child, with_file=False)
-    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
-    decision = decision_record(
-        actor=world.dsl,
-        context=None,
-        concern=concern,
-        outcomes=[agency],
-        rationale="Significant harm is likely.",
-        threshold="child_protection",
-    )
-    return referral_create(
-        actor=world.dsl,
-        context=None,
-        decision=decision,
-        agency=agency,
-        purpose="To protect the child from harm",
-        parents_informed=False,
-        parents_not_informed_reason="Telling the stepfather could put the child at risk",
-        made_at=made_at,
-    )
+    return ReferralFactory(child=child, author=world.teacher2, dsl=world.dsl, made_at=made_at, agency=agency)

@@ -1,7 +1,10 @@
+import datetime
+
 import factory
 from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from referrals.models import Child, Concern, ExportRecord, Notification, PatternAlert, Referral, Urgency
 from safeguarding.accounts.models import Membership, School, Trust, User
 from safeguarding.accounts.roles import Role
 
@@ -49,3 +52,107 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def totp_device_for(user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    """A pupil on the roll of a school; tests that look for a name give one."""
+
+    class Meta:
+        model = Child
+
+    school = factory.SubFactory(SchoolFactory)
+    legal_first_name = factory.Sequence(lambda n: f"Child{n}")
+    legal_last_name = "Example"
+    date_of_birth = datetime.date(2012, 3, 14)
+
+
+def _member(child: Child, role: str) -> User:
+    return MembershipFactory(school=child.school, role=role).user
+
+
+class ConcernFactory(factory.Factory):
+    """A concern as a member of staff sends it: through the form's own service, so it has its incident, reference,
+    indicators and audit event like any other."""
+
+    class Meta:
+        model = Concern
+
+    child = factory.SubFactory(ChildFactory)
+    author = factory.LazyAttribute(lambda o: _member(o.child, Role.STAFF))
+    indicators = ("SIG-GIFTS",)
+    urgency = Urgency.ROUTINE
+    with_file = False
+
+    @classmethod
+    def _create(cls, model_class, *, author, child, **options):
+        from tests.concerns import concern_by
+
+        return concern_by(author, child, **options)
+
+
+class ReferralFactory(factory.Factory):
+    """A referral to an agency, made the way a DSL makes one: a concern acknowledged, a decision, the referral."""
+
+    class Meta:
+        model = Referral
+
+    child = factory.SubFactory(ChildFactory)
+    author = factory.LazyAttribute(lambda o: _member(o.child, Role.STAFF))
+    dsl = factory.LazyAttribute(lambda o: _member(o.child, Role.DSL))
+    agency = "social_care"
+    made_at = None
+
+    @classmethod
+    def _create(cls, model_class, *, child, author, dsl, agency, made_at):
+        from referrals.services.agency_referrals import referral_create
+        from referrals.services.reviews import concern_acknowledge, decision_record
+
+        concern = ConcernFactory(child=child, author=author)
+        concern_acknowledge(actor=dsl, context=None, concern=concern)
+        decision = decision_record(
+            actor=dsl,
+            context=None,
+            concern=concern,
+            outcomes=[agency],
+            rationale="Significant harm is likely.",
+            threshold="child_protection",
+        )
+        return referral_create(
+            actor=dsl,
+            context=None,
+            decision=decision,
+            agency=agency,
+            purpose="To protect the child from harm",
+            parents_informed=False,
+            parents_not_informed_reason="Telling the stepfather could put the child at risk",
+            made_at=made_at,
+        )
+
+
+class PatternAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PatternAlert
+
+    child = factory.SubFactory(ChildFactory)
+    rule = "frequency"
+    explanation = "Three concerns in a fortnight."
+    fingerprint = factory.Sequence(lambda n: f"alert-{n}")
+
+
+class ExportRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExportRecord
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)
+    purpose = "Termly report to governors"
+    format = ExportRecord.Format.CSV
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)
+    kind = Notification.Kind.NEW_CONCERN
