@@ -6,6 +6,7 @@ import hashlib
 import io
 import tempfile
 import uuid
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,39 +17,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from referrals.export_columns import HEADERS, cell_rows, copy_sql, sheet_prepare, text_rows
 from referrals.models import Child, ExportRecord, Referral
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext, keyed_hash
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
-
-COLUMNS = (
-    "School",
-    "Child",
-    "UPN",
-    "Year group",
-    "Agency",
-    "Made on",
-    "Made by",
-    "Agency reference",
-    "Acknowledged on",
-    "Agency decision",
-    "Parents told",
-    "Escalated",
-)
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet could read as a formula is turned into plain text, even behind leading spaces or a
-    line break; control characters a spreadsheet cannot hold are removed."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    if text.startswith(DANGEROUS_FIRST) or text.startswith("\n") or text.lstrip().startswith(DANGEROUS_FIRST):
-        return "'" + text
-    return text
 
 
 def export_schools(*, user: User) -> list[School]:
@@ -94,57 +70,6 @@ def referrals_for_export(filters: ExportFilters):
     elif filters.status == "acknowledged":
         referrals = referrals.filter(acknowledged_at__isnull=False)
     return referrals.order_by("made_at", "pk")
-
-
-def _rows(referrals):
-    """Rows read from the database as they are needed (a server-side cursor on PostgreSQL)."""
-    values = referrals.values_list(
-        "school__name",
-        "child__legal_first_name",
-        "child__legal_last_name",
-        "child__upn",
-        "child__year_group",
-        "agency",
-        "made_at",
-        "made_by__full_name",
-        "agency_reference",
-        "acknowledged_at",
-        "agency_decision",
-        "parents_informed",
-        "escalated_at",
-        "child_id",
-    )
-    for (
-        school,
-        first,
-        last,
-        upn,
-        year,
-        agency,
-        made,
-        by,
-        ref,
-        acked,
-        decision,
-        told,
-        escalated,
-        child,
-    ) in values.iterator(chunk_size=2000):
-        row = (
-            school,
-            f"{first} {last}",
-            upn,
-            year,
-            agency,
-            timezone.localtime(made).strftime("%d/%m/%Y %H:%M"),
-            by,
-            ref,
-            timezone.localtime(acked).strftime("%d/%m/%Y %H:%M") if acked else "",
-            decision,
-            "Yes" if told else "No",
-            "Yes" if escalated else "No",
-        )
-        yield [neutralise(cell) for cell in row], child
 
 
 @transaction.atomic
@@ -216,100 +141,60 @@ def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: E
         )
 
 
-def _neutralised(column: str) -> str:
-    """In SQL: a value a spreadsheet could read as a formula, even behind spaces, gets a leading apostrophe."""
-    pattern = "'^[[:space:]' || chr(160) || ']*[-=+@]|^[\\t\\r\\n]'"
-    return f"CASE WHEN {column} ~ ({pattern}) THEN '''' || {column} ELSE {column} END"
+def _copy_available() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def _label(column: str, choices) -> str:
-    cases = " ".join("WHEN '{}' THEN '{}'".format(value, label.replace("'", "''")) for value, label in choices)
-    return f"CASE {column} {cases} ELSE {column} END"
-
-
-def _copy_sql(filters: ExportFilters, cursor) -> str:
-    """One SELECT doing the formatting and the neutralising in PostgreSQL, for COPY to stream straight out."""
-    from referrals.models import Agency, AgencyDecision
-
-    where = ["r.school_id = ANY(%s)"]
-    params: list = [[school.pk for school in filters.schools]]
-    if filters.date_from:
-        where.append("(r.made_at AT TIME ZONE 'Europe/London')::date >= %s")
-        params.append(filters.date_from)
-    if filters.date_to:
-        where.append("(r.made_at AT TIME ZONE 'Europe/London')::date <= %s")
-        params.append(filters.date_to)
-    if filters.agency:
-        where.append("r.agency = %s")
-        params.append(filters.agency)
-    if filters.status == "awaiting":
-        where.append("r.acknowledged_at IS NULL")
-    elif filters.status == "acknowledged":
-        where.append("r.acknowledged_at IS NOT NULL")
-    london = "'Europe/London'"
-    select = ", ".join(
-        [
-            _neutralised("s.name"),
-            _neutralised("c.legal_first_name || ' ' || c.legal_last_name"),
-            _neutralised("c.upn"),
-            "c.year_group",
-            _label("r.agency", Agency.choices),
-            f"to_char(r.made_at AT TIME ZONE {london}, 'DD/MM/YYYY HH24:MI')",
-            _neutralised("u.full_name"),
-            _neutralised("r.agency_reference"),
-            f"coalesce(to_char(r.acknowledged_at AT TIME ZONE {london}, 'DD/MM/YYYY HH24:MI'), '')",
-            _label("r.agency_decision", AgencyDecision.choices),
-            "CASE WHEN r.parents_informed THEN 'Yes' ELSE 'No' END",
-            "CASE WHEN r.escalated_at IS NULL THEN 'No' ELSE 'Yes' END",
-        ]
-    )
-    query = (
-        f"SELECT {select} FROM referrals_referral r JOIN referrals_child c ON c.id = r.child_id "  # noqa: S608
-        "JOIN accounts_school s ON s.id = r.school_id JOIN accounts_user u ON u.id = r.made_by_id "
-        f"WHERE {' AND '.join(where)} ORDER BY r.made_at, r.id"
-    )
-    return f"COPY ({cursor.mogrify(query, params)}) TO STDOUT WITH (FORMAT csv)"
-
-
-def _csv_stream_copy(*, export: ExportRecord, context, filters: ExportFilters):
-    """PostgreSQL: COPY streams the rows out as they are read; Python only passes the blocks on."""
-    digest = hashlib.sha256()
-    header = (",".join(COLUMNS) + "\r\n").encode()
-    digest.update(header)
-    yield header
+def _csv_copy_blocks(filters: ExportFilters) -> Generator[bytes, None, int]:
+    """PostgreSQL: COPY streams the rows out as they are read; Python only passes the blocks on. Returns the
+    number of rows."""
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(_copy_sql(filters, raw)) as copy:
+        with raw.copy(copy_sql(referrals_for_export(filters), raw)) as copy:
             for block in copy:
-                chunk = bytes(block)
-                digest.update(chunk)
-                yield chunk
-        count = raw.rowcount
-    _finish(export, context=context, rows=count, digest=digest.hexdigest(), filters=filters)
+                yield bytes(block)
+        return raw.rowcount
 
 
-def csv_stream(*, export: ExportRecord, context, filters: ExportFilters):
-    """Yield the CSV a chunk at a time; the export is finished (count, digest, children) after the last row."""
-    if connection.vendor == "postgresql":
-        yield from _csv_stream_copy(export=export, context=context, filters=filters)
-        return
-    digest = hashlib.sha256()
+def _csv_python_blocks(filters: ExportFilters) -> Generator[bytes, None, int]:
+    """Any other database: the same rows written by Python's csv module, in blocks of about 64 KB. Returns the
+    number of rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer = csv.writer(buffer, lineterminator="\n")
     count = 0
-    for row, _child in _rows(referrals_for_export(filters)):
+    for row in text_rows(referrals_for_export(filters)):
         writer.writerow(row)
         count += 1
         if buffer.tell() > 64 * 1024:
-            chunk = buffer.getvalue().encode()
-            digest.update(chunk)
-            yield chunk
+            yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()
-    chunk = buffer.getvalue().encode()
-    digest.update(chunk)
-    yield chunk
+    yield buffer.getvalue().encode()
+    return count
+
+
+def _hashed(blocks: Generator[bytes, None, int], digest) -> Generator[bytes, None, int]:
+    """The blocks passed on and added to the digest; returns what the blocks returned."""
+    while True:
+        try:
+            block = next(blocks)
+        except StopIteration as done:
+            return done.value
+        digest.update(block)
+        yield block
+
+
+def csv_stream(*, export: ExportRecord, context, filters: ExportFilters) -> Iterator[bytes]:
+    """Yield the CSV a chunk at a time, starting with a byte-order mark so that spreadsheet programs read it as
+    UTF-8; the export is finished (count, digest, children) after the last row."""
+    digest = hashlib.sha256()
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(HEADERS)
+    header = ("\ufeff" + buffer.getvalue()).encode()
+    digest.update(header)
+    yield header
+    blocks = _csv_copy_blocks(filters) if _copy_available() else _csv_python_blocks(filters)
+    count = yield from _hashed(blocks, digest)
     _finish(export, context=context, rows=count, digest=digest.hexdigest(), filters=filters)
 
 
@@ -317,9 +202,9 @@ def xlsx_file(*, export: ExportRecord, context, filters: ExportFilters):
     """Write the XLSX with openpyxl's write-only mode to a temporary file; returns the open file."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Referrals")
-    sheet.append(list(COLUMNS))
+    sheet_prepare(sheet)
     count = 0
-    for row, _child in _rows(referrals_for_export(filters)):
+    for row in cell_rows(sheet, referrals_for_export(filters)):
         sheet.append(row)
         count += 1
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it

@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from referrals.models import Child, ExportRecord
+from referrals.models import Child, ExportRecord, Referral
 from safeguarding.audit.context import keyed_hash
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
@@ -35,6 +35,44 @@ def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
+def csv_rows(content: bytes) -> list[list[str]]:
+    """The CSV as a spreadsheet program reads it: UTF-8 after the byte-order mark."""
+    assert content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def sheet_rows(content: bytes) -> list[list[str]]:
+    """The XLSX's cells as the spreadsheet shows them: a date cell in its dd/mm/yyyy hh:mm format."""
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = []
+    for row in sheet.iter_rows():
+        cells = []
+        for cell in row:
+            if cell.is_date:
+                assert cell.number_format == "dd/mm/yyyy hh:mm"
+                cells.append(cell.value.strftime("%d/%m/%Y %H:%M"))
+            else:
+                cells.append("" if cell.value is None else cell.value)
+        rows.append(cells)
+    return rows
+
+
+def both_formats(client, user) -> tuple[list[list[str]], list[list[str]]]:
+    """The same export as CSV and as XLSX, read back; the second half a minute later, for a fresh code."""
+    csv_export = csv_rows(body(export(client, user)))
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=31), tick=False):
+        xlsx_export = sheet_rows(body(export(client, user, format="xlsx")))
+    return csv_export, xlsx_export
+
+
+@pytest.fixture(params=["copy", "python"])
+def path(request, monkeypatch):
+    """Each CSV export test on PostgreSQL's COPY and on the Python path other databases take."""
+    if request.param == "python":
+        monkeypatch.setattr("referrals.exports._copy_available", lambda: False)
+    return request.param
+
+
 @pytest.mark.parametrize(
     ("person", "status"),
     [("dsl", 200), ("admin", 200), ("trustlead", 200), ("teacher", 403), ("deputy", 403), ("office", 403)],
@@ -60,7 +98,7 @@ def test_a_csv_export_streams_records_and_leaves_its_record_and_events(world, re
     response = export(client, world.admin)
 
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
-    rows = list(csv.reader(io.StringIO(body(response).decode())))
+    rows = csv_rows(body(response))
     assert rows[0][0] == "School" and len(rows) == 2
     assert rows[1][1] == "Jade Turner"
     assert rows[1][7] == '\'=HYPERLINK("http://x","y")'  # inert: read as text, not a formula
@@ -72,6 +110,64 @@ def test_a_csv_export_streams_records_and_leaves_its_record_and_events(world, re
     finished = AuditEvent.objects.get(event_type=EventType.EXPORT_FINISHED)
     assert started.id < finished.id and finished.row_count == 1
     assert started.detail["purpose_length"] == len("Termly report to governors")
+
+
+def test_the_same_export_as_csv_and_xlsx_holds_the_same_cells(world, referral, path):
+    made = timezone.make_aware(timezone.datetime(2026, 7, 3, 9, 5))  # 08:05 UTC: summer time shows 09:05
+    Child.objects.filter(pk=referral.child_id).update(upn="A123456789012", year_group="7")
+    Referral.objects.filter(pk=referral.pk).update(
+        made_at=made, acknowledged_at=made + timezone.timedelta(days=1, hours=2), agency_decision="section_47"
+    )
+
+    csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)
+
+    assert csv_export == xlsx_export
+    row = dict(zip(csv_export[0], csv_export[1], strict=True))
+    assert row["Made on"] == "03/07/2026 09:05" and row["Acknowledged on"] == "04/07/2026 11:05"
+    assert row["Year group"] == "Year 7" and row["UPN"] == "A123456789012"
+
+
+def test_labels_not_codes_in_csv_and_xlsx(world, referral, path):
+    Referral.objects.filter(pk=referral.pk).update(
+        agency_decision="nfa_signpost", escalated_at=timezone.now(), parents_informed=True
+    )
+
+    csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)
+
+    for rows in (csv_export, xlsx_export):
+        row = dict(zip(rows[0], rows[1], strict=True))
+        assert row["Agency"] == "Children's social care (front door / MASH)"
+        assert row["Agency decision"] == "No further action, or signposted"
+        assert (row["Parents told"], row["Escalated"]) == ("Yes", "Yes")
+
+
+def test_an_export_not_yet_acknowledged_has_empty_cells_not_codes(world, referral, path):
+    Referral.objects.filter(pk=referral.pk).update(acknowledged_at=None, agency_decision="")
+
+    csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)
+
+    assert csv_export == xlsx_export
+    row = dict(zip(csv_export[0], csv_export[1], strict=True))
+    assert (row["Acknowledged on"], row["Agency decision"], row["Escalated"]) == ("", "", "No")
+
+
+def test_the_csv_starts_with_a_byte_order_mark_and_keeps_accents(world, referral):
+    Child.objects.filter(pk=referral.child_id).update(legal_first_name="Zoë", legal_last_name="Brontë-Ó")
+
+    content = body(export(signed_in_client(world.dsl), world.dsl))
+
+    assert content.startswith(b"\xef\xbb\xbfSchool,Child,")
+    assert csv_rows(content)[1][1] == "Zoë Brontë-Ó"
+
+
+def test_the_xlsx_has_a_bold_frozen_header_column_widths_and_date_cells(world, referral):
+    sheet = load_workbook(io.BytesIO(body(export(signed_in_client(world.dsl), world.dsl, format="xlsx")))).active
+
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.column_dimensions["A"].width > 10 and sheet.column_dimensions["J"].width > 30
+    made_on = sheet.cell(row=2, column=6)
+    assert made_on.is_date and made_on.number_format == "dd/mm/yyyy hh:mm"
 
 
 def test_an_xlsx_export_keeps_a_formula_as_text(world, referral):
@@ -129,7 +225,7 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
     assert "Download (1 rows)" in page
     download = client.get(status_url + "download/")
     assert download.status_code == 200 and "no-store" in download["Cache-Control"]
-    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    rows = csv_rows(b"".join(download.streaming_content))
     assert rows[1][7].startswith("'=")
     assert AuditEvent.objects.filter(event_type=EventType.DOWNLOAD, object_type="export").count() == 1
     assert signed_in_client(world.dsl).get(status_url + "download/").status_code == 404
@@ -141,31 +237,48 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
     assert not any((tmp_path / "exports").iterdir())
 
 
-@pytest.mark.parametrize("value", [" =1+1", "\n=1+1", "\u00a0=1+1", "\t=x", "@SUM(A1)", "-2+3"])
-def test_formulas_behind_spaces_or_breaks_are_neutralised_in_csv_and_xlsx(world, referral, value):
-    from referrals.models import Referral
-
+@pytest.mark.parametrize(
+    "value",
+    [
+        " =1+1",
+        '  =HYPERLINK("http://x","y")',
+        "\n=1+1",
+        "\u00a0=1+1",
+        "\u2003+1",
+        "\t=x",
+        "\t=",
+        "@SUM(A1)",
+        "-2+3",
+        "\ttext after a tab",
+    ],
+)
+def test_formulas_behind_spaces_or_breaks_are_inert_in_csv_and_xlsx(world, referral, path, value):
     Referral.objects.filter(pk=referral.pk).update(agency_reference=value)
-    client = signed_in_client(world.dsl)
 
-    rows = list(csv.reader(io.StringIO(body(export(client, world.dsl)).decode())))
-    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=31), tick=False):
-        sheet = load_workbook(io.BytesIO(body(export(client, world.dsl, format="xlsx")))).active
+    csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)
 
-    assert rows[1][7].startswith("'")
-    assert str(sheet.cell(row=2, column=8).value).startswith("'")
+    assert csv_export[1][7] == xlsx_export[1][7] == "'" + value
 
 
-def test_control_characters_do_not_break_the_xlsx_export(world, referral):
-    from referrals.models import Referral
+@pytest.mark.parametrize("value", ["Ref 12-3", "A+B", "smith@example.org", "O'Neill"])
+def test_ordinary_text_is_left_as_it_is(world, referral, path, value):
+    Referral.objects.filter(pk=referral.pk).update(agency_reference=value)
 
-    Referral.objects.filter(pk=referral.pk).update(agency_reference="Smith\x0b =HYPERLINK")
-    response = export(signed_in_client(world.dsl), world.dsl, format="xlsx")
+    csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)
 
-    sheet = load_workbook(io.BytesIO(body(response))).active
-    assert sheet.cell(row=2, column=8).value == "'Smith =HYPERLINK" or "\x0b" not in str(
-        sheet.cell(row=2, column=8).value
-    )
+    assert csv_export[1][7] == xlsx_export[1][7] == value
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("Smith\x0b =HYPERLINK", "Smith =HYPERLINK"), ("\x01=1+1", "'=1+1"), ("\r@SUM(A1)", "'@SUM(A1)")],
+)
+def test_control_characters_are_removed_before_the_formula_check_in_csv_and_xlsx(world, referral, path, value, written):
+    Referral.objects.filter(pk=referral.pk).update(agency_reference=value)
+
+    csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)
+
+    assert csv_export[1][7] == xlsx_export[1][7] == written
 
 
 def test_children_are_recorded_when_the_export_starts(world, referral):
