@@ -23,7 +23,7 @@ from referrals.models import Child, ExportRecord, Referral
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext, keyed_hash
-from safeguarding.audit.events import EventType
+from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 
 
@@ -252,6 +252,26 @@ def export_build(*, export_id: int) -> ExportRecord:
     export.refresh_from_db()
     ExportRecord.objects.filter(pk=export.pk).update(progress=export.row_count or 0)
     return export
+
+
+def export_fail(*, export_id: int) -> None:
+    """A background export that could not be built: marked failed, its own file (whole or in part) deleted, and
+    "export finished" recorded with the outcome failed. No error text is kept anywhere: it may hold a child's
+    details. Other exports' files are left alone."""
+    export = ExportRecord.objects.select_related("user", "school").get(pk=export_id)
+    if export.file_name:
+        export_file_path(export.file_name).unlink(missing_ok=True)
+    with transaction.atomic():
+        ExportRecord.objects.filter(pk=export.pk).update(failed=True, file_name="")
+        record(
+            EventType.EXPORT_FINISHED,
+            user=export.user,
+            context=RequestContext(user=export.user),
+            school=export.school,
+            outcome=Outcome.FAILED,
+            object_type="export",
+            object_uuid=export.uuid,
+        )
 
 
 def exports_expire(*, now=None) -> int:

@@ -25,18 +25,14 @@ def referrals_chase_overdue() -> int:
 
 @task()
 def export_build_task(*, export_id: int) -> None:
-    from referrals.exports import export_build
-    from referrals.models import ExportRecord
+    from referrals.exports import export_build, export_fail
 
     try:
         export_build(export_id=export_id)
     except Exception as error:
-        # Shown to the person waiting; the partial file is deleted. The error's own text may hold a child's details,
-        # so only its kind is logged and raised on.
-        ExportRecord.objects.filter(pk=export_id).update(failed=True)
-        from referrals.exports import exports_expire
-
-        exports_expire()
+        # Shown to the person waiting and recorded; only this export's file is deleted. The error's own text may
+        # hold a child's details, so only its kind is logged and raised on.
+        export_fail(export_id=export_id)
         logger.error("Export %s failed: %s", export_id, type(error).__name__)
         raise RuntimeError(f"export {export_id} failed: {type(error).__name__}") from None
 

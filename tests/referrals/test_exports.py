@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from referrals.models import Child, ExportRecord, Referral
 from safeguarding.audit.context import keyed_hash
-from safeguarding.audit.events import EventType
+from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import referral_for
 from tests.personas import current_code, signed_in_client
@@ -235,6 +235,41 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
 
         assert exports_expire() == 1
     assert not any((tmp_path / "exports").iterdir())
+
+
+def test_a_failed_background_export_is_recorded_and_deletes_only_its_own_file(
+    world, referral, settings, run_tasks, tmp_path, monkeypatch
+):
+    settings.EXPORT_BACKGROUND_ROWS = 0
+    settings.EXPORT_ROOT = tmp_path
+    client = signed_in_client(world.admin)
+    earlier = []
+    for hours in (1, -1):  # one file still to be downloaded, one past its time that the hourly task will delete
+        (tmp_path / f"earlier{hours}").write_bytes(b"kept")
+        earlier.append(
+            ExportRecord.objects.create(
+                user=world.admin,
+                purpose="Earlier",
+                format="csv",
+                file_name=f"earlier{hours}",
+                expires_at=timezone.now() + timezone.timedelta(hours=hours),
+            )
+        )
+
+    def breaks_halfway(filters):
+        yield b"Northfield Academy,Jade Turner\n"
+        raise RuntimeError("Jade Turner's row could not be read")
+
+    monkeypatch.setattr("referrals.exports._csv_copy_blocks", breaks_halfway)
+    status_url = export(client, world.admin)["Location"]
+    run_tasks()
+
+    failed = ExportRecord.objects.get(purpose="Termly report to governors")
+    assert failed.failed and failed.file_name == "" and "The export failed" in client.get(status_url).content.decode()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["earlier-1", "earlier1"]
+    event = AuditEvent.objects.get(event_type=EventType.EXPORT_FINISHED)
+    assert (event.outcome, event.object_uuid, event.reason) == (Outcome.FAILED, failed.uuid, "")
+    assert "Jade" not in str(event.detail) and "Turner" not in str(event.detail)
 
 
 @pytest.mark.parametrize(
