@@ -1,0 +1,228 @@
+"""What each role may do: one table of named capabilities, and the questions asked of it.
+
+Every rule about who may do what reads `ROLE_CAPABILITIES` (and `FLAG_CAPABILITIES`, for the one permission a
+membership carries beside its role). A new capability is one line here, one entry in `PAGE_CAPABILITIES` for the page
+that uses it, and a call to `schools_where` or `can` where the work is done. DESIGN.md §2 says the same in prose.
+"""
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.roles import Role
+
+
+class Capability(models.TextChoices):
+    LOG_CONCERN = "log_concern", "Log a concern about a child of the school"
+    READ_OWN_CONCERNS = "read_own_concerns", "Read one's own concerns and their status"
+    READ_QUEUE = "read_queue", "Read the school's queue of concerns"
+    READ_CHILD_FILE = "read_child_file", "Read a child's file"
+    READ_REFERRAL = "read_referral", "Read a referral to an agency"
+    ACT_ON_CONCERN = "act_on_concern", "Acknowledge, assign, ask about, decide on and close a concern"
+    MOVE_CONCERN = "move_concern", "Move a concern to another child"
+    REOPEN = "reopen", "Reopen a closed concern"
+    SET_FLAGS = "set_flags", "Set a child's safeguarding flags"
+    WRITE_NOTE = "write_note", "Write a note on a child's file"
+    ACKNOWLEDGE_ALERT = "acknowledge_alert", "Acknowledge a pattern alert on a child's file"
+    REFER = "refer", "Refer a child to an agency"
+    EXPORT = "export", "Export referral records"
+    READ_AUDIT = "read_audit", "Read the audit trail"
+    READ_AUDIT_NAMES = "read_audit_names", "See people's names in the audit trail"
+    READ_WHO_VIEWED = "read_who_viewed", "Read who viewed a child's records"
+    LIST_STAFF = "list_staff", "Read the school's staff list"
+    MANAGE_STAFF = "manage_staff", "Invite, deactivate and reactivate staff"
+    GRANT_ROLES = "grant_roles", "Give the deputy, school admin and export roles"
+    HAND_OVER = "hand_over", "Hand the DSL role over"
+    RESET_SECOND_FACTOR = "reset_second_factor", "Reset someone's second factor"
+    MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
+
+
+C = Capability
+
+# The one table. A trust membership holds its capabilities at every school of the trust. Everyone but the auditor
+# sees people's names in an audit trail they may read.
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.STAFF: frozenset({C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES}),
+    Role.DEPUTY_DSL: frozenset(
+        {
+            C.LOG_CONCERN,
+            C.READ_OWN_CONCERNS,
+            C.READ_AUDIT_NAMES,
+            C.READ_QUEUE,
+            C.READ_CHILD_FILE,
+            C.READ_REFERRAL,
+            C.ACT_ON_CONCERN,
+            C.WRITE_NOTE,
+            C.ACKNOWLEDGE_ALERT,
+            C.REFER,
+            C.READ_WHO_VIEWED,
+        }
+    ),
+    Role.DSL: frozenset(
+        {
+            C.LOG_CONCERN,
+            C.READ_OWN_CONCERNS,
+            C.READ_AUDIT_NAMES,
+            C.READ_QUEUE,
+            C.READ_CHILD_FILE,
+            C.READ_REFERRAL,
+            C.ACT_ON_CONCERN,
+            C.MOVE_CONCERN,
+            C.REOPEN,
+            C.SET_FLAGS,
+            C.WRITE_NOTE,
+            C.ACKNOWLEDGE_ALERT,
+            C.REFER,
+            C.EXPORT,
+            C.READ_AUDIT,
+            C.READ_WHO_VIEWED,
+            C.LIST_STAFF,
+            C.GRANT_ROLES,
+            C.HAND_OVER,
+            C.RESET_SECOND_FACTOR,
+        }
+    ),
+    Role.SCHOOL_ADMIN: frozenset(
+        {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.LIST_STAFF, C.MANAGE_STAFF, C.MANAGE_ROSTER}
+    ),
+    # Reads every school of the trust; acts on a concern only where also the school's DSL or a deputy.
+    Role.TRUST_LEAD: frozenset(
+        {
+            C.LOG_CONCERN,
+            C.READ_OWN_CONCERNS,
+            C.READ_AUDIT_NAMES,
+            C.READ_QUEUE,
+            C.READ_CHILD_FILE,
+            C.READ_REFERRAL,
+            C.EXPORT,
+            C.READ_AUDIT,
+            C.READ_WHO_VIEWED,
+            C.LIST_STAFF,
+            C.GRANT_ROLES,
+            C.HAND_OVER,
+            C.RESET_SECOND_FACTOR,
+        }
+    ),
+    Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
+}
+
+# Capabilities a membership holds only with a permission flag set, by role: a school admin exports only with it.
+FLAG_CAPABILITIES: dict[str, dict[Role, frozenset[Capability]]] = {
+    "can_export": {Role.SCHOOL_ADMIN: frozenset({C.EXPORT})},
+}
+
+# What each page (by URL name) needs: the first to open it, the rest for what it lets one do. An empty tuple marks a
+# page for anyone signed in (or anyone at all), which needs no role. tests/security/test_capabilities.py checks that
+# every page is here and every capability has a page.
+PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
+    "home": (),
+    "healthz": (),
+    "login": (),
+    "second_factor": (),
+    "second_factor_setup": (),
+    "logout": (),
+    "my_sessions": (),
+    "password_reset": (),
+    "password_reset_done": (),
+    "password_reset_confirm": (),
+    "password_reset_complete": (),
+    "signs_guide": (),
+    "notifications": (),
+    "notifications_read": (),
+    "notification_open": (),
+    "school_list": (C.LIST_STAFF,),
+    "staff_list": (C.LIST_STAFF,),
+    "staff_invite": (C.MANAGE_STAFF,),
+    "staff_member": (C.LIST_STAFF,),
+    "staff_role": (C.GRANT_ROLES,),
+    "staff_export": (C.GRANT_ROLES,),
+    "staff_hand_over": (C.HAND_OVER,),
+    "staff_deactivate": (C.MANAGE_STAFF,),
+    "staff_reactivate": (C.MANAGE_STAFF,),
+    "staff_second_factor_reset": (C.RESET_SECOND_FACTOR,),
+    "roster_list": (C.MANAGE_ROSTER,),
+    "roster_add": (C.MANAGE_ROSTER,),
+    "roster_pupil": (C.MANAGE_ROSTER,),
+    "concern_new": (C.LOG_CONCERN,),
+    "concern_draft_save": (C.LOG_CONCERN,),
+    "concern_child_search": (C.LOG_CONCERN,),
+    "concern_receipt": (C.READ_OWN_CONCERNS,),
+    "concerns_mine": (C.READ_OWN_CONCERNS,),
+    "concern_detail": (C.READ_OWN_CONCERNS,),
+    "attachment_download": (C.READ_OWN_CONCERNS,),
+    "queue": (C.READ_QUEUE,),
+    "queue_acknowledge": (C.ACT_ON_CONCERN,),
+    "concern_review": (C.READ_QUEUE, C.ACT_ON_CONCERN, C.MOVE_CONCERN, C.REOPEN),
+    "child_file": (C.READ_CHILD_FILE,),
+    "child_flags": (C.SET_FLAGS,),
+    "child_note": (C.WRITE_NOTE,),
+    "child_alert_acknowledge": (C.ACKNOWLEDGE_ALERT,),
+    "child_file_pdf": (C.READ_CHILD_FILE,),
+    "referral_detail": (C.READ_REFERRAL,),
+    "referral_pdf": (C.READ_REFERRAL,),
+    "referral_new": (C.REFER,),
+    "exports": (C.EXPORT,),
+    "export_status": (C.EXPORT,),
+    "export_download": (C.EXPORT,),
+    "audit_log": (C.READ_AUDIT, C.READ_AUDIT_NAMES),
+    "child_access": (C.READ_WHO_VIEWED,),
+}
+
+
+def membership_capabilities(membership: Membership) -> frozenset[Capability]:
+    """What one membership allows: its role's capabilities and those its permission flags add."""
+    held = set(ROLE_CAPABILITIES.get(membership.role, frozenset()))
+    for flag, by_role in FLAG_CAPABILITIES.items():
+        if getattr(membership, flag, False):
+            held |= by_role.get(membership.role, frozenset())
+    return frozenset(held)
+
+
+def capabilities_of(memberships) -> frozenset[Capability]:
+    """What a person may do somewhere, from their memberships (the navigation asks this, with no query)."""
+    held = set()
+    for membership in memberships:
+        held |= membership_capabilities(membership)
+    return frozenset(held)
+
+
+def roles_with(capability: Capability) -> frozenset[Role]:
+    """The roles whose every membership holds `capability`, flags aside."""
+    return frozenset(role for role, held in ROLE_CAPABILITIES.items() if capability in held)
+
+
+def holding(capability: Capability) -> Q:
+    """The memberships that hold `capability`, as a filter on `Membership`."""
+    condition = Q(role__in=list(roles_with(capability)))
+    for flag, by_role in FLAG_CAPABILITIES.items():
+        flagged = [role for role, held in by_role.items() if capability in held]
+        if flagged:
+            condition |= Q(role__in=flagged, **{flag: True})
+    return condition
+
+
+def schools_where(user: User, capability: Capability) -> QuerySet[School]:
+    """The schools where `user` holds `capability`, through a membership of the school or of its trust."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    reach = Membership.objects.active().filter(holding(capability), user=user)
+    return School.objects.filter(
+        Q(pk__in=reach.filter(school__isnull=False).values("school"))
+        | Q(trust__in=reach.filter(trust__isnull=False).values("trust"))
+    ).select_related("trust")
+
+
+def can(user: User, capability: Capability, school: School) -> bool:
+    """Whether `user` holds `capability` at `school`."""
+    return schools_where(user, capability).filter(pk=school.pk).exists()
+
+
+def capabilities_at(memberships, school: School) -> frozenset[Capability]:
+    """What a person may do at `school`, from their memberships of it and of its trust (no query)."""
+    here = [m for m in memberships if m.school_id == school.pk or (m.trust_id and m.trust_id == school.trust_id)]
+    return capabilities_of(here)
+
+
+def members_with(capability: Capability, school: School) -> QuerySet[Membership]:
+    """The active memberships of `school` itself that hold `capability` (the people a concern is sent to)."""
+    return Membership.objects.active().filter(holding(capability), school=school).select_related("user")
