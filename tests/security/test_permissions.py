@@ -3,7 +3,8 @@
 The expected answers follow DESIGN.md §2 and are published in docs/security.md (a test keeps the two equal).
 The cells mean:
 
-    ok     the page (200), or the action done and the person sent on (302)
+    ok     the page (200), or the action done and the person sent on (302) with no error or warning message
+    refused  sent on (302) with an error or warning message: a rule turned the action down, and nothing changed
     form   the page answering the test's empty or incomplete form with its message (400)
     login  sent to the sign-in page: no one is signed in
     403    a page this role may never use
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -66,7 +69,7 @@ staff_role                 login 403   403    ok    403    403     403   404    
 staff_export               login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 staff_hand_over            login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 staff_deactivate           login 403   403    403   403    ok      ok    404     404   404   404     404   403   403
-staff_reactivate           login 403   403    403   403    ok      ok    404     404   404   404     404   403   403
+staff_reactivate           login 403   403    403   403    refused refused 404     404   404   404     404   403   403
 staff_second_factor_reset  login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 roster_list                login 403   403    403   403    ok      ok    404     404   404   404     404   403   403
 roster_add                 login 403   403    403   403    ok      ok    404     404   404   404     404   403   403
@@ -92,7 +95,7 @@ child_alert_acknowledge    login 404   404    ok    ok     404     404   404    
 referral_detail            login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
 referral_pdf               login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
 child_file_pdf             login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
-referral_new               login 404   404    ok    ok     404     404   404     404   404   404     404   403   404
+referral_new               login 404   404    refused refused 404     404   404     404   404   404     404   403   404
 exports                    login 403   403    form  403    form    403   403     form  403   403     form  form  403
 export_status              login 404   404    ok    404    404     404   404     404   404   404     404   404   404
 export_download            login 404   404    404   404    404     404   404     404   404   404     404   404   404
@@ -122,7 +125,8 @@ def answer(response) -> str:
         location = response["Location"]
         if location.startswith(resolve_url(settings.LOGIN_URL)):
             return "login"
-        return "ok"
+        levels = {message.level for message in get_messages(response.wsgi_request)}
+        return "refused" if levels & {messages.ERROR, messages.WARNING} else "ok"
     return {200: "ok", 400: "form"}.get(status, str(status))
 
 
@@ -160,7 +164,7 @@ def test_each_persona_gets_the_answer_the_matrix_states(world, persona):
             refusals = AuditEvent.objects.filter(
                 id__gt=before, event_type=EventType.ACCESS_REFUSED, outcome=Outcome.REFUSED
             )
-            if got in ("403", "404") and persona != "anonymous" and not refusals.exists():
+            if got in ("403", "404", "refused") and persona != "anonymous" and not refusals.exists():
                 wrong.append(f"{name}: refused with {got} but left no audit event")
             transaction.set_rollback(True)
         want = table.get(name, {}).get(persona)
