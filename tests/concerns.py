@@ -21,19 +21,20 @@ def jpeg_bytes(*, gps: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def concern_by(author, child, *, indicators=("SIG-GIFTS",), urgency=Urgency.ROUTINE, with_file=True) -> Concern:
+def concern_submission(author, child, *, indicators=("SIG-GIFTS",), urgency=Urgency.ROUTINE, with_file=True) -> dict:
+    """What the concern form hands to concern_submit for one child, with a photo attached to the draft or not."""
     school = child.school
     draft = draft_for(author=author, school=school)
     if with_file:
         draft_attachments_add(
             author=author, draft=draft, files=[SimpleUploadedFile("photo.jpg", jpeg_bytes(), "image/jpeg")]
         )
-    incident = concern_submit(
-        actor=author,
-        context=None,
-        school=school,
-        submission_key=draft.submission_key,
-        data=ConcernInput(
+    return {
+        "actor": author,
+        "context": None,
+        "school": school,
+        "submission_key": draft.submission_key,
+        "data": ConcernInput(
             children=[child],
             unlisted_child_name="",
             unlisted_child_details="",
@@ -49,8 +50,11 @@ def concern_by(author, child, *, indicators=("SIG-GIFTS",), urgency=Urgency.ROUT
             fgm_police_reported=None,
             fgm_police_reference="",
         ),
-    )
-    return incident.concerns.get()
+    }
+
+
+def concern_by(author, child, **options) -> Concern:
+    return concern_submit(**concern_submission(author, child, **options)).concerns.get()
 
 
 def many_concerns(world, child, count):

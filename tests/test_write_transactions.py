@@ -1,0 +1,368 @@
+"""Every service that records a change does so in the change's own transaction.
+
+In the rest of the suite each test runs inside a transaction of its own, so record()'s refusal of a change event
+written outside one can never fire. These tests commit for real, with the audit connection split off as in
+production: each service, its transaction taken away, is refused by record(); and with its transaction, the change
+and its audit event are committed by one transaction, or rolled back together when it fails.
+"""
+
+import contextlib
+import datetime
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection, models, transaction
+from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from referrals.models import (
+    Addendum,
+    Child,
+    Closure,
+    Concern,
+    ConcernMove,
+    Decision,
+    Escalation,
+    InformationRequest,
+    Notification,
+    Referral,
+)
+from referrals.services import agency_referrals, children, concerns, notifications, reviews
+from referrals.upn import make_upn
+from safeguarding.accounts import services as accounts
+from safeguarding.accounts.models import Membership, User
+from safeguarding.accounts.roles import Role
+from safeguarding.audit import record as audit_record
+from safeguarding.audit.events import WRITE_EVENTS
+from safeguarding.audit.models import AuditEvent
+from safeguarding.audit.record import AuditWriteOutsideTransaction
+from tests.concerns import concern_submission
+from tests.factories import ChildFactory, ConcernFactory, UserFactory
+from tests.personas import build_world
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "audit"])
+
+
+@dataclass
+class Call:
+    """A service, the arguments of one call that changes something, and the table the change lands in."""
+
+    service: Any
+    arguments: dict
+    table: type[models.Model] | None
+
+
+def _concern(world, *steps) -> Concern:
+    concern = ConcernFactory(child=ChildFactory(school=world.northfield), author=world.teacher)
+    for step in steps:
+        step(world, concern)
+    return Concern.objects.get(pk=concern.pk)
+
+
+def _acknowledged(world, concern):
+    reviews.concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+
+
+def _decided(world, concern):
+    reviews.decision_record(
+        actor=world.dsl,
+        context=None,
+        concern=concern,
+        outcomes=["social_care"],
+        rationale="Significant harm is likely.",
+        threshold="child_protection",
+    )
+
+
+def _closed(world, concern):
+    reviews.concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
+
+
+def _referral(world) -> Referral:
+    from tests.concerns import referral_for
+
+    return referral_for(world, ChildFactory(school=world.northfield))
+
+
+def _operator() -> User:
+    return UserFactory(email="operator@safeguard.example", is_superuser=True, is_staff=True)
+
+
+def _edited_membership(world) -> Membership:
+    membership = world.membership("teacher2")
+    membership.role = Role.SCHOOL_ADMIN
+    return membership
+
+
+def _edited_user(world) -> User:
+    user = User.objects.get(pk=world.teacher2.pk)
+    user.email = "teacher2.new@safeguard.example"
+    return user
+
+
+def _deactivated(world, person) -> Membership:
+    membership = world.membership(person)
+    Membership.objects.filter(pk=membership.pk).update(is_active=False)
+    return Membership.objects.get(pk=membership.pk)
+
+
+def _new_pupil_row() -> dict:
+    return {
+        "upn": make_upn(la_code=873, establishment=8203, year=2020, serial=41),
+        "legal_first_name": "Kian",
+        "legal_last_name": "Walsh",
+        "preferred_name": "",
+        "date_of_birth": datetime.date(2013, 1, 2),
+        "year_group": "8",
+        "sex": "M",
+        "send": "none",
+    }
+
+
+CALLS = {
+    "concern_submit": lambda w: Call(
+        concerns.concern_submit, concern_submission(w.teacher, ChildFactory(school=w.northfield)), Concern
+    ),
+    "addendum_add": lambda w: Call(
+        concerns.addendum_add,
+        {"actor": w.teacher, "context": None, "concern": _concern(w), "reason": "Forgot", "text": "At 15:20."},
+        Addendum,
+    ),
+    "concern_acknowledge": lambda w: Call(
+        reviews.concern_acknowledge, {"actor": w.dsl, "context": None, "concern": _concern(w)}, Concern
+    ),
+    "concern_assign": lambda w: Call(
+        reviews.concern_assign, {"actor": w.dsl, "context": None, "concern": _concern(w), "to": w.deputy}, Concern
+    ),
+    "decision_record": lambda w: Call(
+        reviews.decision_record,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "concern": _concern(w, _acknowledged),
+            "outcomes": ["monitor"],
+            "rationale": "Watch and wait.",
+            "threshold": "universal",
+        },
+        Decision,
+    ),
+    "concern_close": lambda w: Call(
+        reviews.concern_close,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "concern": _concern(w, _acknowledged, _decided),
+            "summary": "a",
+            "follow_up": "b",
+            "outcome": "c",
+        },
+        Closure,
+    ),
+    "concern_reopen": lambda w: Call(
+        reviews.concern_reopen,
+        {"actor": w.dsl, "context": None, "concern": _concern(w, _acknowledged, _decided, _closed), "reason": "More"},
+        Concern,
+    ),
+    "information_request": lambda w: Call(
+        reviews.information_request,
+        {"actor": w.dsl, "context": None, "concern": _concern(w), "question": "What time was it?"},
+        InformationRequest,
+    ),
+    "concern_move": lambda w: Call(
+        reviews.concern_move,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "concern": _concern(w),
+            "to_child": ChildFactory(school=w.northfield),
+            "reason": "The wrong Jade",
+        },
+        ConcernMove,
+    ),
+    "escalate_overdue": lambda w: Call(
+        reviews.escalate_overdue, {"now": _concern(w).ack_due_at + datetime.timedelta(days=7)}, Escalation
+    ),
+    "referral_create": lambda w: Call(
+        agency_referrals.referral_create,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "decision": Decision.objects.get(concern=_concern(w, _acknowledged, _decided)),
+            "agency": "social_care",
+            "purpose": "To protect the child from harm",
+            "parents_informed": True,
+        },
+        Referral,
+    ),
+    "referral_acknowledged": lambda w: Call(
+        agency_referrals.referral_acknowledged,
+        {"actor": w.dsl, "context": None, "referral": _referral(w), "by_name": "Sam Lee, front door"},
+        Referral,
+    ),
+    "referral_outcome": lambda w: Call(
+        agency_referrals.referral_outcome,
+        {"actor": w.dsl, "context": None, "referral": _referral(w), "agency_decision": "services_required"},
+        Referral,
+    ),
+    "referral_escalate": lambda w: Call(
+        agency_referrals.referral_escalate,
+        {"actor": w.dsl, "context": None, "referral": _referral(w), "reason": "The risk is higher than they think"},
+        Referral,
+    ),
+    "notifications_mark_read": lambda w: Call(
+        notifications.notifications_mark_read,
+        {
+            "user": w.dsl,
+            "context": None,
+            "notification": Notification.objects.get(concern=_concern(w), recipient=w.dsl),
+        },
+        Notification,
+    ),
+    "child_create": lambda w: Call(
+        children.child_create,
+        {
+            "actor": w.office,
+            "school": w.northfield,
+            "values": {"legal_first_name": "Kian", "legal_last_name": "Walsh", "date_of_birth": "2013-01-02"},
+        },
+        Child,
+    ),
+    "child_update_roster": lambda w: Call(
+        children.child_update_roster,
+        {"actor": w.office, "child": ChildFactory(school=w.northfield), "values": {"preferred_name": "Jay"}},
+        Child,
+    ),
+    "roster_import": lambda w: Call(
+        children.roster_import, {"school": w.northfield, "rows": [_new_pupil_row()]}, Child
+    ),
+    "staff_invite": lambda w: Call(
+        accounts.staff_invite,
+        {"actor": w.office, "school": w.northfield, "email": "new.teacher@safeguard.example", "full_name": "Ana Ruiz"},
+        Membership,
+    ),
+    "membership_change_role": lambda w: Call(
+        accounts.membership_change_role,
+        {"actor": w.dsl, "membership": w.membership("teacher2"), "role": Role.DEPUTY_DSL},
+        Membership,
+    ),
+    "membership_set_export": lambda w: Call(
+        accounts.membership_set_export,
+        {"actor": w.dsl, "membership": w.membership("office"), "can_export": True},
+        Membership,
+    ),
+    "dsl_hand_over": lambda w: Call(
+        accounts.dsl_hand_over, {"actor": w.dsl, "school": w.northfield, "to": w.membership("deputy")}, Membership
+    ),
+    "membership_deactivate": lambda w: Call(
+        accounts.membership_deactivate, {"actor": w.office, "membership": w.membership("teacher2")}, Membership
+    ),
+    "membership_reactivate": lambda w: Call(
+        accounts.membership_reactivate, {"actor": w.office, "membership": _deactivated(w, "teacher2")}, Membership
+    ),
+    "user_deactivate": lambda w: Call(accounts.user_deactivate, {"user": w.teacher2, "actor": w.office}, User),
+    "membership_save_by_operator": lambda w: Call(
+        accounts.membership_save_by_operator, {"actor": _operator(), "membership": _edited_membership(w)}, Membership
+    ),
+    "user_save_by_operator": lambda w: Call(
+        accounts.user_save_by_operator, {"actor": _operator(), "user": _edited_user(w)}, User
+    ),
+    "user_password_set_by_operator": lambda w: Call(
+        accounts.user_password_set_by_operator, {"actor": _operator(), "user": w.teacher2}, None
+    ),
+    "second_factor_reset": lambda w: Call(
+        accounts.second_factor_reset, {"actor": w.dsl, "membership": w.membership("deputy")}, TOTPDevice
+    ),
+}
+
+
+def rows(table) -> dict:
+    """Each row of the table and the id of the transaction that last wrote it (PostgreSQL's xmin)."""
+    if table is None:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {table._meta.pk.column}, xmin::text FROM {table._meta.db_table}")  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+def write_events() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, xmin::text FROM {AuditEvent._meta.db_table} WHERE event_type = ANY(%s)",  # noqa: S608
+            [[str(event_type) for event_type in WRITE_EVENTS]],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_every_service_that_records_a_change_is_here():
+    """A new service that records a change event gets a row here, so that its transaction is tested too."""
+    modules = (concerns, reviews, agency_referrals, notifications, children, accounts)
+    writers = {
+        name
+        for module in modules
+        for name, function in vars(module).items()
+        if inspect.isfunction(function)
+        and function.__module__ == module.__name__
+        and not name.startswith("_")
+        and _records_a_change(function, module)
+    }
+
+    assert writers - set(CALLS) == set()
+
+
+def _records_a_change(function, module) -> bool:
+    """Whether the function, or a private helper of its module it calls, records a change event."""
+    source = inspect.getsource(inspect.unwrap(function))
+    helpers = [
+        inspect.getsource(helper)
+        for name, helper in vars(module).items()
+        if name.startswith("_") and inspect.isfunction(helper) and f"{name}(" in source
+    ]
+    change_events = [f"EventType.{event.name}" for event in WRITE_EVENTS]
+    return any(event in text for text in [source, *helpers] for event in change_events)
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_a_change_recorded_outside_its_transaction_is_refused(name, monkeypatch, audit_connection):
+    call = CALLS[name](build_world())
+    # Take the service's transaction away: its decorator, any `with transaction.atomic()` inside, and the row locks
+    # that cannot be taken without one.
+    monkeypatch.setattr(transaction, "atomic", lambda *args, **kwargs: contextlib.nullcontext())
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *args, **kwargs: self)
+
+    with pytest.raises(AuditWriteOutsideTransaction):
+        inspect.unwrap(call.service)(**call.arguments)
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_the_change_and_its_audit_event_commit_and_roll_back_together(name, monkeypatch, audit_connection):
+    world = build_world()
+    insert = audit_record._insert
+
+    def insert_then_fail(event, *, using):
+        insert(event, using=using)
+        if using == "default":
+            raise RuntimeError("the transaction fails after recording its change")
+
+    failing = CALLS[name](world)
+    before, events_before = rows(failing.table), write_events()
+    monkeypatch.setattr(audit_record, "_insert", insert_then_fail)
+    with pytest.raises(RuntimeError, match="after recording its change"):
+        failing.service(**failing.arguments)
+    monkeypatch.setattr(audit_record, "_insert", insert)
+
+    assert rows(failing.table) == before, "the change was kept although its transaction failed"
+    assert write_events() == events_before, "the audit event was kept although its transaction failed"
+
+    call = CALLS[name](world)
+    before, events_before = rows(call.table), write_events()
+    call.service(**call.arguments)
+    after = rows(call.table)
+    changed = {xid for key, xid in after.items() if before.get(key) != xid}  # rows written; deleted ones have none
+    recorded = {xid for key, xid in write_events().items() if key not in events_before}
+
+    assert recorded, "no change event was recorded"
+    assert after != before or call.table is None, "the call changed nothing"
+    if changed:
+        assert recorded == changed, "the change and its audit event were committed by different transactions"
