@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from referrals.export_forms import ExportForm
 from referrals.exports import (
-    ExportFilters,
     csv_stream,
     export_begin,
     export_file_path,
@@ -18,11 +18,10 @@ from referrals.exports import (
     referrals_for_export,
     xlsx_file,
 )
-from referrals.models import Agency, ExportRecord
+from referrals.models import ExportRecord
 from referrals.tasks import export_build_task
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
-from safeguarding.core.dates import date_or_none
 from safeguarding.core.ratelimit import rate_limited
 
 
@@ -37,77 +36,21 @@ def _fresh_code_ok(request, code: str) -> bool:
     return bool(ok)
 
 
-def _unread_filters(request, filters: ExportFilters) -> bool:
-    """Whether a filter was sent that was not understood: left out, it would export more than was asked for."""
-    understood = {"date_from": filters.date_from, "date_to": filters.date_to}
-    understood |= {"agency": filters.agency, "status": filters.status}
-    return any(request.POST.get(name) and not value for name, value in understood.items())
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def exports(request):
     schools = export_schools(user=request.user)
-    errors = []
     if request.method == "POST":
         if limited := rate_limited(request, "export"):
             return limited
-        purpose = request.POST.get("purpose", "").replace("\x00", "").strip()[:300]
-        file_format = request.POST.get("format", "csv")
-        asked = request.POST.get("school", "")
-        chosen = [s for s in schools if str(s.uuid) == asked] if asked else schools
-        if not chosen:
-            errors.append("Choose one of your schools.")
-            chosen = schools
-        agency = request.POST.get("agency", "")
-        filters = ExportFilters(
-            schools=chosen,
-            date_from=date_or_none(request.POST.get("date_from")),
-            date_to=date_or_none(request.POST.get("date_to")),
-            agency=agency if agency in Agency.values else "",
-            status=request.POST.get("status", "") if request.POST.get("status") in ("awaiting", "acknowledged") else "",
-        )
-        if _unread_filters(request, filters):
-            errors.append("A date or a choice among the filters was not understood: set the filters again.")
-        if len(purpose) < 5:
-            errors.append("Say what the export is for: it is recorded with the export.")
-        if file_format not in ExportRecord.Format.values:
-            errors.append("Choose CSV or Excel.")
-        if not errors and not _fresh_code_ok(request, request.POST.get("code", "")):
-            errors.append("Enter the current code from your authenticator app: each export needs a fresh one.")
-        if not errors:
-            export = export_begin(
-                user=request.user, context=request.audit, filters=filters, purpose=purpose, file_format=file_format
-            )
-            rows = referrals_for_export(filters).count()
-            if rows > settings.EXPORT_BACKGROUND_ROWS:
-                ExportRecord.objects.filter(pk=export.pk).update(in_background=True, expected_rows=rows)
-                export_build_task.enqueue(export_id=export.pk)
-                return redirect("export_status", export_uuid=export.uuid)
-            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            if file_format == ExportRecord.Format.CSV:
-                response = StreamingHttpResponse(
-                    csv_stream(export=export, context=request.audit, filters=filters), content_type="text/csv"
-                )
-                response["Content-Disposition"] = f'attachment; filename="referrals-{stamp}.csv"'
-            else:
-                handle = xlsx_file(export=export, context=request.audit, filters=filters)
-                response = FileResponse(
-                    handle,
-                    as_attachment=True,
-                    filename=f"referrals-{stamp}.xlsx",
-                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            response["Cache-Control"] = "no-store"
-            record(
-                EventType.DOWNLOAD,
-                context=request.audit,
-                school=export.school,
-                object_type="export",
-                object_uuid=export.uuid,
-            )
-            return response
+        form = ExportForm(request.POST, schools=schools)
+        if form.is_valid() and not _fresh_code_ok(request, form.cleaned_data["code"]):
+            form.add_error("code", "Enter the current code from your authenticator app: each export needs a fresh one.")
+        if form.is_valid():
+            return _export_response(request, form)
+    else:
+        form = ExportForm(schools=schools)
     history = ExportRecord.objects.filter(user=request.user)[:20]
     record(
         EventType.LIST,
@@ -117,8 +60,45 @@ def exports(request):
         shown_ids=[export.uuid for export in history],
         row_count=len(history),
     )
-    context = {"schools": schools, "agencies": Agency.choices, "errors": errors, "history": history}
-    return render(request, "referrals/exports.html", context, status=400 if errors else 200)
+    context = {"form": form, "history": history}
+    return render(request, "referrals/exports.html", context, status=400 if form.errors else 200)
+
+
+def _export_response(request, form: ExportForm):
+    """Begin the export and send it: streamed (CSV), as a file (XLSX), or, when large, built in the background."""
+    filters = form.filters()
+    file_format = form.cleaned_data["format"]
+    export = export_begin(
+        user=request.user,
+        context=request.audit,
+        filters=filters,
+        purpose=form.cleaned_data["purpose"],
+        file_format=file_format,
+    )
+    rows = referrals_for_export(filters).count()
+    if rows > settings.EXPORT_BACKGROUND_ROWS:
+        ExportRecord.objects.filter(pk=export.pk).update(in_background=True, expected_rows=rows)
+        export_build_task.enqueue(export_id=export.pk)
+        return redirect("export_status", export_uuid=export.uuid)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if file_format == ExportRecord.Format.CSV:
+        response = StreamingHttpResponse(
+            csv_stream(export=export, context=request.audit, filters=filters), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="referrals-{stamp}.csv"'
+    else:
+        handle = xlsx_file(export=export, context=request.audit, filters=filters)
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"referrals-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Cache-Control"] = "no-store"
+    record(
+        EventType.DOWNLOAD, context=request.audit, school=export.school, object_type="export", object_uuid=export.uuid
+    )
+    return response
 
 
 def _own_export(request, export_uuid) -> ExportRecord:

@@ -1,5 +1,7 @@
 import csv
 import io
+import re
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -90,6 +92,63 @@ def test_an_export_without_a_purpose_or_a_fresh_code_is_refused(world, referral)
     assert no_purpose.status_code == 400 and "Say what the export is for" in no_purpose.content.decode()
     assert wrong_code.status_code == 400 and "Enter the current code" in wrong_code.content.decode()
     assert not ExportRecord.objects.exists()
+
+
+class FormReader(HTMLParser):
+    """What a form shows after a re-render: each field's value (the selected option, the checked radio) and the
+    error written beside each field (crispy's `error_<n>_id_<field>`)."""
+
+    def __init__(self, content: bytes):
+        super().__init__()
+        self.values, self.errors, self.select, self.error_of = {}, {}, None, None
+        self.feed(content.decode())
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and (attrs.get("type") != "radio" or "checked" in attrs):
+            self.values[attrs.get("name")] = attrs.get("value")
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and "selected" in attrs:
+            self.values[self.select] = attrs["value"]
+        elif match := re.fullmatch(r"error_\d+_id_(\w+)", attrs.get("id", "")):
+            self.error_of = match.group(1)
+
+    def handle_data(self, data):
+        if self.error_of and data.strip():
+            self.errors[self.error_of] = data.strip()
+            self.error_of = None
+
+
+def test_a_trust_lead_whose_export_is_refused_sees_the_error_by_the_field_and_what_they_typed(world, referral):
+    typed = {
+        "purpose": "Board report",
+        "school": str(world.northfield.uuid),
+        "date_from": "2026-01-05",
+        "date_to": "2026-03-31",
+        "agency": "police",
+        "status": "acknowledged",
+        "format": "xlsx",
+    }
+
+    response = signed_in_client(world.people["trustlead"]).post("/exports/", {**typed, "code": "000000"})
+
+    assert response.status_code == 400 and not ExportRecord.objects.exists()
+    form = FormReader(response.content)
+    assert {name: form.values.get(name) for name in typed} == typed
+    assert form.values["code"] is None  # a used code is not offered again
+    assert form.errors == {"code": "Enter the current code from your authenticator app: each export needs a fresh one."}
+    assert 'href="#id_code"' in response.content.decode()  # the summary at the top links to the field
+
+
+def test_an_export_with_a_date_it_cannot_read_shows_the_error_beside_that_date(world, referral):
+    response = export(signed_in_client(world.dsl), world.dsl, date_to="2026-02-30", agency="social_care")
+
+    assert response.status_code == 400 and not ExportRecord.objects.exists()
+    form = FormReader(response.content)
+    assert list(form.errors) == ["date_to"] and "not understood" in form.errors["date_to"]
+    assert (form.values["agency"], form.values["purpose"]) == ("social_care", "Termly report to governors")
+    assert (form.values["date_to"], form.values["format"]) == ("2026-02-30", "csv")
 
 
 def test_a_csv_export_streams_records_and_leaves_its_record_and_events(world, referral):
