@@ -14,25 +14,22 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
 
 from referrals.export_columns import HEADERS, cell_rows, copy_sql, sheet_prepare, text_rows
 from referrals.models import Child, ExportRecord, Referral
-from safeguarding.accounts.models import Membership, School, User
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.models import School, User
+from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext, keyed_hash
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 
 
 def export_schools(*, user: User) -> list[School]:
-    """The DSL exports their school, a school admin with the export permission theirs, the trust lead the trust."""
-    memberships = Membership.objects.active().filter(user=user)
-    direct = memberships.filter(Q(role=Role.DSL) | Q(role=Role.SCHOOL_ADMIN, can_export=True)).values("school")
-    trusts = memberships.filter(role=Role.TRUST_LEAD).values("trust")
-    schools = list(School.objects.filter(Q(pk__in=direct) | Q(trust__in=trusts)).order_by("name"))
+    """The schools whose referrals `user` may export: the DSL's school, a school admin's with the export permission,
+    every school of the trust lead's trust. None is a 403."""
+    schools = list(schools_where(user, Capability.EXPORT).order_by("name"))
     if not schools:
         raise PermissionDenied
     return schools
