@@ -10,6 +10,7 @@ from referrals.models import Child, Concern, ExportRecord, Notification, Pattern
 from safeguarding.core.heartbeats import SCHEDULER, WORKER
 from safeguarding.core.models import Heartbeat
 from tests.concerns import concern_by, referral_for
+from tests.factories import ChildFactory, ExportRecordFactory, PatternAlertFactory
 from tests.personas import SCHOOL_PEOPLE
 
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
@@ -86,17 +87,13 @@ def build_scene(world) -> Scene:
     now = timezone.now()
     for name in (WORKER, SCHEDULER):
         Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": now})
-    pupil = Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
     concern = concern_by(world.teacher, pupil)
     return Scene(
         world=world,
         pupil=pupil,
         concern=concern,
-        alert=PatternAlert.objects.create(child=pupil, rule="frequency", explanation="test", fingerprint="walk"),
+        alert=PatternAlertFactory(child=pupil),
         referral=referral_for(world, pupil),
-        export_record=ExportRecord.objects.create(
-            user=world.dsl, school=world.northfield, purpose="walk", format="csv", in_background=True
-        ),
+        export_record=ExportRecordFactory(user=world.dsl, school=world.northfield, in_background=True),
     )

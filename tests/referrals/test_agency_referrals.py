@@ -5,11 +5,12 @@ import time_machine
 from django.core import mail
 
 from referrals.clocks import LONDON
-from referrals.models import Child, Notification, Referral
+from referrals.models import Notification, Referral
 from referrals.services.agency_referrals import referral_create, referrals_overdue_notify
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import referral_for
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
 FRIDAY_4PM = datetime(2026, 5, 22, 16, 0, tzinfo=LONDON)  # Monday 25 May 2026 is a bank holiday
@@ -17,9 +18,7 @@ FRIDAY_4PM = datetime(2026, 5, 22, 16, 0, tzinfo=LONDON)  # Monday 25 May 2026 i
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def test_a_social_care_referral_on_the_friday_before_a_bank_holiday_is_due_on_tuesday_at_the_same_time(world, pupil):

@@ -2,18 +2,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals.models import Child, Concern
+from referrals.models import Concern
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, many_concerns
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 @pytest.mark.parametrize(

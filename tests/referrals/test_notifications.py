@@ -1,17 +1,16 @@
 import pytest
 
-from referrals.models import Child, Notification, Urgency
+from referrals.models import Notification, Urgency
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
+from tests.factories import ChildFactory, NotificationFactory
 from tests.personas import signed_in_client
 
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def unread(person) -> int:
@@ -63,7 +62,7 @@ def test_a_dsl_opening_one_notification_marks_only_that_one_and_goes_to_its_conc
 
 def test_a_teacher_asked_about_her_concern_is_taken_to_her_own_page_of_it(world, pupil):
     concern = concern_by(world.teacher, pupil)
-    asked = Notification.objects.create(
+    asked = NotificationFactory(
         recipient=world.teacher, school=world.northfield, kind=Notification.Kind.INFORMATION_REQUEST, concern=concern
     )
 

@@ -5,15 +5,14 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from referrals.models import Child, Concern, Notification, PatternAlert
+from referrals.models import Concern, Notification, PatternAlert
 from referrals.patterns import patterns_evaluate
 from tests.concerns import concern_by
+from tests.factories import ChildFactory
 
 
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def test_three_exploitation_signs_from_two_staff_within_90_days_fire_an_alert(world):

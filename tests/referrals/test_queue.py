@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from referrals.clocks import LONDON
-from referrals.models import Child, Concern, Escalation, Notification, Urgency
+from referrals.models import Concern, Escalation, Notification, Urgency
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 from tests.referrals.test_child_file import many_concerns
 
@@ -22,9 +23,7 @@ MONDAY_10AM = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def test_an_immediate_concern_unacknowledged_after_15_minutes_escalates_once(world, pupil, run_tasks):

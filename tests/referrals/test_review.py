@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.db import connections
 
-from referrals.models import Child, Concern, ConcernMove, Decision
+from referrals.models import Concern, ConcernMove, Decision
 from referrals.services.reviews import (
     ClosureIncomplete,
     ConcernConflict,
@@ -14,14 +14,13 @@ from referrals.services.reviews import (
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
+from tests.factories import ChildFactory
 from tests.personas import build_world, signed_in_client
 
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def decided(world, pupil):
@@ -86,9 +85,7 @@ def test_closing_with_all_three_closes(world, pupil):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_decisions_one_wins_and_the_other_is_told():
     world = build_world()
-    pupil = Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
     concern = concern_by(world.teacher, pupil, with_file=False)
     concern_acknowledge(actor=world.dsl, context=None, concern=concern)
     version = Concern.objects.get(pk=concern.pk).version
@@ -142,11 +139,10 @@ def test_the_author_sees_the_question_and_answers_with_an_addendum(world, pupil)
 
 
 def test_a_concern_is_moved_to_the_right_child_and_both_files_show_it(world, pupil):
-    right = Child.objects.create(
+    right = ChildFactory(
         school=world.northfield,
         legal_first_name="Jane",
         legal_last_name="Turner",
-        date_of_birth="2012-03-14",
         upn="A123456789012",
     )
     concern = concern_by(world.teacher, pupil, with_file=False)
@@ -179,9 +175,7 @@ def test_only_the_dsl_reopens_or_moves(world, pupil):
 
     with pytest.raises(PermissionDenied):
         concern_reopen(actor=world.deputy, context=None, concern=concern, reason="More came to light")
-    other = Child.objects.create(
-        school=world.northfield, legal_first_name="Kai", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    other = ChildFactory(school=world.northfield, legal_first_name="Kai", legal_last_name="Turner")
     with pytest.raises(PermissionDenied):
         concern_move(actor=world.deputy, context=None, concern=concern, to_child=other, reason="Wrong child")
     concern_reopen(actor=world.dsl, context=None, concern=concern, reason="More came to light")
