@@ -69,3 +69,7 @@ urlpatterns += [
     path("exports/<uuid:export_uuid>/", export_views.export_status, name="export_status"),
     path("exports/<uuid:export_uuid>/download/", export_views.export_download, name="export_download"),
 ]
+
+from referrals.views import who_viewed as who_viewed_views  # noqa: E402
+
+urlpatterns += [path("children/<uuid:child_uuid>/access/", who_viewed_views.child_access, name="child_access")]

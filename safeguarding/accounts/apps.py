@@ -7,9 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from safeguarding.accounts.navigation import navigation_register
         from safeguarding.audit.targets import Target, register
 
         from .models import Membership, School
+
+        navigation_register()
 
         def school(value):
             found = School.objects.filter(uuid=value).first()

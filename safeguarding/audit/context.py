@@ -8,6 +8,8 @@ from functools import cached_property
 
 from django.conf import settings
 
+from safeguarding.core.memberships import memberships_of
+
 
 def keyed_hash(value: str) -> str:
     """An HMAC under the audit key: lets equal values be matched without ever storing the value."""
@@ -51,13 +53,9 @@ class RequestContext:
 
     @cached_property
     def memberships(self) -> list:
-        from safeguarding.accounts.access import memberships_for_user
-
-        if self.user is None or not self.user.is_authenticated:
-            return []
-        if self._known_memberships is not None:
+        if self._known_memberships is not None and self.user is not None and self.user.is_authenticated:
             return self._known_memberships
-        return list(memberships_for_user(self.user))
+        return memberships_of(self.user)
 
     def role_at(self, school) -> str:
         """The person's role where they acted: at the school, else through its trust."""

@@ -6,30 +6,23 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from referrals.models import Child
-from referrals.selectors import records_moved_into
-from safeguarding.accounts.access import schools_for_user
 from safeguarding.accounts.models import School, User
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.alerts import LONDON
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditAlert, AuditEvent
 from safeguarding.audit.record import record
-
-AUDIT_ROLES = (Role.DSL, Role.TRUST_LEAD, Role.AUDITOR)
-# Who may see who opened one child's records.
-ACCESS_REPORT_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD, Role.AUDITOR)
+from safeguarding.audit.subjects import Subject
 
 
 @dataclass
 class AuditFilters:
     person: uuid.UUID | None = None
-    child: uuid.UUID | None = None
+    child: Subject | None = None
     event_type: str = ""
     outcome: str = ""
     date_from: date | None = None
@@ -47,7 +40,7 @@ class AuditFilters:
 
 
 def audit_schools(*, user: User):
-    schools = schools_for_user(user=user, roles=AUDIT_ROLES)
+    schools = schools_where(user, Capability.READ_AUDIT)
     if not schools.exists():
         raise PermissionDenied
     return schools
@@ -72,8 +65,7 @@ def audit_page(
     if filters.child:
         # A child of the person's schools: every event about the child, as who-viewed shows them, read through
         # the child's own index rather than picked out of the schools' whole trail.
-        child = Child.objects.filter(uuid=filters.child, school__in=schools).first()
-        events = child_events(child=child) if child is not None else AuditEvent.objects.none()
+        events = events_about(child_uuid=filters.child.uuid, also=filters.child.also)
     else:
         # The schools' events; the events of no school (sign-ins, own lists) by their people; and their people's
         # refusals wherever they were refused, so a probe of another school's record shows here exactly as a
@@ -103,7 +95,7 @@ def audit_page(
         object_type="audit_event",
         shown_ids=[event.pk for event in page],
         row_count=page.paginator.count,
-        child_uuid=filters.child,
+        child_uuid=filters.child.uuid if filters.child else None,
         detail=filters.as_detail(),
     )
     return page
@@ -114,47 +106,14 @@ def audit_alerts(*, user: User, limit: int = 20, schools: list[School] | None = 
     return list(AuditAlert.objects.filter(school_uuid__in=[school.uuid for school in schools])[:limit])
 
 
-def child_events(*, child: Child):
-    """Every event about a child: those that name it (also when the child is the object itself), and those about
-    records later moved into its file, which name the child they were about at the time."""
-    about = Q(child_uuid=child.uuid)
-    records, children = records_moved_into(child=child)
-    if records:
-        # Through the index on child_uuid: the records' events name one of the children they passed through.
-        about |= Q(child_uuid__in=children, object_uuid__in=records)
+def events_about(*, child_uuid: uuid.UUID, also: Q | None = None) -> QuerySet[AuditEvent]:
+    """Every event that names the child (also when the child is the object itself), and those `also` selects: the
+    events about the child that its domain knows of but that do not name it."""
+    about = Q(child_uuid=child_uuid)
+    if also:
+        about |= also
     return AuditEvent.objects.filter(about)
-
-
-def child_access_child_get(*, user: User, child_uuid: uuid.UUID) -> Child:
-    """The child, if `user` may see who opened their records; 404 otherwise, exactly as if there were none."""
-    schools = schools_for_user(user=user, roles=ACCESS_REPORT_ROLES)
-    child = Child.objects.filter(uuid=child_uuid, school__in=schools).select_related("school").first()
-    if child is None:
-        raise Http404("No such child.")
-    return child
-
-
-def child_access_page(*, user: User, context: RequestContext, child_uuid: uuid.UUID, page_number, per_page=100):
-    """Everyone who opened this child's records, when and what they did, oldest first; the read is recorded."""
-    child = child_access_child_get(user=user, child_uuid=child_uuid)
-    record(
-        EventType.AUDIT_READ,
-        user=user,
-        context=context,
-        school=child.school,
-        object_type="child_access",
-        object_uuid=child.uuid,
-        child_uuid=child.uuid,
-    )
-    events = child_events(child=child).order_by("occurred_at", "id")
-    return child, Paginator(events, per_page).get_page(page_number)
 
 
 def people_by_uuid(uuids) -> dict:
     return {user.uuid: user for user in User.objects.filter(uuid__in={value for value in uuids if value})}
-
-
-def children_by_uuid(uuids, *, schools) -> dict:
-    """The children named by `uuids` that belong to `schools`: a trail names no child its reader may not see."""
-    wanted = {value for value in uuids if value}
-    return {child.uuid: child for child in Child.objects.filter(uuid__in=wanted, school__in=schools)}

@@ -4,5 +4,4 @@ from safeguarding.audit import views
 
 urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
-    path("children/<uuid:child_uuid>/access/", views.child_access, name="child_access"),
 ]

@@ -1,0 +1,55 @@
+"""Whom the audit trail's events are about: the domain's children, which the audit layer knows only by UUID.
+
+The domain registers one directory of subjects: it finds a subject by the reference a reader types into the trail's
+filter (a child's UPN), and names subjects on the trail's page. Both are given the schools the reader may audit and
+must look no further, so a trail names no child its reader may not see.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Subject:
+    uuid: uuid.UUID
+    # Further events about the subject that do not name it: those about records later moved into its file.
+    also: Q = field(default_factory=Q)
+
+
+@dataclass(frozen=True)
+class SubjectName:
+    name: str
+    reference: str  # what a reader who may not see names sees instead, such as a UPN
+
+
+class Directory(Protocol):
+    def find(self, *, term: str, schools) -> Subject | None: ...
+
+    def named(self, uuids, *, schools) -> dict[uuid.UUID, SubjectName]: ...
+
+
+class _NoSubjects:
+    def find(self, *, term: str, schools) -> Subject | None:
+        return None
+
+    def named(self, uuids, *, schools) -> dict[uuid.UUID, SubjectName]:
+        return {}
+
+
+_directory: Directory = _NoSubjects()
+
+
+def register(directory: Directory) -> None:
+    global _directory
+    _directory = directory
+
+
+def subject_find(*, term: str, schools) -> Subject | None:
+    return _directory.find(term=term, schools=schools)
+
+
+def subjects_named(uuids, *, schools) -> dict[uuid.UUID, SubjectName]:
+    return _directory.named(uuids, schools=schools)

@@ -1,0 +1,62 @@
+"""The navigation each person sees: collected from what each app supplies, and the same as it has always been."""
+
+import pytest
+
+from tests.personas import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+LOG = ["Log a concern", "My concerns"]
+# Each persona's navigation, in order; "Pupils" is the school admin's own school's roster.
+EXPECTED = {
+    "teacher": ["Home", *LOG, "Know the signs"],
+    "riverside_teacher": ["Home", *LOG, "Know the signs"],
+    "deputy": ["Home", *LOG, "Queue", "Know the signs"],
+    "dsl": ["Home", *LOG, "Queue", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "elsewhere_dsl": ["Home", *LOG, "Queue", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "admin": ["Home", *LOG, "Pupils", "Staff", "Exports", "Know the signs"],
+    "office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
+    "riverside_office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
+    "trustlead": ["Home", *LOG, "Queue", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "auditor": ["Home", "Audit trail", "Know the signs"],
+}
+ADDRESSES = {
+    "Home": "/",
+    "Log a concern": "/concerns/new/",
+    "My concerns": "/concerns/mine/",
+    "Queue": "/queue/",
+    "Staff": "/schools/",
+    "Exports": "/exports/",
+    "Audit trail": "/audit/",
+    "Know the signs": "/guide/signs/",
+}
+
+
+@pytest.mark.parametrize("persona", sorted(EXPECTED))
+def test_each_person_sees_the_navigation_of_their_roles(world, persona):
+    response = signed_in_client(world.people[persona]).get("/")
+
+    navigation = response.context["navigation"]
+    assert [item["label"] for item in navigation] == EXPECTED[persona]
+    for item in navigation:
+        if item["label"] == "Pupils":
+            school = world.membership(persona).school
+            assert item["url"] == f"/schools/{school.uuid}/pupils/"
+        else:
+            assert item["url"] == ADDRESSES[item["label"]]
+    assert [item["label"] for item in navigation if item["current"]] == ["Home"]
+    # The count of unread notifications shows to everyone who logs concerns, and to no one else.
+    assert (response.context["unread_notifications"] is not None) == ("Log a concern" in EXPECTED[persona])
+
+
+def test_the_page_one_is_on_is_marked_in_the_navigation(world):
+    response = signed_in_client(world.dsl).get("/queue/")
+
+    assert [item["label"] for item in response.context["navigation"] if item["current"]] == ["Queue"]
+    assert '<a class="nav-link active" href="/queue/" aria-current="page">Queue</a>' in response.content.decode()
+
+
+def test_a_visitor_sees_no_navigation(client):
+    response = client.get("/")
+
+    assert response.context["navigation"] == []
