@@ -20,7 +20,7 @@ from referrals.models import (
     DecisionOutcome,
     Referral,
 )
-from referrals.scale import TRUST
+from referrals.demo.scale import TRUST
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.chain import anchor_read, verify

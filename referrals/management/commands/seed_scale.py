@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from referrals.demo.scale import ScaleRefused, ScaleSize, scale_seed
 from referrals.demo.seed import DemoSecretError
-from referrals.scale import ScaleRefused, ScaleSize, scale_seed
 
 FULL = ScaleSize()
 
