@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
-from referrals.exports import ExportFilters
+from referrals.export_selectors import ExportFilters
 from referrals.forms import DateInput
 from referrals.models import Agency, ExportRecord
 from safeguarding.accounts.models import School

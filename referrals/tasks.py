@@ -25,7 +25,7 @@ def referrals_chase_overdue() -> int:
 
 @task()
 def export_build_task(*, export_id: int) -> None:
-    from referrals.exports import export_build, export_fail
+    from referrals.services.exports import export_build, export_fail
 
     try:
         export_build(export_id=export_id)
@@ -40,6 +40,6 @@ def export_build_task(*, export_id: int) -> None:
 @periodic(every=timedelta(hours=1))
 @task()
 def exports_expire_task() -> int:
-    from referrals.exports import exports_expire
+    from referrals.services.exports import exports_expire
 
     return exports_expire()

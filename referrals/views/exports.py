@@ -1,8 +1,7 @@
 """Exporting referral records: a purpose, a fresh second-factor code, then the file streamed and recorded."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -10,16 +9,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.export_forms import ExportForm
-from referrals.exports import (
-    csv_stream,
-    export_begin,
-    export_file_path,
-    export_schools,
-    referrals_for_export,
-    xlsx_file,
-)
+from referrals.export_selectors import access_export, access_export_file, export_schools, exports_recent
 from referrals.models import ExportRecord
-from referrals.tasks import export_build_task
+from referrals.services.exports import csv_stream, export_start, xlsx_file
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 from safeguarding.core.ratelimit import rate_limited
@@ -51,15 +43,7 @@ def exports(request):
             return _export_response(request, form)
     else:
         form = ExportForm(schools=schools)
-    history = ExportRecord.objects.filter(user=request.user)[:20]
-    record(
-        EventType.LIST,
-        context=request.audit,
-        school=schools[0] if len(schools) == 1 else None,
-        object_type="export",
-        shown_ids=[export.uuid for export in history],
-        row_count=len(history),
-    )
+    history = exports_recent(user=request.user, context=request.audit, schools=schools)
     context = {"form": form, "history": history}
     return render(request, "referrals/exports.html", context, status=400 if form.errors else 200)
 
@@ -67,21 +51,17 @@ def exports(request):
 def _export_response(request, form: ExportForm):
     """Begin the export and send it: streamed (CSV), as a file (XLSX), or, when large, built in the background."""
     filters = form.filters()
-    file_format = form.cleaned_data["format"]
-    export = export_begin(
+    export = export_start(
         user=request.user,
         context=request.audit,
         filters=filters,
         purpose=form.cleaned_data["purpose"],
-        file_format=file_format,
+        file_format=form.cleaned_data["format"],
     )
-    rows = referrals_for_export(filters).count()
-    if rows > settings.EXPORT_BACKGROUND_ROWS:
-        ExportRecord.objects.filter(pk=export.pk).update(in_background=True, expected_rows=rows)
-        export_build_task.enqueue(export_id=export.pk)
+    if export.in_background:
         return redirect("export_status", export_uuid=export.uuid)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if file_format == ExportRecord.Format.CSV:
+    if export.format == ExportRecord.Format.CSV:
         response = StreamingHttpResponse(
             csv_stream(export=export, context=request.audit, filters=filters), content_type="text/csv; charset=utf-8"
         )
@@ -101,22 +81,11 @@ def _export_response(request, form: ExportForm):
     return response
 
 
-def _own_export(request, export_uuid) -> ExportRecord:
-    """One's own background export, while one may still export from its schools."""
-    export = ExportRecord.objects.filter(uuid=export_uuid, user=request.user, in_background=True).first()
-    if export is None:
-        raise Http404("No such export.")
-    allowed = {str(school.uuid) for school in export_schools(user=request.user)}
-    if not set(export.filters.get("schools", [])) <= allowed:
-        raise Http404("No such export.")
-    return export
-
-
 @never_cache
 @login_required
 def export_status(request, export_uuid):
     """Progress of a large export; the page asks again by itself until the file is ready."""
-    export = _own_export(request, export_uuid)
+    export = access_export(user=request.user, export_uuid=export_uuid)
     template = (
         "referrals/partials/export_progress.html"
         if request.headers.get("HX-Request")
@@ -128,21 +97,10 @@ def export_status(request, export_uuid):
 @never_cache
 @login_required
 def export_download(request, export_uuid):
-    export = _own_export(request, export_uuid)
-    if not export.ready or export.expired or not export_file_path(export.file_name).exists():
-        raise Http404("This export is not ready, or its file has expired.")
-    record(
-        EventType.DOWNLOAD,
-        context=request.audit,
-        school=export.school,
-        object_type="export",
-        object_uuid=export.uuid,
-        row_count=export.row_count,
-        detail={"sha256": export.sha256},
-    )
+    export, path = access_export_file(user=request.user, context=request.audit, export_uuid=export_uuid)
     extension = "csv" if export.format == ExportRecord.Format.CSV else "xlsx"
     response = FileResponse(
-        open(export_file_path(export.file_name), "rb"),  # noqa: SIM115 - FileResponse closes it
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
         as_attachment=True,
         filename=f"referrals-{timezone.localtime(export.started_at):%Y%m%d-%H%M}.{extension}",
     )

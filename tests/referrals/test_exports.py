@@ -71,7 +71,7 @@ def both_formats(client, user) -> tuple[list[list[str]], list[list[str]]]:
 def path(request, monkeypatch):
     """Each CSV export test on PostgreSQL's COPY and on the Python path other databases take."""
     if request.param == "python":
-        monkeypatch.setattr("referrals.exports._copy_available", lambda: False)
+        monkeypatch.setattr("referrals.services.exports._copy_available", lambda: False)
     return request.param
 
 
@@ -290,7 +290,7 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
     assert signed_in_client(world.dsl).get(status_url + "download/").status_code == 404
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
         assert signed_in_client(world.admin).get(status_url + "download/").status_code == 404
-        from referrals.exports import exports_expire
+        from referrals.services.exports import exports_expire
 
         assert exports_expire() == 1
     assert not any((tmp_path / "exports").iterdir())
@@ -319,7 +319,7 @@ def test_a_failed_background_export_is_recorded_and_deletes_only_its_own_file(
         yield b"Northfield Academy,Jade Turner\n"
         raise RuntimeError("Jade Turner's row could not be read")
 
-    monkeypatch.setattr("referrals.exports._csv_copy_blocks", breaks_halfway)
+    monkeypatch.setattr("referrals.services.exports._csv_copy_blocks", breaks_halfway)
     status_url = export(client, world.admin)["Location"]
     run_tasks()
 

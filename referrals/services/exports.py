@@ -1,5 +1,6 @@
 """Exports of referral records (CSV, XLSX) for the people who run schools: justified, re-authenticated,
-streamed and audited. An export holds the minimum: no narrative, no child's words."""
+streamed and audited. An export holds the minimum: no narrative, no child's words. What each column holds is in
+`referrals.export_columns`; who may export and what the filters choose, in `referrals.export_selectors`."""
 
 import csv
 import hashlib
@@ -7,66 +8,21 @@ import io
 import tempfile
 import uuid
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
 from referrals.export_columns import HEADERS, cell_rows, copy_sql, sheet_prepare, text_rows
-from referrals.models import Child, ExportRecord, Referral
-from safeguarding.accounts.models import School, User
-from safeguarding.accounts.permissions import Capability, schools_where
+from referrals.export_selectors import ExportFilters, export_children_uuids, export_file_path, referrals_for_export
+from referrals.models import ExportRecord
+from safeguarding.accounts.models import User
 from safeguarding.audit.context import RequestContext, keyed_hash
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
-
-
-def export_schools(*, user: User) -> list[School]:
-    """The schools whose referrals `user` may export: the DSL's school, a school admin's with the export permission,
-    every school of the trust lead's trust. None is a 403."""
-    schools = list(schools_where(user, Capability.EXPORT).order_by("name"))
-    if not schools:
-        raise PermissionDenied
-    return schools
-
-
-@dataclass
-class ExportFilters:
-    schools: list[School]
-    date_from: date | None = None
-    date_to: date | None = None
-    agency: str = ""
-    status: str = ""
-
-    def as_dict(self) -> dict:
-        values = {
-            "schools": [str(school.uuid) for school in self.schools],
-            "date_from": self.date_from.isoformat() if self.date_from else "",
-            "date_to": self.date_to.isoformat() if self.date_to else "",
-            "agency": self.agency,
-            "status": self.status,
-        }
-        return {key: value for key, value in values.items() if value}
-
-
-def referrals_for_export(filters: ExportFilters):
-    referrals = Referral.objects.filter(school__in=filters.schools)
-    if filters.date_from:
-        referrals = referrals.filter(made_at__date__gte=filters.date_from)
-    if filters.date_to:
-        referrals = referrals.filter(made_at__date__lte=filters.date_to)
-    if filters.agency:
-        referrals = referrals.filter(agency=filters.agency)
-    if filters.status == "awaiting":
-        referrals = referrals.filter(acknowledged_at__isnull=True)
-    elif filters.status == "acknowledged":
-        referrals = referrals.filter(acknowledged_at__isnull=False)
-    return referrals.order_by("made_at", "pk")
 
 
 @transaction.atomic
@@ -102,6 +58,22 @@ def export_begin(*, user: User, context: RequestContext, filters: ExportFilters,
     return export
 
 
+def export_start(
+    *, user: User, context: RequestContext, filters: ExportFilters, purpose: str, file_format: str
+) -> ExportRecord:
+    """Begin an export (`export_begin`); one of more than EXPORT_BACKGROUND_ROWS rows is handed to the worker,
+    and comes back marked `in_background`. Any other is sent by the caller with `csv_stream` or `xlsx_file`."""
+    from referrals.tasks import export_build_task
+
+    export = export_begin(user=user, context=context, filters=filters, purpose=purpose, file_format=file_format)
+    rows = referrals_for_export(filters).count()
+    if rows > settings.EXPORT_BACKGROUND_ROWS:
+        ExportRecord.objects.filter(pk=export.pk).update(in_background=True, expected_rows=rows)
+        export.in_background, export.expected_rows = True, rows
+        export_build_task.enqueue(export_id=export.pk)
+    return export
+
+
 def _children_record(export: ExportRecord, filters: ExportFilters) -> None:
     children = referrals_for_export(filters).order_by().values("child_id").distinct()
     select, params = children.query.sql_with_params()
@@ -111,12 +83,6 @@ def _children_record(export: ExportRecord, filters: ExportFilters) -> None:
             f"INSERT INTO {through} (exportrecord_id, child_id) SELECT %s, child_id FROM ({select}) AS chosen",  # noqa: S608
             [export.pk, *params],
         )
-
-
-def export_children_uuids(export: ExportRecord) -> list[str]:
-    """The UUIDs of the children an export covered, in a fixed order."""
-    children = Child.objects.filter(exports=export).order_by("uuid").values_list("uuid", flat=True)
-    return [str(value) for value in children]
 
 
 def _finish(export: ExportRecord, *, context, rows: int, digest: str, filters: ExportFilters) -> None:
@@ -213,20 +179,10 @@ def xlsx_file(*, export: ExportRecord, context, filters: ExportFilters):
     return handle
 
 
-def export_file_path(name: str) -> Path:
-    return Path(settings.EXPORT_ROOT) / name
-
-
 def export_build(*, export_id: int) -> ExportRecord:
     """Build a large export into a file (run by the worker), counting its progress; it expires after a while."""
     export = ExportRecord.objects.select_related("user").get(pk=export_id)
-    filters = ExportFilters(
-        schools=list(School.objects.filter(uuid__in=export.filters.get("schools", []))),
-        date_from=date.fromisoformat(export.filters["date_from"]) if export.filters.get("date_from") else None,
-        date_to=date.fromisoformat(export.filters["date_to"]) if export.filters.get("date_to") else None,
-        agency=export.filters.get("agency", ""),
-        status=export.filters.get("status", ""),
-    )
+    filters = ExportFilters.from_dict(export.filters)
     Path(settings.EXPORT_ROOT).mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
     # Named on the record before anything is written, so a build that fails leaves no file nobody can find.
