@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import TruncMonth
-from django.http import Http404
+from django.utils import timezone
 
 from referrals.models import (
     Addendum,
@@ -26,37 +26,13 @@ from referrals.models import (
     PatternAlert,
     Referral,
 )
-from safeguarding.accounts.access import schools_for_user, user_has_role_at
 from safeguarding.accounts.models import User
-from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM_ROLES
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 
-FILE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
 PER_PAGE = 50
-
-
-def child_file_get(*, user: User, context: RequestContext, child_uuid) -> Child:
-    """The child, for the DSL and deputies of their school and the trust lead; 404 for everyone else."""
-    child = (
-        Child.objects.filter(uuid=child_uuid, school__in=schools_for_user(user=user, roles=FILE_ROLES))
-        .select_related("school")
-        .first()
-    )
-    if child is None:
-        raise Http404("No such child.")
-    record(
-        EventType.VIEW,
-        user=user,
-        context=context,
-        school=child.school,
-        object_type="child_file",
-        object_uuid=child.uuid,
-        child_uuid=child.uuid,
-    )
-    return child
 
 
 @dataclass
@@ -192,7 +168,7 @@ def child_front_sheet(*, child: Child) -> dict:
 @transaction.atomic
 def child_flags_set(*, actor: User, context: RequestContext | None, child: Child, cp_plan: bool, looked_after: bool):
     """The safeguarding flags, set by the DSL only."""
-    if not user_has_role_at(user=actor, school=child.school, roles=(Role.DSL,)):
+    if not can(actor, Capability.SET_FLAGS, child.school):
         raise PermissionDenied
     child = Child.objects.select_for_update().get(pk=child.pk)
     changed = [
@@ -215,7 +191,7 @@ def child_flags_set(*, actor: User, context: RequestContext | None, child: Child
 
 @transaction.atomic
 def case_note_add(*, actor: User, context: RequestContext | None, child: Child, kind: str, text: str, happened_at):
-    if not user_has_role_at(user=actor, school=child.school, roles=TEAM_ROLES):
+    if not can(actor, Capability.WRITE_NOTE, child.school):
         raise PermissionDenied
     note = CaseNote.objects.create(
         child=child, school=child.school, author=actor, kind=CaseNote.Kind(kind), text=text, happened_at=happened_at
@@ -234,9 +210,7 @@ def case_note_add(*, actor: User, context: RequestContext | None, child: Child, 
 
 @transaction.atomic
 def pattern_alert_acknowledge(*, actor: User, context: RequestContext | None, alert: PatternAlert, note: str):
-    from django.utils import timezone
-
-    if not user_has_role_at(user=actor, school=alert.child.school, roles=TEAM_ROLES):
+    if not can(actor, Capability.ACKNOWLEDGE_ALERT, alert.child.school):
         raise PermissionDenied
     if not note.strip():
         raise ValueError("Write a note on what you are doing about the alert.")

@@ -15,8 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from referrals.models import Child, Concern, ConcernIndicator, IndicatorKind, Notification, PatternAlert
-from safeguarding.accounts.models import Membership
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.access import school_safeguarding_team
 
 EXPLOITATION_CATEGORIES = frozenset(
     {
@@ -114,7 +113,7 @@ def patterns_evaluate(*, child: Child, now=None) -> list[PatternAlert]:
             continue
         created.append(alert)
     if created:
-        team = Membership.objects.active().filter(school=child.school, role__in=[Role.DSL, Role.DEPUTY_DSL])
+        team = school_safeguarding_team(school=child.school)
         Notification.objects.bulk_create(
             Notification(recipient_id=member.user_id, school=child.school, kind=Notification.Kind.PATTERN)
             for member in team

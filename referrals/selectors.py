@@ -1,6 +1,9 @@
 """Reads of children's records, always scoped by the person asking.
 
-A child outside the person's reach answers 404, exactly like a child who does not exist.
+Each record is reached through one `access_*` function: it scopes the query by what the person may do (the
+capability table in `safeguarding.accounts.permissions`), answers a record out of reach with the same 404 as one that
+does not exist, and records the read once. A write that needs the record passes `record_read=False`: the write records
+its own event, and is not a view.
 """
 
 import uuid
@@ -24,13 +27,14 @@ from referrals.models import (
     IndicatorCategory,
     Notification,
     PatternAlert,
+    Referral,
     RollStatus,
 )
 from referrals.models.concerns import URGENCY_RANK
 from referrals.upn import normalise_upn
-from safeguarding.accounts.access import ROSTER_ROLES, school_get_for_user, schools_for_user
+from safeguarding.accounts.access import school_get_for_user
 from safeguarding.accounts.models import School, User
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.permissions import Capability, roles_with, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -38,7 +42,42 @@ from safeguarding.audit.record import record
 
 def roster_school_get(*, user: User, school_uuid: uuid.UUID) -> School:
     """The school whose roster `user` keeps: 404 for strangers, 403 for its members without the role."""
-    return school_get_for_user(user=user, school_uuid=school_uuid, roles=ROSTER_ROLES)
+    return school_get_for_user(user=user, school_uuid=school_uuid, capability=Capability.MANAGE_ROSTER)
+
+
+def _access(
+    records: QuerySet, *, user: User, context: RequestContext, record_read: bool, object_type: str, missing: str
+):
+    """The one record of `records` (already scoped to the person), its read recorded unless `record_read` is false;
+    404 with `missing` when there is none, whether it does not exist or is out of the person's reach."""
+    found = records.first()
+    if found is None:
+        raise Http404(missing)
+    if record_read:
+        record_view(found, user=user, context=context, object_type=object_type)
+    return found
+
+
+def record_view(found, *, user: User, context: RequestContext, object_type: str) -> None:
+    """Record that the person was shown `found`, a record reached with `record_read=False` and then shown after
+    all (a form sent back with its errors beside the record's details)."""
+    record(
+        EventType.VIEW,
+        user=user,
+        context=context,
+        school=found.school,
+        object_type=object_type,
+        object_uuid=found.uuid,
+        child_uuid=_child_uuid(found),
+    )
+
+
+def _child_uuid(found) -> uuid.UUID | None:
+    """The child a record is about, for the child's who-viewed list: the child itself, the record's child, or none."""
+    if isinstance(found, Child):
+        return found.uuid
+    child = getattr(found, "child", None)
+    return child.uuid if child is not None else None
 
 
 def roster_search(*, school: School, text: str = "", year_group: str = "") -> QuerySet[Child]:
@@ -84,34 +123,91 @@ def roster_page(
     return page
 
 
-def roster_child_get(*, school: School, child_uuid: uuid.UUID) -> Child:
-    child = Child.objects.filter(school=school, uuid=child_uuid).select_related("school").first()
-    if child is None:
-        raise Http404("No such pupil.")
-    return child
-
-
-def roster_child_view(*, user: User, context: RequestContext, school: School, child_uuid: uuid.UUID) -> Child:
-    child = roster_child_get(school=school, child_uuid=child_uuid)
-    record(
-        EventType.VIEW,
+def access_roster_child(
+    *, user: User, context: RequestContext, school: School, child_uuid: uuid.UUID, record_read: bool = True
+) -> Child:
+    """A pupil of the roster of `school` (a school the person keeps the roster of, from `roster_school_get`)."""
+    children = Child.objects.filter(school=school, uuid=child_uuid).select_related("school")
+    return _access(
+        children,
         user=user,
         context=context,
-        school=school,
+        record_read=record_read,
         object_type="child_roster",
-        object_uuid=child.uuid,
-        child_uuid=child.uuid,
+        missing="No such pupil.",
     )
-    return child
 
 
-# Everyone but the auditor may log a concern (DESIGN.md §2).
-LOG_ROLES = (Role.STAFF, Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN, Role.TRUST_LEAD)
+def access_child(*, user: User, context: RequestContext, child_uuid, record_read: bool = True) -> Child:
+    """A child's file: for those who may read it at the child's school (the DSL, deputies, the trust lead)."""
+    children = Child.objects.filter(
+        uuid=child_uuid, school__in=schools_where(user, Capability.READ_CHILD_FILE)
+    ).select_related("school")
+    return _access(
+        children,
+        user=user,
+        context=context,
+        record_read=record_read,
+        object_type="child_file",
+        missing="No such child.",
+    )
+
+
+def access_alert(*, child: Child, alert_uuid) -> PatternAlert:
+    """A pattern alert on the file of `child` (a child reached through `access_child`)."""
+    alert = PatternAlert.objects.filter(uuid=alert_uuid, child=child).select_related("child__school").first()
+    if alert is None:
+        raise Http404("No such alert.")
+    return alert
+
+
+def access_concern(*, user: User, context: RequestContext, concern_uuid, record_read: bool = True) -> Concern:
+    """A concern, as the safeguarding team reviews it: for those who may read the queue of its school. Acting on it
+    needs more (see the services), which each service checks."""
+    concerns = (
+        Concern.objects.filter(uuid=concern_uuid, school__in=schools_where(user, Capability.READ_QUEUE))
+        .select_related("child", "author", "school", "assigned_to", "acknowledged_by")
+        .prefetch_related("indicators", "addenda", "decisions__outcomes", "closures", "information_requests")
+    )
+    return _access(
+        concerns, user=user, context=context, record_read=record_read, object_type="concern", missing="No such concern."
+    )
+
+
+def concern_referrals(*, concern: Concern) -> QuerySet[Referral]:
+    """The referrals made from the decisions on a concern (reached through `access_concern`)."""
+    return Referral.objects.filter(decision__concern=concern)
+
+
+def school_child_by_upn(*, school: School, upn: str) -> Child | None:
+    """The child of `school` with this UPN (already normalised), or None."""
+    return Child.objects.filter(school=school, upn=upn).first() if upn else None
+
+
+def access_referral(*, user: User, context: RequestContext, referral_uuid, record_read: bool = True) -> Referral:
+    """A referral to an agency: for those who may read referrals at its school."""
+    referrals = (
+        Referral.objects.filter(uuid=referral_uuid, school__in=schools_where(user, Capability.READ_REFERRAL))
+        .select_related("school", "child", "made_by", "decision")
+        .prefetch_related("shared_concerns")
+    )
+    return _access(
+        referrals,
+        user=user,
+        context=context,
+        record_read=record_read,
+        object_type="referral",
+        missing="No such referral.",
+    )
+
+
 TYPEAHEAD_LIMIT = 10
+# Read by the navigation until it asks the capability table itself.
+LOG_ROLES = roles_with(Capability.LOG_CONCERN)
 
 
 def concern_schools(*, user: User) -> list[School]:
-    return list(schools_for_user(user=user, roles=LOG_ROLES).order_by("name"))
+    return list(schools_where(user, Capability.LOG_CONCERN).order_by("name"))
 
 
 def concern_school_get(*, user: User, school_uuid=None) -> School:
@@ -208,32 +304,24 @@ def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_
     return page
 
 
-def concern_get_for_author(*, user: User, context: RequestContext, concern_uuid) -> Concern:
+def access_own_concern(*, user: User, context: RequestContext, concern_uuid, record_read: bool = True) -> Concern:
     """The author's own concern, with what they wrote and its status, never the DSL's work; 404 for anyone else."""
-    concern = (
-        Concern.objects.filter(uuid=concern_uuid, author=user, school__in=concern_schools(user=user))
+    concerns = (
+        Concern.objects.filter(
+            uuid=concern_uuid, author=user, school__in=schools_where(user, Capability.READ_OWN_CONCERNS)
+        )
         .select_related("child", "school", "incident")
         .prefetch_related("indicators", "addenda", "incident__attachments", "information_requests")
-        .first()
     )
-    if concern is None:
-        raise Http404("No such concern.")
-    record(
-        EventType.VIEW,
-        user=user,
-        context=context,
-        school=concern.school,
-        object_type="concern",
-        object_uuid=concern.uuid,
-        child_uuid=concern.child.uuid if concern.child else None,
+    return _access(
+        concerns, user=user, context=context, record_read=record_read, object_type="concern", missing="No such concern."
     )
-    return concern
 
 
-def attachment_get_for_user(*, user: User, context: RequestContext, attachment_uuid) -> Attachment:
+def access_attachment(*, user: User, context: RequestContext, attachment_uuid) -> Attachment:
     """A file of one's own concern (or draft); 404 for anyone else. The download is recorded."""
     attachment = (
-        Attachment.objects.filter(uuid=attachment_uuid, school__in=concern_schools(user=user))
+        Attachment.objects.filter(uuid=attachment_uuid, school__in=schools_where(user, Capability.READ_OWN_CONCERNS))
         .filter(Q(incident__author=user) | Q(draft__author=user))
         .select_related("school")
         .first()
@@ -259,7 +347,7 @@ def attachment_get_for_user(*, user: User, context: RequestContext, attachment_u
     return attachment
 
 
-def incident_get_for_author(*, user: User, context: RequestContext, incident_uuid) -> list[Concern]:
+def access_incident(*, user: User, context: RequestContext, incident_uuid) -> list[Concern]:
     """The concerns of one's own incident, for the receipt; 404 for anyone else. Each is recorded as viewed."""
     concerns = list(
         Concern.objects.filter(incident__uuid=incident_uuid, incident__author=user)
@@ -308,25 +396,19 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
     return items
 
 
-def notification_get_for_user(*, user: User, context: RequestContext, notification_uuid) -> Notification:
+def access_notification(*, user: User, context: RequestContext, notification_uuid) -> Notification:
     """One of the person's own notifications, its opening recorded; anyone else's is 404, as if there were none."""
-    notification = (
-        Notification.objects.filter(uuid=notification_uuid, recipient=user).select_related("school", "concern").first()
+    notifications = Notification.objects.filter(uuid=notification_uuid, recipient=user).select_related(
+        "school", "concern"
     )
-    if notification is None:
-        raise Http404("No such notification.")
-    record(
-        EventType.VIEW,
+    return _access(
+        notifications,
         user=user,
         context=context,
-        school=notification.school,
+        record_read=True,
         object_type="notification",
-        object_uuid=notification.uuid,
+        missing="No such notification.",
     )
-    return notification
-
-
-QUEUE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
 
 
 @dataclass
@@ -338,7 +420,7 @@ class QueueFilters:
 
 
 def queue_schools(*, user: User) -> list[School]:
-    schools = list(schools_for_user(user=user, roles=QUEUE_ROLES))
+    schools = list(schools_where(user, Capability.READ_QUEUE))
     if not schools:
         raise PermissionDenied
     return schools
@@ -395,27 +477,29 @@ def queue_page(
     return page
 
 
-def queue_concern_get(*, user: User, concern_uuid) -> Concern:
-    """A concern of a school where `user` is on the safeguarding team, or its trust lead (to read it); 404
-    otherwise. Acting on it needs a team role at its school, checked by each service."""
-    schools = schools_for_user(user=user, roles=QUEUE_ROLES)
-    concern = Concern.objects.filter(uuid=concern_uuid, school__in=schools).select_related("school", "child").first()
-    if concern is None:
-        raise Http404("No such concern.")
-    return concern
-
-
-def referrals_awaiting(*, user: User, limit: int = 20, schools: list[School] | None = None) -> list:
+def referrals_awaiting(
+    *, user: User, context: RequestContext, limit: int = 20, schools: list[School] | None = None
+) -> list[Referral]:
     """Referrals of the person's schools (`schools`, when the caller has them already) still waiting for the
     agency's acknowledgement or past their follow-up date, the longest overdue first. Shown on the queue; only
-    agency, dates and the child's name."""
-    from referrals.models import Referral
-
+    agency, dates and the child's name. The list is recorded with the referrals and the children it names."""
     today = timezone.localdate()
     schools = schools if schools is not None else queue_schools(user=user)
-    return list(
+    referrals = list(
         Referral.objects.filter(school__in=schools)
         .filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))
         .select_related("child")
         .order_by("ack_due_at", "follow_up_on")[:limit]
     )
+    if referrals:
+        record(
+            EventType.LIST,
+            user=user,
+            context=context,
+            school=schools[0] if len(schools) == 1 else None,
+            object_type="referral",
+            shown_ids=[referral.uuid for referral in referrals],
+            row_count=len(referrals),
+            detail={"children": sorted({str(referral.child.uuid) for referral in referrals})},
+        )
+    return referrals

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from referrals.clocks import SchoolCalendar
 from referrals.models import OUTCOME_AGENCIES, Agency, AgencyDecision, Concern, Decision, Notification, Referral
-from safeguarding.accounts.access import user_has_role_at
-from safeguarding.accounts.models import Membership, User
-from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM
+from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.models import User
+from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -53,7 +53,7 @@ def referral_create(
     made_at=None,
 ) -> Referral:
     concern = decision.concern
-    if concern.child is None or not user_has_role_at(user=actor, school=concern.school, roles=TEAM):
+    if concern.child is None or not can(actor, Capability.REFER, concern.school):
         raise PermissionDenied
     if agency not in agencies_for(decision):
         raise ValueError("The decision does not name this agency: record a decision that does first.")
@@ -87,7 +87,7 @@ def referral_create(
 
 def _locked(referral: Referral, actor: User) -> Referral:
     referral = Referral.objects.select_for_update().select_related("school", "child").get(pk=referral.pk)
-    if not user_has_role_at(user=actor, school=referral.school, roles=TEAM):
+    if not can(actor, Capability.REFER, referral.school):
         raise PermissionDenied
     return referral
 
@@ -147,9 +147,7 @@ def referrals_overdue_notify(*, now=None) -> int:
                 overdue_notified_at=now
             ):
                 continue
-            team = list(
-                Membership.objects.active().filter(school=referral.school, role__in=TEAM).select_related("user")
-            )
+            team = list(school_safeguarding_team(school=referral.school))
             Notification.objects.bulk_create(
                 Notification(recipient=m.user, school=referral.school, kind=Notification.Kind.REFERRAL_OVERDUE)
                 for m in team
@@ -176,7 +174,7 @@ def _follow_ups_notify(*, now) -> int:
                 follow_up_notified_at=now
             ):
                 continue
-            team = Membership.objects.active().filter(school=referral.school, role__in=TEAM)
+            team = school_safeguarding_team(school=referral.school)
             Notification.objects.bulk_create(
                 Notification(recipient_id=m.user_id, school=referral.school, kind=Notification.Kind.REFERRAL_FOLLOW_UP)
                 for m in team

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.models import Child
-from safeguarding.accounts.access import ROSTER_ROLES, user_has_role_at
 from safeguarding.accounts.models import School, User
+from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -65,7 +65,7 @@ def _audit(event_type, *, actor, context, child: Child, fields, reason="") -> No
 
 @transaction.atomic
 def child_create(*, actor: User, context: RequestContext | None = None, school: School, values: dict) -> Child:
-    if not user_has_role_at(user=actor, school=school, roles=ROSTER_ROLES):
+    if not can(actor, Capability.MANAGE_ROSTER, school):
         raise PermissionDenied
     child = Child(school=school, **_roster_values(values))
     child.full_clean()
@@ -76,7 +76,7 @@ def child_create(*, actor: User, context: RequestContext | None = None, school: 
 
 @transaction.atomic
 def child_update_roster(*, actor: User, context: RequestContext | None = None, child: Child, values: dict) -> Child:
-    if not user_has_role_at(user=actor, school=child.school, roles=ROSTER_ROLES):
+    if not can(actor, Capability.MANAGE_ROSTER, child.school):
         raise PermissionDenied
     child = Child.objects.select_for_update().get(pk=child.pk)
     for field, value in _roster_values(values).items():
@@ -125,15 +125,3 @@ def roster_import(*, school: School, rows: list[dict], progress=None) -> ImportC
         for child in children:
             _audit(event_type, actor=None, context=None, child=child, fields=IMPORT_FIELDS, reason="import_pupils")
     return counts
-
-
-IMPORT_FIELDS = (
-    "upn",
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_name",
-    "date_of_birth",
-    "year_group",
-    "sex",
-    "send",
-)

@@ -31,8 +31,8 @@ from referrals.models import (
     Urgency,
 )
 from referrals.patterns import patterns_evaluate
-from safeguarding.accounts.models import Membership, School, User
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.models import School, User
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -247,9 +247,7 @@ def concern_submit(
 def _team_notify(*, school: School, concerns: list[Concern], urgency: str) -> None:
     """The DSL and active deputies: a bell in the app and an email that names no one and says nothing of what
     happened, only that a concern of this urgency is waiting."""
-    team = list(
-        Membership.objects.active().filter(school=school, role__in=[Role.DSL, Role.DEPUTY_DSL]).select_related("user")
-    )
+    team = list(school_safeguarding_team(school=school))
     Notification.objects.bulk_create(
         Notification(
             recipient=member.user,

@@ -29,10 +29,9 @@ from referrals.models import (
     Urgency,
 )
 from referrals.patterns import patterns_evaluate
-from safeguarding.accounts.access import user_has_role_at
-from safeguarding.accounts.models import Membership, User
-from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM_ROLES
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.models import User
+from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -43,9 +42,11 @@ class ConcernConflict(Exception):
     """Someone else changed the concern first; the message says what happened."""
 
 
-def _locked(concern: Concern, *, actor: User, expected_version: int | None, roles=TEAM_ROLES) -> Concern:
+def _locked(
+    concern: Concern, *, actor: User, expected_version: int | None, needs: Capability = Capability.ACT_ON_CONCERN
+) -> Concern:
     concern = Concern.objects.select_for_update().select_related("school").get(pk=concern.pk)
-    if not user_has_role_at(user=actor, school=concern.school, roles=roles):
+    if not can(actor, needs, concern.school):
         raise PermissionDenied
     if expected_version is not None and concern.version != expected_version:
         raise ConcernConflict(
@@ -94,7 +95,7 @@ def concern_assign(
     concern = _locked(concern, actor=actor, expected_version=expected_version)
     if concern.status == ConcernStatus.CLOSED:
         raise ConcernConflict("This concern is closed: reopen it first.")
-    if not user_has_role_at(user=to, school=concern.school, roles=TEAM_ROLES):
+    if not can(to, Capability.ACT_ON_CONCERN, concern.school):
         raise PermissionDenied
     concern.assigned_to = to
     concern.version += 1
@@ -141,9 +142,7 @@ def _escalate(concern: Concern, level: int) -> int:
             if not Concern.objects.select_for_update().filter(pk=concern.pk, status=ConcernStatus.SUBMITTED).exists():
                 return 0
             Escalation.objects.create(concern=concern, level=level)
-            team = list(
-                Membership.objects.active().filter(school=concern.school, role__in=TEAM_ROLES).select_related("user")
-            )
+            team = list(school_safeguarding_team(school=concern.school))
             Notification.objects.bulk_create(
                 Notification(
                     recipient=member.user,
@@ -288,7 +287,7 @@ def concern_reopen(
 ) -> Concern:
     if not reason.strip():
         raise ValueError("Give the reason for reopening.")
-    concern = _locked(concern, actor=actor, expected_version=expected_version, roles=(Role.DSL,))
+    concern = _locked(concern, actor=actor, expected_version=expected_version, needs=Capability.REOPEN)
     if concern.status != ConcernStatus.CLOSED:
         raise ConcernConflict("This concern is not closed.")
     closure = concern.closures.order_by("-closed_at").first()
@@ -326,7 +325,7 @@ def concern_move(*, actor: User, context: RequestContext | None, concern: Concer
     """Move a concern logged against the wrong child (or against a child not on the roll) to the right one."""
     if not reason.strip():
         raise ValueError("Give the reason for the move.")
-    concern = _locked(concern, actor=actor, expected_version=None, roles=(Role.DSL,))
+    concern = _locked(concern, actor=actor, expected_version=None, needs=Capability.MOVE_CONCERN)
     if to_child.school_id != concern.school_id:
         raise PermissionDenied
     if concern.child_id == to_child.pk:

@@ -5,52 +5,30 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.child_file import child_file_get
-from referrals.models import Agency, AgencyDecision, Decision, Referral
+from referrals.models import Agency, AgencyDecision, Decision
 from referrals.pdfs import child_file_pdf, referral_pdf
-from referrals.selectors import queue_concern_get
+from referrals.selectors import access_child, access_concern, access_referral
 from referrals.services import agency_referrals as services
-from safeguarding.accounts.access import schools_for_user, user_has_role_at
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_rule_refusal
 from safeguarding.core.dates import date_or_none
 from safeguarding.core.params import posted_text
-
-READ_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.TRUST_LEAD)
-
-
-def _referral_for(request, referral_uuid) -> Referral:
-    referral = (
-        Referral.objects.filter(uuid=referral_uuid, school__in=schools_for_user(user=request.user, roles=READ_ROLES))
-        .select_related("school", "child", "made_by", "decision")
-        .prefetch_related("shared_concerns")
-        .first()
-    )
-    if referral is None:
-        raise Http404("No such referral.")
-    record(
-        EventType.VIEW,
-        context=request.audit,
-        school=referral.school,
-        object_type="referral",
-        object_uuid=referral.uuid,
-        child_uuid=referral.child.uuid,
-    )
-    return referral
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_detail(request, referral_uuid):
-    referral = _referral_for(request, referral_uuid)
+    referral = access_referral(
+        user=request.user, context=request.audit, referral_uuid=referral_uuid, record_read=request.method == "GET"
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -97,8 +75,8 @@ def referral_detail(request, referral_uuid):
 @require_POST
 def referral_new(request, concern_uuid):
     """Make a referral from the concern's latest decision that names the agency."""
-    concern = queue_concern_get(user=request.user, concern_uuid=concern_uuid)
-    if not user_has_role_at(user=request.user, school=concern.school, roles=(Role.DSL, Role.DEPUTY_DSL)):
+    concern = access_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid, record_read=False)
+    if not can(request.user, Capability.REFER, concern.school):
         raise PermissionDenied
     decision = Decision.objects.filter(concern=concern).prefetch_related("outcomes").order_by("-decided_at").first()
     agency = request.POST.get("agency", "")
@@ -140,7 +118,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @never_cache
 @login_required
 def referral_pdf_download(request, referral_uuid):
-    referral = _referral_for(request, referral_uuid)
+    referral = access_referral(user=request.user, context=request.audit, referral_uuid=referral_uuid, record_read=False)
     content = referral_pdf(referral=referral, user=request.user)
     record(
         EventType.DOWNLOAD,
@@ -157,7 +135,7 @@ def referral_pdf_download(request, referral_uuid):
 @never_cache
 @login_required
 def child_file_pdf_download(request, child_uuid):
-    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     content = child_file_pdf(child=child, user=request.user)
     record(
         EventType.DOWNLOAD,

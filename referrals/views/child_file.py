@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -8,16 +8,16 @@ from django.views.decorators.http import require_POST
 from referrals.child_file import (
     KINDS,
     case_note_add,
-    child_file_get,
     child_flags_set,
     child_front_sheet,
     chronology_page,
     indicators_by_month,
     pattern_alert_acknowledge,
 )
-from referrals.models import CaseNote, IndicatorCategory, PatternAlert
+from referrals.models import CaseNote, IndicatorCategory
+from referrals.selectors import access_alert, access_child
 from safeguarding.accounts.access import school_dsl
-from safeguarding.accounts.roles import Role
+from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.dates import date_or_none
 from safeguarding.core.params import filter_text, posted_text
 
@@ -38,7 +38,7 @@ def _page(value):
 @never_cache
 @login_required
 def child_file(request, child_uuid):
-    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid)
     kinds = [kind for kind in request.GET.getlist("type") if kind in KINDS] or list(KINDS)
     category = filter_text(request.GET, "category", max_length=40)
     entries, page, pages = chronology_page(
@@ -50,8 +50,8 @@ def child_file(request, child_uuid):
         category=category,
     )
     rows, chart = indicators_by_month(child=child)
-    # The person's roles at the child's school, from the memberships the session policy loaded for this request.
-    roles_here = {m.role for m in request.memberships if m.school_id == child.school_id}
+    # What the person may do at the child's school, from the memberships the session policy loaded for this request.
+    may = capabilities_at(request.memberships, child.school)
     context = {
         "child": child,
         "entries": entries,
@@ -62,8 +62,9 @@ def child_file(request, child_uuid):
         "rows": rows,
         "chart": chart,
         "dsl": school_dsl(school=child.school),
-        "is_dsl": Role.DSL in roles_here,
-        "is_team": bool(roles_here & {Role.DSL, Role.DEPUTY_DSL}),
+        "may_set_flags": Capability.SET_FLAGS in may,
+        "may_write_note": Capability.WRITE_NOTE in may,
+        "may_acknowledge_alert": Capability.ACKNOWLEDGE_ALERT in may,
         "note_kinds": CaseNote.Kind.choices,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "filters": _filters_without_page(request),
@@ -76,7 +77,7 @@ def child_file(request, child_uuid):
 @login_required
 @require_POST
 def child_flags(request, child_uuid):
-    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     child_flags_set(
         actor=request.user,
         context=request.audit,
@@ -91,7 +92,7 @@ def child_flags(request, child_uuid):
 @login_required
 @require_POST
 def child_note(request, child_uuid):
-    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
+    child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     kind = request.POST.get("kind", "note")
     try:
         text = posted_text(request.POST, "text", label="The note", max_length=20_000)
@@ -110,8 +111,8 @@ def child_note(request, child_uuid):
 @login_required
 @require_POST
 def child_alert_acknowledge(request, child_uuid, alert_uuid):
-    child = child_file_get(user=request.user, context=request.audit, child_uuid=child_uuid)
-    alert = get_object_or_404(PatternAlert, uuid=alert_uuid, child=child)
+    child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
+    alert = access_alert(child=child, alert_uuid=alert_uuid)
     try:
         pattern_alert_acknowledge(
             actor=request.user,

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,17 +11,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referrals.attachments import attachment_path
 from referrals.concern_forms import AddendumForm, ConcernForm
 from referrals.hints import writing_hints
-from referrals.models import Attachment, Incident, Indicator, IndicatorKind, Notification
+from referrals.models import Attachment, Incident, Indicator, IndicatorKind
 from referrals.selectors import (
-    attachment_get_for_user,
+    access_attachment,
+    access_incident,
+    access_own_concern,
     children_on_form,
     children_selected,
     children_typeahead,
-    concern_get_for_author,
     concern_school_get,
     concern_schools,
     concerns_mine_page,
-    incident_get_for_author,
     indicator_categories,
 )
 from referrals.services.concerns import (
@@ -196,7 +195,7 @@ def concern_child_search(request):
 @never_cache
 @login_required
 def concern_receipt(request, incident_uuid):
-    concerns = incident_get_for_author(user=request.user, context=request.audit, incident_uuid=incident_uuid)
+    concerns = access_incident(user=request.user, context=request.audit, incident_uuid=incident_uuid)
     return render(request, "referrals/concern_receipt.html", {"concerns": concerns})
 
 
@@ -211,19 +210,22 @@ def concerns_mine(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def concern_detail(request, concern_uuid):
-    concern = concern_get_for_author(user=request.user, context=request.audit, concern_uuid=concern_uuid)
     form = AddendumForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        concern = access_own_concern(
+            user=request.user, context=request.audit, concern_uuid=concern_uuid, record_read=False
+        )
         addendum_add(actor=request.user, context=request.audit, concern=concern, **form.cleaned_data)
         messages.success(request, "Your addendum has been added. The DSL sees it with your concern.")
         return redirect("concern_detail", concern_uuid=concern.uuid)
+    concern = access_own_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
     return render(request, "referrals/concern_detail.html", {"concern": concern, "form": form})
 
 
 @never_cache
 @login_required
 def attachment_download(request, attachment_uuid):
-    attachment = attachment_get_for_user(user=request.user, context=request.audit, attachment_uuid=attachment_uuid)
+    attachment = access_attachment(user=request.user, context=request.audit, attachment_uuid=attachment_uuid)
     path = attachment_path(attachment.stored_name)
     if not path.exists():
         raise Http404("The file is missing.")
@@ -253,9 +255,3 @@ def signs_guide(request):
         categories = [category for category in categories if category.current_indicators]
     schools = concern_schools(user=request.user) if request.user.is_authenticated else []
     return render(request, "referrals/signs_guide.html", {"categories": categories, "q": text, "schools": schools})
-
-
-def unread_notifications(user) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).count()

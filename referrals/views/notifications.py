@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from referrals.models import Notification
-from referrals.selectors import notification_get_for_user, notifications_page
+from referrals.selectors import access_notification, notifications_page
 from referrals.services.notifications import notifications_mark_read
 
 
@@ -37,9 +37,7 @@ def _about(notification: Notification) -> str:
 @require_GET
 def notification_open(request, notification_uuid):
     """Opening one of one's own notifications marks that one read and goes on to what it is about."""
-    notification = notification_get_for_user(
-        user=request.user, context=request.audit, notification_uuid=notification_uuid
-    )
+    notification = access_notification(user=request.user, context=request.audit, notification_uuid=notification_uuid)
     if notification.read_at is None:
         notifications_mark_read(user=request.user, context=request.audit, notification=notification)
     return redirect(_about(notification))

@@ -10,8 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
-from referrals.selectors import QueueFilters, queue_concern_get, queue_page, queue_schools, referrals_awaiting
+from referrals.selectors import QueueFilters, access_concern, queue_page, queue_schools, referrals_awaiting
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
+from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.params import filter_text
 
 
@@ -49,10 +50,14 @@ def queue(request):
         "statuses": [choice for choice in ConcernStatus.choices if choice[0] != ConcernStatus.CLOSED],
         "urgencies": Urgency.choices,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
-        "team_schools": {m.school_id for m in request.memberships if m.role in ("dsl", "deputy_dsl")},
+        "team_schools": {
+            school.pk for school in schools if Capability.ACT_ON_CONCERN in capabilities_at(request.memberships, school)
+        },
         "query": request.GET.urlencode(),
         # The minute's refresh replaces the table only.
-        "waiting_referrals": [] if partial else referrals_awaiting(user=request.user, schools=schools),
+        "waiting_referrals": []
+        if partial
+        else referrals_awaiting(user=request.user, context=request.audit, schools=schools),
     }
     template = "referrals/partials/queue_table.html" if partial else "referrals/queue.html"
     return render(request, template, context)
@@ -61,7 +66,7 @@ def queue(request):
 @login_required
 @require_POST
 def queue_acknowledge(request, concern_uuid):
-    concern = queue_concern_get(user=request.user, concern_uuid=concern_uuid)
+    concern = access_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid, record_read=False)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:

@@ -9,37 +9,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from referrals.models import Agency, Child, Concern, Referral
+from referrals.models import Agency
 from referrals.review_forms import ClosureForm, DecisionForm, QuestionForm, ReasonForm
+from referrals.selectors import access_concern, concern_referrals, school_child_by_upn
 from referrals.services import reviews
 from referrals.services.agency_referrals import agencies_for
 from referrals.upn import normalise_upn
-from safeguarding.accounts.access import user_has_role_at
-from safeguarding.accounts.models import Membership
-from safeguarding.accounts.roles import SAFEGUARDING_TEAM as TEAM
-from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.params import filter_text
-
-
-def _concern_for_team(request, concern_uuid) -> Concern:
-    from referrals.selectors import queue_concern_get
-
-    concern = queue_concern_get(user=request.user, concern_uuid=concern_uuid)
-    concern = (
-        Concern.objects.select_related("child", "author", "school", "assigned_to", "acknowledged_by")
-        .prefetch_related("indicators", "addenda", "decisions__outcomes", "closures", "information_requests")
-        .get(pk=concern.pk)
-    )
-    record(
-        EventType.VIEW,
-        context=request.audit,
-        school=concern.school,
-        object_type="concern",
-        object_uuid=concern.uuid,
-        child_uuid=concern.child.uuid if concern.child_id else None,
-    )
-    return concern
 
 
 def _version(request):
@@ -74,12 +52,7 @@ def _assign(request, concern, forms):
         to = uuid.UUID(request.POST.get("to", ""))
     except ValueError:
         raise ValueError("Choose the DSL or a deputy of this school.") from None
-    member = (
-        Membership.objects.active()
-        .filter(school=concern.school, role__in=TEAM, user__uuid=to)
-        .select_related("user")
-        .first()
-    )
+    member = school_safeguarding_team(school=concern.school).filter(user__uuid=to).first()
     if member is None:
         raise ValueError("Choose the DSL or a deputy of this school.")
     reviews.concern_assign(
@@ -149,7 +122,7 @@ def _reopen(request, concern, forms):
 def _move(request, concern, forms):
     form = forms["move"] = ReasonForm(request.POST)
     upn = normalise_upn(filter_text(request.POST, "to_upn", max_length=40))
-    child = Child.objects.filter(school=concern.school, upn=upn).first() if upn else None
+    child = school_child_by_upn(school=concern.school, upn=upn)
     if not form.is_valid() or child is None:
         raise ValueError("Give the UPN of a child of this school and the reason for the move.")
     reviews.concern_move(
@@ -168,11 +141,15 @@ def _referral_agencies(concern):
 @login_required
 @require_http_methods(["GET", "POST"])
 def concern_review(request, concern_uuid):
-    concern = _concern_for_team(request, concern_uuid)
+    posting = request.method == "POST"
+    concern = access_concern(
+        user=request.user, context=request.audit, concern_uuid=concern_uuid, record_read=not posting
+    )
+    may_act = Capability.ACT_ON_CONCERN in capabilities_at(request.memberships, concern.school)
     forms = {}
     status = 200
-    if request.method == "POST":
-        if not user_has_role_at(user=request.user, school=concern.school, roles=TEAM):
+    if posting:
+        if not may_act:
             raise PermissionDenied
         handler = ACTIONS.get(request.POST.get("action"))
         if handler is None:
@@ -184,7 +161,7 @@ def concern_review(request, concern_uuid):
             # What they typed stays in the form (kept in `forms`); the concern is shown as it is now.
             messages.error(request, str(problem))
             status = 409 if isinstance(problem, reviews.ConcernConflict) else 400
-            concern = _concern_for_team(request, concern_uuid)
+            concern = access_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
     context = {
         "concern": concern,
         "decision_form": forms.get("decide") or DecisionForm(),
@@ -192,9 +169,9 @@ def concern_review(request, concern_uuid):
         "reason_form": forms.get("reopen") or ReasonForm(),
         "move_form": forms.get("move") or ReasonForm(),
         "question_form": forms.get("ask") or QuestionForm(),
-        "team": Membership.objects.active().filter(school=concern.school, role__in=TEAM).select_related("user"),
-        "can_act": user_has_role_at(user=request.user, school=concern.school, roles=TEAM),
-        "referrals": Referral.objects.filter(decision__concern=concern),
+        "team": school_safeguarding_team(school=concern.school),
+        "can_act": may_act,
+        "referrals": concern_referrals(concern=concern),
         "referral_agencies": _referral_agencies(concern),
     }
     return render(request, "referrals/concern_review.html", context, status=status)

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from referrals.forms import RosterForm, RosterSearchForm
-from referrals.selectors import roster_child_view, roster_page, roster_school_get
+from referrals.selectors import access_roster_child, record_view, roster_page, roster_school_get
 from referrals.services.children import child_create, child_update_roster
 from safeguarding.core.ratelimit import rate_limited
 
@@ -55,12 +55,17 @@ def roster_add(request, school_uuid):
 @require_http_methods(["GET", "POST"])
 def roster_pupil(request, school_uuid, child_uuid):
     school = roster_school_get(user=request.user, school_uuid=school_uuid)
-    child = roster_child_view(user=request.user, context=request.audit, school=school, child_uuid=child_uuid)
+    posting = request.method == "POST"
+    child = access_roster_child(
+        user=request.user, context=request.audit, school=school, child_uuid=child_uuid, record_read=not posting
+    )
     form = RosterForm(request.POST or None, instance=child, school=school)
-    if request.method == "POST" and form.is_valid():
+    if posting and form.is_valid():
         values = {field: form.cleaned_data[field] for field in form.changed_data}
         if values:
             child_update_roster(actor=request.user, context=request.audit, child=child, values=values)
             messages.success(request, "The roster details have been saved.")
         return redirect("roster_pupil", school_uuid=school.uuid, child_uuid=child.uuid)
+    if posting:  # sent back with its errors, beside the pupil's details
+        record_view(child, user=request.user, context=request.audit, object_type="child_roster")
     return render(request, "referrals/roster_form.html", {"school": school, "form": form, "child": child})

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.permissions import Capability, can, members_with, membership_capabilities, roles_with
 from safeguarding.accounts.roles import SECOND_FACTOR_ROLES, Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -34,10 +35,6 @@ def schools_for_user(*, user: User, roles) -> QuerySet[School]:
     ).select_related("trust")
 
 
-def user_has_role_at(*, user: User, school: School, roles) -> bool:
-    return schools_for_user(user=user, roles=roles).filter(pk=school.pk).exists()
-
-
 def user_needs_second_factor(user: User, memberships: list[Membership] | None = None) -> bool:
     """Operators and every role above staff; staff too where their school requires it."""
     if not user.is_authenticated:
@@ -53,14 +50,13 @@ def user_needs_second_factor(user: User, memberships: list[Membership] | None = 
     )
 
 
-# What each staff-management action needs, by the roles that may take it at a school.
-STAFF_LIST_ROLES = (Role.SCHOOL_ADMIN, Role.DSL, Role.TRUST_LEAD)
-ROSTER_ROLES = (Role.SCHOOL_ADMIN,)
-GRANT_ROLES = (Role.DSL, Role.TRUST_LEAD)
+# Read by the navigation until it asks the capability table itself.
+STAFF_LIST_ROLES = roles_with(Capability.LIST_STAFF)
+ROSTER_ROLES = roles_with(Capability.MANAGE_ROSTER)
 
 
-def school_get_for_user(*, user: User, school_uuid: uuid.UUID, roles) -> School:
-    """The school, if `user` may take an action that needs one of `roles` there.
+def school_get_for_user(*, user: User, school_uuid: uuid.UUID, capability: Capability) -> School:
+    """The school, if `user` holds `capability` there.
 
     Someone with no link to the school gets 404, as if it did not exist; a member of it whose role does
     not allow the action gets 403.
@@ -68,7 +64,7 @@ def school_get_for_user(*, user: User, school_uuid: uuid.UUID, roles) -> School:
     school = schools_for_user(user=user, roles=set(Role)).filter(uuid=school_uuid).first()
     if school is None:
         raise Http404("No such school.")
-    if not user_has_role_at(user=user, school=school, roles=roles):
+    if not can(user, capability, school):
         raise PermissionDenied
     return school
 
@@ -114,12 +110,8 @@ def school_dsl(*, school: School) -> Membership | None:
 
 
 def school_safeguarding_team(*, school: School) -> QuerySet[Membership]:
-    return (
-        Membership.objects.active()
-        .filter(school=school, role__in=[Role.DSL, Role.DEPUTY_DSL])
-        .select_related("user")
-        .order_by("role", "user__full_name")
-    )
+    """The school's own DSL and deputies: the people who act on its concerns, and whom a new concern reaches."""
+    return members_with(Capability.ACT_ON_CONCERN, school).order_by("role", "user__full_name")
 
 
 def can_reset_second_factor(*, actor: User, membership: Membership) -> bool:
@@ -130,16 +122,22 @@ def can_reset_second_factor(*, actor: User, membership: Membership) -> bool:
     if actor.pk == target.pk or target.is_superuser:
         return False
     target_memberships = list(Membership.objects.active().filter(user=target).select_related("school"))
-    lead_trusts = set(
-        Membership.objects.active().filter(user=actor, role=Role.TRUST_LEAD).values_list("trust_id", flat=True)
-    )
+    resetting = [m for m in memberships_for_user(actor) if Capability.RESET_SECOND_FACTOR in membership_capabilities(m)]
+    lead_trusts = {m.trust_id for m in resetting if m.trust_id}
     if lead_trusts and all(
-        (m.school.trust_id if m.school else m.trust_id) in lead_trusts and m.role != Role.TRUST_LEAD
+        (m.school.trust_id if m.school else m.trust_id) in lead_trusts and not _resets_for_trust(m)
         for m in target_memberships
     ):
         return True
-    dsl_schools = set(Membership.objects.active().filter(user=actor, role=Role.DSL).values_list("school_id", flat=True))
-    return bool(dsl_schools) and all(m.school_id in dsl_schools and m.role != Role.DSL for m in target_memberships)
+    dsl_schools = {m.school_id for m in resetting if m.school_id}
+    return bool(dsl_schools) and all(
+        m.school_id in dsl_schools and Capability.RESET_SECOND_FACTOR not in membership_capabilities(m)
+        for m in target_memberships
+    )
+
+
+def _resets_for_trust(membership: Membership) -> bool:
+    return membership.trust_id is not None and Capability.RESET_SECOND_FACTOR in membership_capabilities(membership)
 
 
 def user_may_sign_in(user: User, memberships: list[Membership] | None = None) -> bool:

@@ -217,10 +217,23 @@ def can(user: User, capability: Capability, school: School) -> bool:
     return schools_where(user, capability).filter(pk=school.pk).exists()
 
 
+def memberships_at(memberships, school: School | None) -> list[Membership]:
+    """Of a person's memberships, those that reach `school`: of the school itself first, then of its trust."""
+    if school is None:
+        return []
+    direct = [m for m in memberships if m.school_id == school.pk]
+    return direct + [m for m in memberships if m.trust_id is not None and m.trust_id == school.trust_id]
+
+
+def role_at(memberships, school: School | None) -> str:
+    """The person's role at `school` (the audit trail records it): their role there, else through its trust."""
+    here = memberships_at(memberships, school)
+    return here[0].role if here else ""
+
+
 def capabilities_at(memberships, school: School) -> frozenset[Capability]:
     """What a person may do at `school`, from their memberships of it and of its trust (no query)."""
-    here = [m for m in memberships if m.school_id == school.pk or (m.trust_id and m.trust_id == school.trust_id)]
-    return capabilities_of(here)
+    return capabilities_of(memberships_at(memberships, school))
 
 
 def members_with(capability: Capability, school: School) -> QuerySet[Membership]:

@@ -12,16 +12,10 @@ from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import notifications
-from safeguarding.accounts.access import (
-    GRANT_ROLES,
-    ROSTER_ROLES,
-    can_reset_second_factor,
-    school_dsl,
-    user_has_role_at,
-    user_may_sign_in,
-)
+from safeguarding.accounts.access import can_reset_second_factor, school_dsl, user_may_sign_in
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
 from safeguarding.accounts.models import Membership, School, User, UserSession
+from safeguarding.accounts.permissions import FLAG_CAPABILITIES, Capability, can
 from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -32,8 +26,8 @@ class AccountRuleError(Exception):
     """A change refused by a rule, with a message fit to show the person who asked for it."""
 
 
-def _require(*, actor: User, school: School, roles) -> None:
-    if not user_has_role_at(user=actor, school=school, roles=roles):
+def _require(*, actor: User, school: School, capability: Capability) -> None:
+    if not can(actor, capability, school):
         raise PermissionDenied
 
 
@@ -104,7 +98,7 @@ def staff_invite(
     job_title: str = "",
 ) -> Membership:
     """A school admin adds a member of staff; a new person sets their own password from the emailed link."""
-    _require(actor=actor, school=school, roles=ROSTER_ROLES)
+    _require(actor=actor, school=school, capability=Capability.MANAGE_STAFF)
     try:
         email = email_normalise(email)
     except EmailNotPlain as error:
@@ -137,7 +131,7 @@ def membership_change_role(
     *, actor: User, context: RequestContext | None = None, membership: Membership, role: str
 ) -> Membership:
     """The DSL or the trust lead gives someone the staff, deputy DSL or school admin role."""
-    _require(actor=actor, school=membership.school, roles=GRANT_ROLES)
+    _require(actor=actor, school=membership.school, capability=Capability.GRANT_ROLES)
     _refuse_own(actor=actor, membership=membership, message="You cannot change your own role.")
     if role not in GRANTABLE_ROLES:
         raise AccountRuleError("The DSL role is handed over, not granted: use “Hand the DSL role over”.")
@@ -148,7 +142,7 @@ def membership_change_role(
     previous = membership.get_role_display()
     old_role = membership.role
     membership.role = role
-    if role != Role.SCHOOL_ADMIN:
+    if role not in FLAG_CAPABILITIES["can_export"]:
         membership.can_export = False
     membership.save(update_fields=["role", "can_export", "updated_at"])
     _audit(actor, context, membership, "role_changed", from_role=old_role, to_role=role)
@@ -165,10 +159,10 @@ def membership_set_export(
     *, actor: User, context: RequestContext | None = None, membership: Membership, can_export: bool
 ) -> Membership:
     """The DSL or the trust lead lets a school admin export referral records, or takes it away."""
-    _require(actor=actor, school=membership.school, roles=GRANT_ROLES)
+    _require(actor=actor, school=membership.school, capability=Capability.GRANT_ROLES)
     _refuse_own(actor=actor, membership=membership, message="You cannot change your own permissions.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if can_export and (membership.role != Role.SCHOOL_ADMIN or not membership.is_active):
+    if can_export and (membership.role not in FLAG_CAPABILITIES["can_export"] or not membership.is_active):
         raise AccountRuleError("Only an active school admin can be given the export permission.")
     membership.can_export = can_export
     membership.save(update_fields=["can_export", "updated_at"])
@@ -191,9 +185,7 @@ def dsl_hand_over(*, actor: User, context: RequestContext | None = None, school:
     """
     school = School.objects.select_for_update().get(pk=school.pk)
     outgoing = school_dsl(school=school)
-    actor_is_dsl = outgoing is not None and outgoing.user_id == actor.pk
-    if not (actor_is_dsl or user_has_role_at(user=actor, school=school, roles=(Role.TRUST_LEAD,))):
-        raise PermissionDenied
+    _require(actor=actor, school=school, capability=Capability.HAND_OVER)
     to = Membership.objects.select_for_update().get(pk=to.pk)
     _refuse_own(actor=actor, membership=to, message="You cannot make yourself the DSL: another DSL or trust lead can.")
     if to.school_id != school.pk or not to.is_active or not to.user.is_active:
@@ -227,7 +219,7 @@ def membership_deactivate(*, actor: User, context: RequestContext | None = None,
     sessions end only for someone left with nothing to sign in to. A school admin who could end them anyway
     could sign another school's DSL out at will, by adding them to their own school and taking them off again.
     """
-    _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
+    _require(actor=actor, school=membership.school, capability=Capability.MANAGE_STAFF)
     _refuse_own(actor=actor, membership=membership, message="You cannot deactivate yourself.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _refuse_if_dsl(membership, "deactivating them")
@@ -243,7 +235,7 @@ def membership_deactivate(*, actor: User, context: RequestContext | None = None,
 @transaction.atomic
 def membership_reactivate(*, actor: User, context: RequestContext | None = None, membership: Membership) -> Membership:
     """Put someone back on the staff list, as staff: any other role is granted again by the DSL or trust lead."""
-    _require(actor=actor, school=membership.school, roles=ROSTER_ROLES)
+    _require(actor=actor, school=membership.school, capability=Capability.MANAGE_STAFF)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.is_active:
         raise AccountRuleError(f"{membership.user} is already active.")

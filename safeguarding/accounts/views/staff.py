@@ -8,19 +8,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from safeguarding.accounts import services
 from safeguarding.accounts.access import (
-    GRANT_ROLES,
-    ROSTER_ROLES,
-    STAFF_LIST_ROLES,
     can_reset_second_factor,
     school_dsl,
     school_get_for_user,
     school_membership_get,
     school_membership_view,
     school_staff_page,
-    schools_for_user,
-    user_has_role_at,
 )
 from safeguarding.accounts.forms import ExportPermissionForm, InviteForm, RoleForm
+from safeguarding.accounts.permissions import Capability, can, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.record import record_rule_refusal
 
@@ -29,7 +25,7 @@ STAFF_PER_PAGE = 25
 
 @login_required
 def school_list(request):
-    schools = schools_for_user(user=request.user, roles=STAFF_LIST_ROLES)
+    schools = schools_where(request.user, Capability.LIST_STAFF)
     if not schools:
         raise PermissionDenied
     if len(schools) == 1:
@@ -39,7 +35,7 @@ def school_list(request):
 
 @login_required
 def staff_list(request, school_uuid):
-    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=STAFF_LIST_ROLES)
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=Capability.LIST_STAFF)
     page = school_staff_page(
         user=request.user,
         context=request.audit,
@@ -50,7 +46,7 @@ def staff_list(request, school_uuid):
     context = {
         "school": school,
         "page": page,
-        "can_invite": user_has_role_at(user=request.user, school=school, roles=ROSTER_ROLES),
+        "can_invite": can(request.user, Capability.MANAGE_STAFF, school),
     }
     return render(request, "accounts/staff_list.html", context)
 
@@ -58,7 +54,7 @@ def staff_list(request, school_uuid):
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_invite(request, school_uuid):
-    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=ROSTER_ROLES)
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=Capability.MANAGE_STAFF)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,13 +71,13 @@ def staff_invite(request, school_uuid):
 
 @login_required
 def staff_member(request, school_uuid, membership_uuid):
-    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=STAFF_LIST_ROLES)
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=Capability.LIST_STAFF)
     membership = school_membership_view(
         user=request.user, context=request.audit, school=school, membership_uuid=membership_uuid
     )
     actor = request.user
     is_self = membership.user_id == actor.pk
-    may_grant = user_has_role_at(user=actor, school=school, roles=GRANT_ROLES) and not is_self
+    may_grant = can(actor, Capability.GRANT_ROLES, school) and not is_self
     dsl = school_dsl(school=school)
     context = {
         "school": school,
@@ -90,11 +86,8 @@ def staff_member(request, school_uuid, membership_uuid):
         "may_grant": may_grant and membership.is_active and membership.role != Role.DSL,
         "may_hand_over": membership.is_active
         and membership.role != Role.DSL
-        and (
-            (dsl is not None and dsl.user_id == actor.pk)
-            or user_has_role_at(user=actor, school=school, roles=(Role.TRUST_LEAD,))
-        ),
-        "may_manage_roster": user_has_role_at(user=actor, school=school, roles=ROSTER_ROLES) and not is_self,
+        and can(actor, Capability.HAND_OVER, school),
+        "may_manage_roster": can(actor, Capability.MANAGE_STAFF, school) and not is_self,
         "may_reset_second_factor": can_reset_second_factor(actor=actor, membership=membership),
         "role_form": RoleForm(initial={"role": membership.role}),
         "export_form": ExportPermissionForm(initial={"can_export": membership.can_export}),
@@ -103,9 +96,9 @@ def staff_member(request, school_uuid, membership_uuid):
     return render(request, "accounts/staff_member.html", context)
 
 
-def _membership_action(request, school_uuid, membership_uuid, roles, action, success):
+def _membership_action(request, school_uuid, membership_uuid, capability, action, success):
     """Run one service on a member of staff, then go back to their page with what happened."""
-    school = school_get_for_user(user=request.user, school_uuid=school_uuid, roles=roles)
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=capability)
     membership = school_membership_get(school=school, membership_uuid=membership_uuid)
     try:
         action(membership)
@@ -114,7 +107,7 @@ def _membership_action(request, school_uuid, membership_uuid, roles, action, suc
         messages.error(request, str(error))
     else:
         messages.success(request, success.format(person=membership.user))
-        if not user_has_role_at(user=request.user, school=school, roles=STAFF_LIST_ROLES):
+        if not can(request.user, Capability.LIST_STAFF, school):
             return redirect("home")  # the action changed the actor's own role: a DSL who has handed over
     return redirect("staff_member", school_uuid=school.uuid, membership_uuid=membership.uuid)
 
@@ -133,7 +126,7 @@ def staff_role(request, school_uuid, membership_uuid):
         )
 
     return _membership_action(
-        request, school_uuid, membership_uuid, GRANT_ROLES, change, "{person}'s role has been changed."
+        request, school_uuid, membership_uuid, Capability.GRANT_ROLES, change, "{person}'s role has been changed."
     )
 
 
@@ -150,7 +143,12 @@ def staff_export(request, school_uuid, membership_uuid):
         )
 
     return _membership_action(
-        request, school_uuid, membership_uuid, GRANT_ROLES, change, "{person}'s export permission has been saved."
+        request,
+        school_uuid,
+        membership_uuid,
+        Capability.GRANT_ROLES,
+        change,
+        "{person}'s export permission has been saved.",
     )
 
 
@@ -164,7 +162,7 @@ def staff_hand_over(request, school_uuid, membership_uuid):
         request,
         school_uuid,
         membership_uuid,
-        (Role.DSL, Role.TRUST_LEAD),
+        Capability.HAND_OVER,
         hand_over,
         "{person} is now the school's DSL.",
     )
@@ -180,7 +178,7 @@ def staff_deactivate(request, school_uuid, membership_uuid):
         request,
         school_uuid,
         membership_uuid,
-        ROSTER_ROLES,
+        Capability.MANAGE_STAFF,
         deactivate,
         "{person} has been deactivated and can no longer reach this school.",
     )
@@ -193,7 +191,7 @@ def staff_reactivate(request, school_uuid, membership_uuid):
         services.membership_reactivate(actor=request.user, context=request.audit, membership=membership)
 
     return _membership_action(
-        request, school_uuid, membership_uuid, ROSTER_ROLES, reactivate, "{person} has been reactivated."
+        request, school_uuid, membership_uuid, Capability.MANAGE_STAFF, reactivate, "{person} has been reactivated."
     )
 
 
@@ -207,7 +205,7 @@ def staff_second_factor_reset(request, school_uuid, membership_uuid):
         request,
         school_uuid,
         membership_uuid,
-        (Role.DSL, Role.TRUST_LEAD),
+        Capability.RESET_SECOND_FACTOR,
         reset,
         "{person}'s authenticator has been reset. They have been told by email.",
     )
