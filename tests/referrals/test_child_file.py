@@ -133,3 +133,10 @@ def test_the_chronology_filters_by_category_and_type(world, pupil):
 
     assert "Saw a new phone" in money and "No coat again" not in money
     assert "Saw a new phone" not in notes_only
+
+
+def test_writing_a_note_records_the_note_and_no_view_of_the_file(world, pupil):
+    signed_in_client(world.deputy).post(f"/children/{pupil.uuid}/notes/", {"kind": "call", "text": "Rang the GP"})
+
+    events = AuditEvent.objects.filter(child_uuid=pupil.uuid, user_uuid=world.deputy.uuid)
+    assert list(events.values_list("event_type", "object_type")) == [(EventType.CREATE, "case_note")]

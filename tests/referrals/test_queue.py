@@ -14,7 +14,7 @@ from referrals.services.reviews import ConcernConflict, concern_acknowledge
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, ReferralFactory
 from tests.personas import signed_in_client
 from tests.referrals.test_child_file import many_concerns
 
@@ -216,3 +216,14 @@ def test_a_name_typed_into_the_queues_category_filter_never_reaches_the_audit_tr
 
     listed = AuditEvent.objects.filter(user_uuid=world.dsl.uuid, event_type=EventType.LIST).order_by("id")
     assert [event.detail.get("category") for event in listed] == [None, "EXPLOITATION"]
+
+
+def test_the_queue_records_the_referrals_to_chase_and_the_children_they_name(world, pupil):
+    referral = ReferralFactory(child=pupil, author=world.teacher, dsl=world.dsl)
+
+    page = signed_in_client(world.deputy).get("/queue/").content.decode()
+
+    assert pupil.display_name in page
+    listed = AuditEvent.objects.get(event_type=EventType.LIST, object_type="referral", user_uuid=world.deputy.uuid)
+    assert listed.shown_ids == [str(referral.uuid)]
+    assert listed.detail["children"] == [str(pupil.uuid)]
