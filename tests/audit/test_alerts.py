@@ -3,16 +3,16 @@ from datetime import datetime
 import time_machine
 from django.core import mail
 
-from referrals.models import Child
 from safeguarding.audit.alerts import LONDON, unusual_access_check
 from safeguarding.audit.models import AuditAlert
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
 
 def open_records(world, count):
     client = signed_in_client(world.office)
     for number in range(count):
-        child = Child.objects.create(
+        child = ChildFactory(
             school=world.northfield, legal_first_name=f"C{number}", legal_last_name="X", date_of_birth="2012-01-01"
         )
         client.get(f"/schools/{world.northfield.uuid}/pupils/{child.uuid}/")

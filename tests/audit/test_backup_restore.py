@@ -6,11 +6,11 @@ import json
 import pytest
 from django.db import connection
 
-from referrals.models import Child
 from safeguarding.audit.chain import seal
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 from tests.concerns import concern_by
+from tests.factories import ChildFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases=["default", "audit"])]
 
@@ -33,9 +33,7 @@ def backup(run_python, settings, tmp_path):
 
 @pytest.fixture
 def school_with_history(world):
-    child = Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    child = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
     concern_by(world.teacher, child, with_file=False)
     for _ in range(5):
         record(EventType.VIEW, user=world.dsl, school=world.northfield, object_type="concern")

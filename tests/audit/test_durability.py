@@ -4,10 +4,10 @@ import pytest
 from django.db import DatabaseError, connections, transaction
 from django.test import Client
 
-from referrals.models import Child
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from safeguarding.audit.record import record
+from tests.factories import ChildFactory
 from tests.personas import build_world, signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "audit"])
@@ -29,9 +29,7 @@ def test_a_read_survives_when_the_request_then_fails(audit_connection):
 
 def test_a_refused_request_leaves_its_event_although_the_view_raised(audit_connection):
     world = build_world()
-    pupil = Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
     response = signed_in_client(world.riverside_office).get(f"/schools/{world.northfield.uuid}/pupils/{pupil.uuid}/")
 
@@ -43,9 +41,7 @@ def test_a_refused_request_leaves_its_event_although_the_view_raised(audit_conne
 
 def test_a_failing_audit_write_gives_an_error_page_and_no_child_data(audit_connection, monkeypatch):
     world = build_world()
-    pupil = Child.objects.create(
-        school=world.northfield, legal_first_name="Zebedee", legal_last_name="Quartermaine", date_of_birth="2012-03-14"
-    )
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Zebedee", legal_last_name="Quartermaine")
     client = signed_in_client(world.office)
 
     def broken_insert(event, *, using):

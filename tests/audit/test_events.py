@@ -11,15 +11,13 @@ from referrals.models import Child
 from safeguarding.accounts import services
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AnonymousRequestTally, AuditEvent
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ChildFactory
 from tests.personas import current_code, signed_in_client
 
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def events(**filters):

@@ -1,8 +1,8 @@
 import pytest
 
-from referrals.models import Child
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
 
@@ -13,9 +13,7 @@ def table(response) -> str:
 
 @pytest.fixture
 def pupil(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 @pytest.mark.parametrize(

@@ -6,20 +6,18 @@ import uuid
 
 import pytest
 
-from referrals.models import Child
 from referrals.services.reviews import concern_move
 from referrals.upn import make_upn
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
 
 @pytest.fixture
 def jade(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 def refusal_rows(response) -> list[str]:
@@ -85,7 +83,7 @@ def test_a_probe_of_another_schools_concern_is_recorded_against_that_school(worl
 
 
 def test_a_dsl_sees_who_read_a_concern_before_it_was_moved_into_her_pupils_file(world, jade):
-    mia = Child.objects.create(
+    mia = ChildFactory(
         school=world.northfield, legal_first_name="Mia", legal_last_name="Hart", date_of_birth="2012-05-02"
     )
     concern = concern_by(world.teacher, jade)
@@ -100,7 +98,7 @@ def test_a_dsl_sees_who_read_a_concern_before_it_was_moved_into_her_pupils_file(
 
 
 def test_the_trail_filtered_by_a_child_shows_reads_of_records_moved_into_her_file(world, jade):
-    mia = Child.objects.create(
+    mia = ChildFactory(
         school=world.northfield,
         legal_first_name="Mia",
         legal_last_name="Hart",

@@ -9,19 +9,19 @@ from django.utils import timezone
 from PIL import Image
 
 from referrals.attachments import attachment_path
-from referrals.models import Attachment, Child, Concern, ConcernDraft, Indicator, IndicatorCategory, Notification
+from referrals.models import Attachment, Concern, ConcernDraft, Indicator, IndicatorCategory, Notification
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, jpeg_bytes
 from tests.documents import pdf
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ChildFactory
 from tests.personas import signed_in_client
 
 
 @pytest.fixture
 def pupils(world):
     def pupil(first, last, school=None):
-        return Child.objects.create(
+        return ChildFactory(
             school=school or world.northfield,
             legal_first_name=first,
             legal_last_name=last,
@@ -388,7 +388,7 @@ def test_the_form_and_its_submit_run_a_fixed_number_of_queries(world, pupils, dj
 
     small = measure()
     for number in range(60):
-        Child.objects.create(
+        ChildFactory(
             school=world.northfield,
             legal_first_name=f"Extra{number}",
             legal_last_name="Pupil",

@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from referrals.models import Child
 from referrals.upn import make_upn
+from tests.factories import ChildFactory
 
 HEADER = "upn,legal_first_name,legal_last_name,date_of_birth,year_group,preferred_name,sex,send\n"
 
@@ -26,16 +27,15 @@ def run_import(school, path):
 
 
 def test_a_good_file_creates_updates_and_leaves_unchanged(world, tmp_path):
-    Child.objects.create(
+    ChildFactory(
         school=world.northfield,
         upn=upn(1),
         legal_first_name="Jade",
         legal_last_name="Turner",
-        date_of_birth="2012-03-14",
         year_group="9",
         sex="F",
     )
-    Child.objects.create(
+    ChildFactory(
         school=world.northfield,
         upn=upn(2),
         legal_first_name="Ben",

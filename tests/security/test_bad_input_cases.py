@@ -25,7 +25,7 @@ from referrals.services.reviews import concern_acknowledge
 from referrals.upn import make_upn
 from safeguarding.accounts.models import Membership, User
 from tests.concerns import concern_by, jpeg_bytes, referral_for
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ChildFactory, PatternAlertFactory
 from tests.personas import current_code, signed_in_client
 
 NUL_REFUSED = "Null characters are not allowed"
@@ -36,11 +36,10 @@ ESCAPED = "&lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt;"
 
 @pytest.fixture
 def jade(world):
-    return Child.objects.create(
+    return ChildFactory(
         school=world.northfield,
         legal_first_name="Jade",
         legal_last_name="Turner",
-        date_of_birth="2012-03-14",
         upn=make_upn(la_code=123, establishment=4567, year=12, serial=1),
     )
 
@@ -142,7 +141,7 @@ def test_a_nul_byte_in_a_review_form_is_refused_with_the_page_again(world, jade,
 
 
 def test_nul_bytes_in_notes_and_referral_details_are_dropped_before_they_are_stored(world, jade):
-    alert = PatternAlert.objects.create(child=jade, rule="frequency", explanation="test", fingerprint="nul")
+    alert = PatternAlertFactory(child=jade)
     referral = referral_for(world, jade)
     client = signed_in_client(world.dsl)
 
@@ -224,7 +223,7 @@ def test_a_100000_character_addendum_or_decision_is_refused_with_its_limit(world
 
 
 def test_100000_character_notes_and_referral_details_are_refused_with_a_message(world, jade):
-    alert = PatternAlert.objects.create(child=jade, rule="frequency", explanation="test", fingerprint="long")
+    alert = PatternAlertFactory(child=jade)
     referral = referral_for(world, jade)
     client = signed_in_client(world.dsl)
 

@@ -10,6 +10,7 @@ from referrals.attachments import attachment_path
 from referrals.concern_forms import TEXT_LIMIT
 from referrals.models import Addendum, Attachment, Child, Concern, ConcernDraft, ConcernIndicator, Incident, Urgency
 from tests.concerns import concern_by, jpeg_bytes
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 from tests.security.bad_input import (
     answered,
@@ -29,9 +30,7 @@ PROBLEM = "There is a problem"
 
 @pytest.fixture
 def jade(world):
-    return Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
 @pytest.fixture

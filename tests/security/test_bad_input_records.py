@@ -10,6 +10,7 @@ from referrals.upn import make_upn
 from safeguarding.accounts.models import User, UserSession
 from safeguarding.audit.events import EventType, Outcome
 from tests.concerns import referral_for
+from tests.factories import ChildFactory
 from tests.personas import current_code
 from tests.security.bad_input import answered, corrupted, counts, fuzz, rolled_back
 
@@ -19,11 +20,10 @@ UPN = make_upn(la_code=123, establishment=4567, year=12, serial=7)
 
 @pytest.fixture
 def jade(world):
-    return Child.objects.create(
+    return ChildFactory(
         school=world.northfield,
         legal_first_name="Jade",
         legal_last_name="Turner",
-        date_of_birth="2012-03-14",
         upn=make_upn(la_code=123, establishment=4567, year=12, serial=1),
     )
 

@@ -17,7 +17,6 @@ from referrals.models import (
     DecisionOutcome,
     InformationRequest,
     Outcome,
-    PatternAlert,
     Referral,
     Threshold,
     Urgency,
@@ -25,17 +24,17 @@ from referrals.models import (
 from referrals.services.reviews import concern_acknowledge, concern_close, decision_record
 from referrals.upn import make_upn
 from tests.concerns import concern_by, referral_for
+from tests.factories import ChildFactory, PatternAlertFactory
 from tests.security.bad_input import answered, corrupted, counts, fuzz, posted, rolled_back
 
 REVIEW_RECORDS = (Decision, DecisionOutcome, Closure, InformationRequest, ConcernMove, Referral)
 
 
 def pupil(world, first, serial):
-    return Child.objects.create(
+    return ChildFactory(
         school=world.northfield,
         legal_first_name=first,
         legal_last_name="Turner",
-        date_of_birth="2012-03-14",
         upn=make_upn(la_code=123, establishment=4567, year=12, serial=serial),
     )
 
@@ -234,7 +233,7 @@ def test_child_flags(world, signed_in, jade, body):
 
 @pytest.fixture
 def alert(world, jade):
-    return PatternAlert.objects.create(child=jade, rule="frequency", explanation="test", fingerprint="fuzz")
+    return PatternAlertFactory(child=jade)
 
 
 @fuzz

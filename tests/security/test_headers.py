@@ -7,9 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from referrals.models import Child
 from tests.concerns import concern_by, referral_for
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ChildFactory
 from tests.personas import signed_in_client
 
 ONE_YEAR = 31_536_000
@@ -60,9 +59,7 @@ def check_common_headers(response, *, html: bool):
 
 @pytest.fixture
 def scene(world):
-    pupil = Child.objects.create(
-        school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
-    )
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
     concern_by(world.teacher, pupil)
     return pupil, referral_for(world, pupil)
 

@@ -12,22 +12,21 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from referrals.models import Child
 from referrals.upn import make_upn
 from safeguarding.accounts.access import schools_for_user
 from safeguarding.accounts.roles import Role
 from tests.concerns import concern_by
+from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 from tests.urlmap import PERSONAS, POST_BODIES, build_scene, site_patterns
 
 
 def _pupil(school, first, last, serial):
-    return Child.objects.create(
+    return ChildFactory(
         school=school,
         legal_first_name=first,
         legal_last_name=last,
         preferred_name=f"{first}ie",
-        date_of_birth="2012-03-14",
         upn=make_upn(la_code=873, establishment=8203, year=2019, serial=serial),
     )
 
