@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from referrals.forms import ReferralForm
 from referrals.models import Agency, AgencyDecision, Decision
 from referrals.pdfs import child_file_pdf, referral_pdf
 from referrals.selectors import access_child, access_concern, access_referral
 from referrals.services import agency_referrals as services
-from safeguarding.accounts.permissions import Capability, can
+from referrals.views.review import review_page
+from safeguarding.accounts.permissions import Capability, can, capabilities_at
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_rule_refusal
 from safeguarding.core.dates import date_or_none
@@ -74,38 +76,34 @@ def referral_detail(request, referral_uuid):
 @login_required
 @require_POST
 def referral_new(request, concern_uuid):
-    """Make a referral from the concern's latest decision that names the agency."""
+    """Make a referral from the concern's latest decision that names the agency. A form with an error comes back on
+    the review page, with what was typed and the error beside its field."""
     concern = access_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid, record_read=False)
     if not can(request.user, Capability.REFER, concern.school):
         raise PermissionDenied
     decision = Decision.objects.filter(concern=concern).prefetch_related("outcomes").order_by("-decided_at").first()
-    agency = request.POST.get("agency", "")
-    if decision is None or agency not in Agency.values:
+    agencies = [(value, Agency(value).label) for value in services.agencies_for(decision)] if decision else []
+    if request.POST.get("agency") not in dict(agencies):
         child_uuid = concern.child.uuid if concern.child_id else None
         record_rule_refusal(
             request, school=concern.school, object_type="concern", object_uuid=concern.uuid, child_uuid=child_uuid
         )
         messages.error(request, "Record a decision that names the agency first.")
         return redirect("concern_review", concern_uuid=concern.uuid)
-    try:
-        referral = services.referral_create(
-            actor=request.user,
-            context=request.audit,
-            decision=decision,
-            agency=agency,
-            purpose=posted_text(request.POST, "purpose", label="The purpose", max_length=300),
-            parents_informed=request.POST.get("parents_informed") == "yes",
-            parents_not_informed_reason=posted_text(
-                request.POST, "parents_not_informed_reason", label="The reason parents were not told", max_length=5000
-            ),
-            agency_reference=posted_text(request.POST, "agency_reference", label="The reference", max_length=100),
-            agency_contact=posted_text(request.POST, "agency_contact", label="The contact", max_length=200),
-        )
-    except ValueError as problem:
-        messages.error(request, str(problem))
-        return redirect("concern_review", concern_uuid=concern.uuid)
-    messages.success(request, "Referral recorded.")
-    return redirect("referral_detail", referral_uuid=referral.uuid)
+    form = ReferralForm(request.POST, agencies=agencies)
+    if form.is_valid():
+        try:
+            referral = services.referral_create(
+                actor=request.user, context=request.audit, decision=decision, **form.cleaned_data
+            )
+        except ValueError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, "Referral recorded.")
+            return redirect("referral_detail", referral_uuid=referral.uuid)
+    concern = access_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
+    may_act = Capability.ACT_ON_CONCERN in capabilities_at(request.memberships, concern.school)
+    return review_page(request, concern, forms={"referral": form}, may_act=may_act, status=400)
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:

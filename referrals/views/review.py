@@ -1,7 +1,5 @@
 """One concern as the safeguarding team sees it, with every step of its review."""
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,15 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from referrals.forms import AssignForm, MoveForm, ReferralForm
 from referrals.models import Agency
 from referrals.review_forms import ClosureForm, DecisionForm, QuestionForm, ReasonForm
-from referrals.selectors import access_concern, concern_referrals, school_child_by_upn
+from referrals.selectors import access_concern, concern_referrals
 from referrals.services import reviews
 from referrals.services.agency_referrals import agencies_for
-from referrals.upn import normalise_upn
 from safeguarding.accounts.access import school_safeguarding_team
 from safeguarding.accounts.permissions import Capability, capabilities_at
-from safeguarding.core.params import filter_text
 
 
 def _version(request):
@@ -48,17 +45,14 @@ def _acknowledge(request, concern, forms):
 
 @action("assign")
 def _assign(request, concern, forms):
-    try:
-        to = uuid.UUID(request.POST.get("to", ""))
-    except ValueError:
-        raise ValueError("Choose the DSL or a deputy of this school.") from None
-    member = school_safeguarding_team(school=concern.school).filter(user__uuid=to).first()
-    if member is None:
+    form = forms["assign"] = AssignForm(request.POST, team=school_safeguarding_team(school=concern.school))
+    if not form.is_valid():
         raise ValueError("Choose the DSL or a deputy of this school.")
+    to = form.cleaned_data["to"]
     reviews.concern_assign(
-        actor=request.user, context=request.audit, concern=concern, to=member.user, expected_version=_version(request)
+        actor=request.user, context=request.audit, concern=concern, to=to, expected_version=_version(request)
     )
-    return f"Assigned to {member.user.full_name}."
+    return f"Assigned to {to.full_name}."
 
 
 @action("ask")
@@ -120,11 +114,10 @@ def _reopen(request, concern, forms):
 
 @action("move")
 def _move(request, concern, forms):
-    form = forms["move"] = ReasonForm(request.POST)
-    upn = normalise_upn(filter_text(request.POST, "to_upn", max_length=40))
-    child = school_child_by_upn(school=concern.school, upn=upn)
-    if not form.is_valid() or child is None:
+    form = forms["move"] = MoveForm(request.POST, school=concern.school)
+    if not form.is_valid():
         raise ValueError("Give the UPN of a child of this school and the reason for the move.")
+    child = form.cleaned_data["to_upn"]
     reviews.concern_move(
         actor=request.user, context=request.audit, concern=concern, to_child=child, reason=form.cleaned_data["reason"]
     )
@@ -162,16 +155,26 @@ def concern_review(request, concern_uuid):
             messages.error(request, str(problem))
             status = 409 if isinstance(problem, reviews.ConcernConflict) else 400
             concern = access_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
+    return review_page(request, concern, forms=forms, may_act=may_act, status=status)
+
+
+def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 200):
+    """The review page of `concern` (reached through `access_concern`), with the forms in `forms` as they were
+    sent back, each with its errors and what was typed, and fresh ones for the rest."""
+    team = school_safeguarding_team(school=concern.school)
+    agencies = _referral_agencies(concern)
+    assigned = str(concern.assigned_to.uuid) if concern.assigned_to_id else None
     context = {
         "concern": concern,
         "decision_form": forms.get("decide") or DecisionForm(),
         "closure_form": forms.get("close") or ClosureForm(),
         "reason_form": forms.get("reopen") or ReasonForm(),
-        "move_form": forms.get("move") or ReasonForm(),
+        "move_form": forms.get("move") or MoveForm(school=concern.school),
         "question_form": forms.get("ask") or QuestionForm(),
-        "team": school_safeguarding_team(school=concern.school),
+        "assign_form": forms.get("assign") or AssignForm(team=team, initial={"to": assigned}),
+        "referral_form": forms.get("referral") or ReferralForm(agencies=agencies),
         "can_act": may_act,
         "referrals": concern_referrals(concern=concern),
-        "referral_agencies": _referral_agencies(concern),
+        "referral_agencies": agencies,
     }
     return render(request, "referrals/concern_review.html", context, status=status)

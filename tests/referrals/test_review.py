@@ -205,3 +205,62 @@ def test_the_loser_of_a_race_is_told_and_keeps_the_reasons_typed(world, pupil):
     assert "Someone else changed this concern" in page
     assert "My carefully written reasons" in page
     assert Decision.objects.count() == 1
+
+
+def _beside(page: str, field: str, error: str) -> bool:
+    """The error is shown with the field: crispy puts it in the field's own block, after its input."""
+    start = page.index(f'name="{field}"')
+    return error in page[start : start + 1500]
+
+
+def test_a_referral_without_a_reason_parents_were_not_told_comes_back_with_what_the_dsl_typed(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    decision_record(
+        actor=world.dsl,
+        context=None,
+        concern=concern,
+        outcomes=["social_care"],
+        rationale="Harm",
+        threshold="child_protection",
+    )
+    body = {
+        "agency": "social_care",
+        "purpose": "Jade told her teacher she is afraid to go home",
+        "parents_informed": "no",
+        "agency_contact": "Duty social worker Sam Patel",
+    }
+
+    response = signed_in_client(world.dsl).post(f"/queue/{concern.uuid}/referral/", body)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Jade told her teacher she is afraid to go home" in page and "Duty social worker Sam Patel" in page
+    assert _beside(page, "parents_not_informed_reason", "Say why parents or carers were not told.")
+    assert not concern.decisions.get().referrals.exists()
+
+
+def test_a_move_to_an_unknown_upn_comes_back_with_the_reason_the_dsl_typed(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    body = {"action": "move", "to_upn": "Z999999999999", "reason": "Logged against her cousin by mistake"}
+
+    response = signed_in_client(world.dsl).post(f"/queue/{concern.uuid}/", body)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Logged against her cousin by mistake" in page and 'value="Z999999999999"' in page
+    assert _beside(page, "to_upn", "Give the UPN of a child of this school.")
+    assert not ConcernMove.objects.exists()
+
+
+def test_assigning_to_someone_off_the_team_comes_back_with_the_error_beside_the_choice(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    body = {"action": "assign", "to": str(world.teacher.uuid), "version": concern.version + 1}
+
+    response = signed_in_client(world.dsl).post(f"/queue/{concern.uuid}/", body)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert _beside(page, "to", "Choose the DSL or a deputy of this school.")
+    assert Concern.objects.get(pk=concern.pk).assigned_to == world.dsl
