@@ -34,7 +34,7 @@ from referrals.models.concerns import URGENCY_RANK
 from referrals.upn import normalise_upn
 from safeguarding.accounts.access import school_get_for_user
 from safeguarding.accounts.models import School, User
-from safeguarding.accounts.permissions import Capability, roles_with, schools_where
+from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
@@ -202,8 +202,6 @@ def access_referral(*, user: User, context: RequestContext, referral_uuid, recor
 
 
 TYPEAHEAD_LIMIT = 10
-# Read by the navigation until it asks the capability table itself.
-LOG_ROLES = roles_with(Capability.LOG_CONCERN)
 
 
 def concern_schools(*, user: User) -> list[School]:

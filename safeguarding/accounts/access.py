@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from safeguarding.accounts.models import Membership, School, User
-from safeguarding.accounts.permissions import Capability, can, members_with, membership_capabilities, roles_with
+from safeguarding.accounts.permissions import Capability, can, members_with, membership_capabilities
 from safeguarding.accounts.roles import SECOND_FACTOR_ROLES, Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -48,11 +48,6 @@ def user_needs_second_factor(user: User, memberships: list[Membership] | None = 
         or (membership.school is not None and membership.school.require_second_factor_for_staff)
         for membership in memberships
     )
-
-
-# Read by the navigation until it asks the capability table itself.
-STAFF_LIST_ROLES = roles_with(Capability.LIST_STAFF)
-ROSTER_ROLES = roles_with(Capability.MANAGE_ROSTER)
 
 
 def school_get_for_user(*, user: User, school_uuid: uuid.UUID, capability: Capability) -> School:

@@ -23,16 +23,16 @@ def pupil(world):
     return ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
 
 
-def decided(world, pupil):
+def decided(world, pupil, outcome="monitor", threshold="universal"):
     concern = concern_by(world.teacher, pupil, with_file=False)
     concern_acknowledge(actor=world.dsl, context=None, concern=concern)
     decision_record(
         actor=world.dsl,
         context=None,
         concern=concern,
-        outcomes=["monitor"],
+        outcomes=[outcome],
         rationale="Low risk",
-        threshold="universal",
+        threshold=threshold,
     )
     concern.refresh_from_db()
     return concern
@@ -214,16 +214,7 @@ def _beside(page: str, field: str, error: str) -> bool:
 
 
 def test_a_referral_without_a_reason_parents_were_not_told_comes_back_with_what_the_dsl_typed(world, pupil):
-    concern = concern_by(world.teacher, pupil, with_file=False)
-    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
-    decision_record(
-        actor=world.dsl,
-        context=None,
-        concern=concern,
-        outcomes=["social_care"],
-        rationale="Harm",
-        threshold="child_protection",
-    )
+    concern = decided(world, pupil, outcome="social_care", threshold="child_protection")
     body = {
         "agency": "social_care",
         "purpose": "Jade told her teacher she is afraid to go home",
