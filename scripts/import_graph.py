@@ -2,7 +2,7 @@
 """The import graph between the project's Django apps, drawn from the code.
 
     python scripts/import_graph.py            # the app-level graph, as a Mermaid diagram (docs/architecture.md)
-    python scripts/import_graph.py --check    # also fails on an import circle between modules or between apps
+    python scripts/import_graph.py --check    # also fails on an import circle between apps or the platform's modules
 
 An app is a package with an apps.py. Every import statement counts, at the top of a module or inside a function;
 references by string (INSTALLED_APPS, include("referrals.urls")) do not. Tests import the functions here.
@@ -59,9 +59,9 @@ def owner(name: str, app_names: list[str]) -> str | None:
     return next((app for app in app_names if name == app or name.startswith(app + ".")), None)
 
 
-def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
-    """Each of the project's modules and the project modules it imports."""
-    found = modules(root)
+def module_graph(root: Path = ROOT, packages=("safeguarding",)) -> dict[str, set[str]]:
+    """Each module of `packages` (the platform's, by default) and the modules of `packages` it imports."""
+    found = modules(root, packages)
     return {
         module: {name for name in imports(path, module) if name in found} - {module} for module, path in found.items()
     }
