@@ -36,8 +36,8 @@ from django.utils import timezone  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 from scenario import pages, submission_key, submit_form  # noqa: E402
 
-from referrals.models import Child  # noqa: E402
 from referrals.demo.scale import TRUST  # noqa: E402
+from referrals.models import Child  # noqa: E402
 from safeguarding.accounts.models import School, User  # noqa: E402
 from safeguarding.accounts.signin import confirmed_device, signin_complete  # noqa: E402
 from safeguarding.audit.context import RequestContext  # noqa: E402

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
 
+from referrals.demo.scale import TRUST
 from referrals.models import (
     OUTCOME_AGENCIES,
     Child,
@@ -20,7 +21,6 @@ from referrals.models import (
     DecisionOutcome,
     Referral,
 )
-from referrals.demo.scale import TRUST
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.chain import anchor_read, verify
