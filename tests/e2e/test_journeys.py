@@ -215,7 +215,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.locator("main .badge").first).to_have_text("Decided")
 
     referral = page.locator("section", has=page.get_by_role("heading", name="Make a referral"))
-    referral.get_by_label("Agency", exact=True).select_option(label="Children's social care (front door / MASH)")
+    referral.get_by_role("combobox", name="Agency").select_option(label="Children's social care (front door / MASH)")
     referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
     referral.get_by_label("No", exact=True).check()
     referral.get_by_label("If not, why not").fill("Telling her mother first could put her at greater risk")
