@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "safeguarding.accounts",
     "safeguarding.audit",
+    "safeguarding.trail",
     "referrals",
 ]
 
@@ -176,7 +177,7 @@ LOGIN_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60
 OTP_TOTP_ISSUER = "Safeguard"
 # Lock an account for a while after repeated failed sign-ins.
-# Rate limits: (requests, per seconds) for one person, shared by every web process (safeguarding/core/ratelimit.py).
+# Rate limits: (requests, per seconds) for one person, shared by every web process (safeguarding/accounts/ratelimit.py).
 RATE_LIMITS = {
     "second_factor": (env_int("RATE_LIMIT_SECOND_FACTOR", 10, minimum=1), 15 * 60),
     "search": (env_int("RATE_LIMIT_SEARCH", 120, minimum=1), 60),

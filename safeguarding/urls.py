@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("safeguarding.accounts.urls")),
     path("", include("referrals.urls")),
-    path("", include("safeguarding.audit.urls")),
+    path("", include("safeguarding.trail.urls")),
     path("admin/", admin_site.urls),
 ]
 

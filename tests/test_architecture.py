@@ -1,5 +1,6 @@
 """The layers hold: the platform (safeguarding/) never imports the domain (referrals/), no module imports itself
-round a circle (accounts and audit included), and docs/architecture.md shows the import graph the code has."""
+round a circle, no two apps import each other (accounts and audit included), and docs/architecture.md shows
+the import graph the code has."""
 
 import ast
 import importlib.util
@@ -40,6 +41,18 @@ def test_the_platform_imports_nothing_from_the_domain():
 
 def test_no_platform_module_imports_itself_round_a_circle():
     assert import_graph.cycles(import_graph.module_graph()) == []
+
+
+def test_no_two_apps_import_each_other_directly_or_round_a_circle():
+    assert import_graph.cycles(import_graph.app_graph()) == []
+
+
+def test_the_audit_layer_knows_only_core_and_accounts_does_not_read_the_trail():
+    graph = import_graph.app_graph()
+
+    assert graph["safeguarding.core"] == set()
+    assert graph["safeguarding.audit"] == {"safeguarding.core"}
+    assert "safeguarding.trail" not in graph["safeguarding.accounts"]
 
 
 def test_the_graph_finds_a_circle_when_there_is_one():

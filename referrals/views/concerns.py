@@ -34,7 +34,7 @@ from referrals.services.concerns import (
     draft_save,
     submission_key_clean,
 )
-from safeguarding.core.ratelimit import rate_limited
+from safeguarding.accounts.ratelimit import rate_limited
 
 FGM = "HOME-FGM"
 

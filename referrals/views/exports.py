@@ -12,9 +12,9 @@ from referrals.export_forms import ExportForm
 from referrals.export_selectors import access_export, access_export_file, export_schools, exports_recent
 from referrals.models import ExportRecord
 from referrals.services.exports import csv_stream, export_start, xlsx_file
+from safeguarding.accounts.ratelimit import rate_limited
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
-from safeguarding.core.ratelimit import rate_limited
 
 
 def _fresh_code_ok(request, code: str) -> bool:

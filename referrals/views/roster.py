@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from referrals.forms import RosterForm, RosterSearchForm
 from referrals.selectors import access_roster_child, record_view, roster_page, roster_school_get
 from referrals.services.children import child_create, child_update_roster
-from safeguarding.core.ratelimit import rate_limited
+from safeguarding.accounts.ratelimit import rate_limited
 
 PUPILS_PER_PAGE = 25
 

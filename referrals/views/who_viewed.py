@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from referrals.who_viewed import child_access_page, exports_covering
-from safeguarding.audit.selectors import people_by_uuid
+from safeguarding.trail.selectors import people_by_uuid
 
 
 @never_cache

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.tasks import task
 
-from safeguarding.audit import alerts, chain
+from safeguarding.audit import chain
 from safeguarding.core.heartbeats import SEALER, SEALER_REFUSED, heartbeat_record
 from safeguarding.core.scheduling import periodic
 
@@ -18,16 +18,3 @@ def audit_seal() -> int:
         raise
     heartbeat_record(name=SEALER)
     return count
-
-
-@periodic(every=timedelta(days=1))
-@task()
-def audit_anchor_email() -> None:
-    """Send the chain head to the auditors, so that copies outside the system can expose a rebuilt history."""
-    alerts.anchor_email_send()
-
-
-@periodic(every=timedelta(minutes=1))
-@task()
-def audit_unusual_access() -> int:
-    return alerts.unusual_access_check()

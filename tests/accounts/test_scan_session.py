@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from safeguarding.accounts.models import UserSession
+from safeguarding.accounts.ratelimit import RAISED_SESSION_KEY
 from safeguarding.audit.models import AuditEvent
-from safeguarding.core.ratelimit import RAISED_SESSION_KEY
 
 PRODUCTION = {"DJANGO_ENV": None, "SECRET_KEY": "k" * 60, "AUDIT_KEY": "a" * 40, "ALLOWED_HOSTS": "safeguard.example"}
 

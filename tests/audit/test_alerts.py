@@ -3,8 +3,8 @@ from datetime import datetime
 import time_machine
 from django.core import mail
 
-from safeguarding.audit.alerts import LONDON, unusual_access_check
 from safeguarding.audit.models import AuditAlert
+from safeguarding.trail.alerts import LONDON, unusual_access_check
 from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
@@ -54,7 +54,7 @@ def test_the_chain_head_is_emailed_to_the_auditors_once_a_day(world, run_tasks, 
     from safeguarding.audit.chain import seal
     from safeguarding.audit.events import EventType
     from safeguarding.audit.record import record
-    from safeguarding.audit.tasks import audit_anchor_email
+    from safeguarding.trail.tasks import audit_anchor_email
 
     settings.AUDIT_ANCHOR_PATH = tmp_path / "anchor.json"
     record(EventType.VIEW, object_type="page")

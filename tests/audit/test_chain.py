@@ -147,7 +147,7 @@ def test_sealing_is_a_scheduled_job():
     jobs = {job.name: job.every for job in periodic_jobs()}
 
     assert jobs["safeguarding.audit.tasks.audit_seal"] == timedelta(minutes=1)
-    assert jobs["safeguarding.audit.tasks.audit_anchor_email"] == timedelta(days=1)
+    assert jobs["safeguarding.trail.tasks.audit_anchor_email"] == timedelta(days=1)
 
 
 def test_a_sealer_stopped_for_an_hour_raises_no_false_alarm(db, anchor_path):

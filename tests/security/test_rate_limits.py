@@ -6,9 +6,9 @@ import re
 import pytest
 from django.test import Client
 
+from safeguarding.accounts.ratelimit import RAISED_SESSION_KEY, rate_limit_hit
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
-from safeguarding.core.ratelimit import RAISED_SESSION_KEY, rate_limit_hit
 from tests.factories import PASSWORD
 from tests.personas import current_code, signed_in_client
 

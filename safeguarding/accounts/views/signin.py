@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, SafeguardPasswordResetForm, SignInForm
 from safeguarding.accounts.models import User, UserSession
+from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_message
 from safeguarding.accounts.services import sessions_end_for_user
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
@@ -31,7 +32,6 @@ from safeguarding.accounts.signin import (
 )
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
-from safeguarding.core.ratelimit import rate_limit_check, rate_limit_message
 
 
 def _safe_next(request, candidate: str | None) -> str:

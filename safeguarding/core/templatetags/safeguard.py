@@ -10,25 +10,6 @@ def dict_get(mapping, key):
     return mapping.get(key) if mapping else None
 
 
-@register.filter
-def role_label(value):
-    """The label of a stored role, e.g. "school_admin" as "School admin"."""
-    from safeguarding.accounts.roles import Role
-
-    try:
-        return Role(value).label
-    except ValueError:
-        return value
-
-
-@register.filter
-def object_label(value):
-    """The plain name of an audited object type, e.g. "child_file_pdf" as "the child's file as a PDF"."""
-    from safeguarding.audit.events import object_label as label
-
-    return label(value or "")
-
-
 @register.simple_tag
 def clock(due, now):
     """ "Due in 2h 10m" or "Overdue 45m", in words a glance can take in."""

@@ -21,9 +21,9 @@ from django.utils.module_loading import import_string
 
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.models import User
+from safeguarding.accounts.ratelimit import RAISED_SESSION_KEY
 from safeguarding.accounts.signin import confirmed_device, signin_complete
 from safeguarding.audit.context import RequestContext
-from safeguarding.core.ratelimit import RAISED_SESSION_KEY
 
 USER_AGENT = "manage.py scan_session"
 

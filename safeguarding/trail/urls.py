@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safeguarding.audit import views
+from safeguarding.trail import views
 
 urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),

@@ -5,18 +5,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, capabilities_of
-from safeguarding.audit.forms import AuditFilterForm
-from safeguarding.audit.selectors import (
+from safeguarding.accounts.ratelimit import rate_limited
+from safeguarding.audit.subjects import Subject, subject_find, subjects_named
+from safeguarding.trail.forms import AuditFilterForm
+from safeguarding.trail.selectors import (
     AuditFilters,
     audit_alerts,
     audit_page,
+    audit_people,
     audit_schools,
     people_by_uuid,
 )
-from safeguarding.audit.subjects import Subject, subject_find, subjects_named
-from safeguarding.core.ratelimit import rate_limited
 
 
 @never_cache
@@ -27,7 +27,7 @@ def audit_log(request):
     schools = list(audit_schools(user=request.user))
     if request.method == "POST" and (limited := rate_limited(request, "search")):
         return limited
-    people = User.objects.filter(memberships__school__in=schools).distinct().order_by("full_name")
+    people = audit_people(schools=schools)
     form = AuditFilterForm(request.POST or None, people=people)
     cleaned = form.cleaned_data if form.is_valid() else {}
     filters = AuditFilters(
