@@ -28,7 +28,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from referrals.demo.scale import TRUST  # noqa: E402
-from referrals.export_selectors import ExportFilters  # noqa: E402
+from referrals.selectors.exports import ExportFilters  # noqa: E402
 from referrals.services.exports import csv_stream, export_begin  # noqa: E402
 from safeguarding.accounts.models import School, User  # noqa: E402
 from safeguarding.audit.context import RequestContext  # noqa: E402

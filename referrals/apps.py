@@ -8,7 +8,7 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from referrals.navigation import navigation_register
         from referrals.refusal_targets import register_refusal_targets
-        from referrals.who_viewed import ChildSubjects
+        from referrals.selectors.who_viewed import ChildSubjects
         from safeguarding.audit import subjects
 
         register_refusal_targets()

@@ -5,8 +5,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
-from referrals.child_file import chronology_all
 from referrals.models import Child, Referral
+from referrals.selectors.child_file import chronology_all
 from safeguarding.accounts.models import User
 
 

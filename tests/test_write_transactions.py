@@ -8,17 +8,22 @@ and its audit event are committed by one transaction, or rolled back together wh
 
 import contextlib
 import datetime
+import importlib
 import inspect
+import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+import referrals.services
 from referrals.models import (
     Addendum,
+    CaseNote,
     Child,
     Closure,
     Concern,
@@ -27,9 +32,10 @@ from referrals.models import (
     Escalation,
     InformationRequest,
     Notification,
+    PatternAlert,
     Referral,
 )
-from referrals.services import agency_referrals, children, concerns, notifications, reviews
+from referrals.services import agency_referrals, child_file, children, concerns, notifications, reviews
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
 from safeguarding.accounts.models import Membership, User
@@ -39,7 +45,7 @@ from safeguarding.audit.events import WRITE_EVENTS
 from safeguarding.audit.models import AuditEvent
 from safeguarding.audit.record import AuditWriteOutsideTransaction
 from tests.concerns import concern_submission
-from tests.factories import ChildFactory, ConcernFactory, UserFactory
+from tests.factories import ChildFactory, ConcernFactory, PatternAlertFactory, UserFactory
 from tests.personas import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "audit"])
@@ -271,6 +277,39 @@ CALLS = {
     "user_password_set_by_operator": lambda w: Call(
         accounts.user_password_set_by_operator, {"actor": _operator(), "user": w.teacher2}, None
     ),
+    "child_flags_set": lambda w: Call(
+        child_file.child_flags_set,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "child": ChildFactory(school=w.northfield),
+            "cp_plan": True,
+            "looked_after": False,
+        },
+        Child,
+    ),
+    "case_note_add": lambda w: Call(
+        child_file.case_note_add,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "child": ChildFactory(school=w.northfield),
+            "kind": "note",
+            "text": "Spoke to her form tutor about her attendance",
+            "happened_at": timezone.now(),
+        },
+        CaseNote,
+    ),
+    "pattern_alert_acknowledge": lambda w: Call(
+        child_file.pattern_alert_acknowledge,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "alert": PatternAlertFactory(child=ChildFactory(school=w.northfield)),
+            "note": "Strategy discussion booked with the front door",
+        },
+        PatternAlert,
+    ),
     "second_factor_reset": lambda w: Call(
         accounts.second_factor_reset, {"actor": w.dsl, "membership": w.membership("deputy")}, TOTPDevice
     ),
@@ -297,7 +336,10 @@ def write_events() -> dict:
 
 def test_every_service_that_records_a_change_is_here():
     """A new service that records a change event gets a row here, so that its transaction is tested too."""
-    modules = (concerns, reviews, agency_referrals, notifications, children, accounts)
+    modules = [
+        importlib.import_module(f"referrals.services.{info.name}")
+        for info in pkgutil.iter_modules(referrals.services.__path__)
+    ] + [accounts]
     writers = {
         name
         for module in modules

@@ -1,6 +1,6 @@
 """Exports of referral records (CSV, XLSX) for the people who run schools: justified, re-authenticated,
 streamed and audited. An export holds the minimum: no narrative, no child's words. What each column holds is in
-`referrals.export_columns`; who may export and what the filters choose, in `referrals.export_selectors`."""
+`referrals.export_columns`; who may export and what the filters choose, in `referrals.selectors.exports`."""
 
 import csv
 import hashlib
@@ -17,8 +17,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from referrals.export_columns import HEADERS, cell_rows, copy_sql, sheet_prepare, text_rows
-from referrals.export_selectors import ExportFilters, export_children_uuids, export_file_path, referrals_for_export
 from referrals.models import ExportRecord
+from referrals.selectors.exports import ExportFilters, export_children_uuids, export_file_path, referrals_for_export
 from safeguarding.accounts.models import User
 from safeguarding.audit.context import RequestContext, keyed_hash
 from safeguarding.audit.events import EventType, Outcome

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.forms import ReferralForm
+from referrals.forms.agency_referrals import ReferralForm
 from referrals.models import Agency, AgencyDecision, Decision
 from referrals.pdfs import child_file_pdf, referral_pdf
-from referrals.selectors import access_child, access_concern, access_referral
+from referrals.selectors.access import access_child, access_concern, access_referral
 from referrals.services import agency_referrals as services
 from referrals.views.review import review_page
 from safeguarding.accounts.permissions import Capability, can, capabilities_at

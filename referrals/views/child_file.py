@@ -5,17 +5,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from referrals.child_file import (
-    KINDS,
-    case_note_add,
-    child_flags_set,
-    child_front_sheet,
-    chronology_page,
-    indicators_by_month,
-    pattern_alert_acknowledge,
-)
 from referrals.models import CaseNote, IndicatorCategory
-from referrals.selectors import access_alert, access_child
+from referrals.selectors.access import access_alert, access_child
+from referrals.selectors.child_file import KINDS, child_front_sheet, chronology_page, indicators_by_month
+from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.dates import date_or_none

@@ -9,21 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals.attachments import attachment_path
-from referrals.concern_forms import AddendumForm, ConcernForm
+from referrals.forms.concerns import AddendumForm, ConcernForm
 from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
-from referrals.selectors import (
-    access_attachment,
-    access_incident,
-    access_own_concern,
-    children_on_form,
-    children_selected,
-    children_typeahead,
-    concern_school_get,
-    concern_schools,
-    concerns_mine_page,
-    indicator_categories,
-)
+from referrals.selectors.access import access_attachment, access_incident, access_own_concern
+from referrals.selectors.children import children_on_form, children_selected, children_typeahead
+from referrals.selectors.concerns import concern_school_get, concern_schools, concerns_mine_page, indicator_categories
 from referrals.services.concerns import (
     ConcernInput,
     addendum_add,

@@ -8,9 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from referrals.export_forms import ExportForm
-from referrals.export_selectors import access_export, access_export_file, export_schools, exports_recent
+from referrals.forms.exports import ExportForm
 from referrals.models import ExportRecord
+from referrals.selectors.exports import access_export, access_export_file, export_schools, exports_recent
 from referrals.services.exports import csv_stream, export_start, xlsx_file
 from safeguarding.accounts.ratelimit import rate_limited
 from safeguarding.audit.events import EventType, Outcome

@@ -11,7 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from referrals.models import Notification
-from referrals.selectors import access_notification, notifications_page
+from referrals.selectors.access import access_notification
+from referrals.selectors.concerns import notifications_page
 from referrals.services.notifications import notifications_mark_read
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
-from referrals.selectors import QueueFilters, access_concern, queue_page, queue_schools, referrals_awaiting
+from referrals.selectors.access import access_concern
+from referrals.selectors.queue import QueueFilters, queue_page, queue_schools, referrals_awaiting
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
 from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.params import filter_text

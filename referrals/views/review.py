@@ -7,10 +7,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from referrals.forms import AssignForm, MoveForm, ReferralForm
+from referrals.forms.agency_referrals import ReferralForm
+from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
 from referrals.models import Agency
-from referrals.review_forms import ClosureForm, DecisionForm, QuestionForm, ReasonForm
-from referrals.selectors import access_concern, concern_referrals
+from referrals.selectors.access import access_concern
+from referrals.selectors.concerns import concern_referrals
 from referrals.services import reviews
 from referrals.services.agency_referrals import agencies_for
 from safeguarding.accounts.access import school_safeguarding_team

@@ -6,8 +6,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from referrals.forms import RosterForm, RosterSearchForm
-from referrals.selectors import access_roster_child, record_view, roster_page, roster_school_get
+from referrals.forms.roster import RosterForm, RosterSearchForm
+from referrals.selectors.access import access_roster_child, record_view, roster_school_get
+from referrals.selectors.children import roster_page
 from referrals.services.children import child_create, child_update_roster
 from safeguarding.accounts.ratelimit import rate_limited
 

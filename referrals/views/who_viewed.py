@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from referrals.who_viewed import child_access_page, exports_covering
+from referrals.selectors.who_viewed import child_access_page, exports_covering
 from safeguarding.trail.selectors import people_by_uuid
 
 

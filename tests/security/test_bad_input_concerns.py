@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from referrals.attachments import attachment_path
-from referrals.concern_forms import TEXT_LIMIT
+from referrals.forms.concerns import TEXT_LIMIT
 from referrals.models import Addendum, Attachment, Child, Concern, ConcernDraft, ConcernIndicator, Incident, Urgency
 from tests.concerns import concern_by, jpeg_bytes
 from tests.factories import ChildFactory

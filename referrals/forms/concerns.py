@@ -5,17 +5,11 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from referrals.forms.fields import DateTimeInput
 from referrals.models import Basis, Urgency
 
 TEXT_LIMIT = 20_000
 BASIS_CHOICES = [("", "Not noticed"), *Basis.choices]
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class ConcernForm(forms.Form):

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from referrals.models import Child, ExportRecord
-from referrals.selectors import records_moved_into
+from referrals.selectors.children import records_moved_into
 from referrals.upn import normalise_upn
 from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, schools_where

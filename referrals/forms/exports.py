@@ -2,20 +2,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
-from referrals.export_selectors import ExportFilters
-from referrals.forms import DateInput
+from referrals.forms.fields import CodeInput, DateInput
 from referrals.models import Agency, ExportRecord
+from referrals.selectors.exports import ExportFilters
 from safeguarding.accounts.models import School
 
 NOT_UNDERSTOOD = "This filter was not understood: set it again, or the export would hold more than was asked for."
 STATUSES = [("", "Any"), ("awaiting", "Awaiting acknowledgement"), ("acknowledged", "Acknowledged")]
-
-
-class CodeInput(forms.TextInput):
-    """A one-time code: never written back into the page, since it cannot be used twice."""
-
-    def format_value(self, value):
-        return None
 
 
 class ExportForm(forms.Form):

@@ -1,0 +1,49 @@
+"""A referral to another agency, and what the agency said back."""
+
+from django import forms
+
+from referrals.forms.fields import PlainText
+
+
+class ReferralForm(forms.Form):
+    """A referral to an agency named by the concern's latest decision."""
+
+    agency = forms.ChoiceField(
+        label="Agency", error_messages={"invalid_choice": "Choose an agency the decision names."}
+    )
+    purpose = PlainText(
+        label="Why the information is shared",
+        max_length=300,
+        named="The purpose",
+        help_text="You do not need consent to share information when a child is at risk of harm.",
+    )
+    parents_informed = forms.ChoiceField(
+        label="Were parents or carers told?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    parents_not_informed_reason = PlainText(
+        label="If not, why not", max_length=5000, named="The reason parents were not told", required=False
+    )
+    agency_reference = PlainText(
+        label="Agency reference (if given)", max_length=100, named="The reference", required=False
+    )
+    agency_contact = PlainText(label="Contact at the agency", max_length=200, named="The contact", required=False)
+
+    def __init__(self, *args, agencies: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = agencies
+        self.fields["purpose"].error_messages["required"] = "Say why the information is being shared."
+
+    def clean(self):
+        cleaned = super().clean()
+        told = cleaned.get("parents_informed") == "yes"
+        cleaned["parents_informed"] = told
+        if (
+            not told
+            and not cleaned.get("parents_not_informed_reason")
+            and "parents_not_informed_reason" not in self.errors
+        ):
+            self.add_error("parents_not_informed_reason", "Say why parents or carers were not told.")
+        return cleaned

@@ -1,0 +1,88 @@
+"""The DSL's work on a concern: the decision, closing, reopening, a question, assigning and moving."""
+
+from django import forms
+
+from referrals.forms.fields import DateInput, PlainText
+from referrals.models import Outcome, Threshold
+from referrals.selectors.children import school_child_by_upn
+from referrals.upn import normalise_upn
+
+
+class DecisionForm(forms.Form):
+    outcomes = forms.MultipleChoiceField(
+        label="Outcome",
+        choices=Outcome.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose all that apply.",
+    )
+    rationale = forms.CharField(
+        label="Reasons for the decision",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Always required, also when nothing is referred: what you weighed and why.",
+    )
+    threshold = forms.ChoiceField(label="Threshold applied", choices=Threshold.choices)
+    next_review = forms.DateField(label="Next review", required=False, widget=DateInput)
+
+
+class ClosureForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary of the concern", required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    follow_up = forms.CharField(
+        label="How it was followed up and resolved",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    outcome = forms.CharField(
+        label="Action, decisions and outcome",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(
+        label="Question for the author", max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(forms.Form):
+    """Who on the school's safeguarding team takes the concern on."""
+
+    to = forms.ChoiceField(label="To", error_messages={"invalid_choice": "Choose the DSL or a deputy of this school."})
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = {str(member.user.uuid): member for member in team}
+        self.fields["to"].choices = [
+            (key, f"{member.user.full_name} ({member.get_role_display()})") for key, member in self.team.items()
+        ]
+
+    def clean_to(self):
+        return self.team[self.cleaned_data["to"]].user
+
+
+class MoveForm(forms.Form):
+    """The child of the same school a concern should have been logged against, and why it moves."""
+
+    to_upn = forms.CharField(label="UPN of the right child", max_length=40)
+    reason = PlainText(label="Reason", max_length=5000, named="The reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+
+    def clean_to_upn(self):
+        child = school_child_by_upn(
+            school=self.school, upn=normalise_upn(self.cleaned_data["to_upn"].replace("\x00", ""))
+        )
+        if child is None:
+            raise forms.ValidationError("Give the UPN of a child of this school.")
+        return child

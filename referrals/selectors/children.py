@@ -1,0 +1,138 @@
+"""Finding children: the school's roll, the concern form's type-ahead and chosen children, a child by UPN, and the
+records later moved into a child's file."""
+
+import uuid
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from referrals.models import (
+    Attachment,
+    Child,
+    Concern,
+    ConcernMove,
+    RollStatus,
+)
+from referrals.upn import normalise_upn
+from safeguarding.accounts.models import School, User
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+
+
+def roster_search(*, school: School, text: str = "", year_group: str = "") -> QuerySet[Child]:
+    """The school's children matching a name, a UPN and a year group; every part is optional."""
+    children = Child.objects.filter(school=school)
+    for word in text.replace("\x00", "").split():
+        upn = normalise_upn(word)
+        children = children.filter(
+            Q(legal_first_name__icontains=word)
+            | Q(legal_last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(upn=upn)
+        )
+    if year_group:
+        children = children.filter(year_group=year_group)
+    return children.order_by("legal_last_name", "legal_first_name", "pk")
+
+
+def roster_page(
+    *,
+    user: User,
+    context: RequestContext,
+    school: School,
+    text: str = "",
+    year_group: str = "",
+    page_number=1,
+    per_page: int,
+) -> Page:
+    """One page of the roster, recorded as a list (or a search) with the pupils it shows."""
+    page = Paginator(roster_search(school=school, text=text, year_group=year_group), per_page).get_page(page_number)
+    searched = bool(text.strip() or year_group)
+    record(
+        EventType.SEARCH if searched else EventType.LIST,
+        user=user,
+        context=context,
+        school=school,
+        object_type="child",
+        shown_ids=[child.uuid for child in page],
+        row_count=page.paginator.count,
+        search_term=text if text.strip() else None,
+        detail={"year_group": year_group} if year_group else None,
+    )
+    return page
+
+
+def school_child_by_upn(*, school: School, upn: str) -> Child | None:
+    """The child of `school` with this UPN (already normalised), or None."""
+    return Child.objects.filter(school=school, upn=upn).first() if upn else None
+
+
+TYPEAHEAD_LIMIT = 10
+
+
+def children_typeahead(*, user: User, context: RequestContext, school: School, text: str) -> list[Child]:
+    """Children on the school's roll matching a name, for picking who a concern is about. Only names and year
+    groups are shown; the search is recorded as its count and a keyed hash of the term."""
+    text = text.replace("\x00", "").strip()[:100]
+    if len(text) < 2:
+        return []
+    children = list(
+        roster_search(school=school, text=text)
+        .filter(roll_status=RollStatus.ON_ROLL)
+        .only("uuid", "legal_first_name", "legal_last_name", "preferred_name", "year_group")[:TYPEAHEAD_LIMIT]
+    )
+    record(
+        EventType.SEARCH,
+        user=user,
+        context=context,
+        school=school,
+        object_type="child_typeahead",
+        shown_ids=[child.uuid for child in children],
+        row_count=len(children),
+        search_term=text,
+    )
+    return children
+
+
+def children_selected(*, school: School, uuids: list[str]) -> list[Child]:
+    """The chosen children, kept to the school: a UUID from anywhere else is simply not found."""
+    valid = []
+    for value in uuids:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    children = Child.objects.filter(school=school, uuid__in=valid, roll_status=RollStatus.ON_ROLL)
+    return list(children.order_by("legal_last_name", "legal_first_name"))
+
+
+def children_on_form(*, user: User, context: RequestContext, school: School, uuids: list[str]) -> list[Child]:
+    """The children chosen in the person's draft, as the concern form shows them; showing them is recorded as a
+    list of their UUIDs (nothing is recorded when none is chosen)."""
+    children = children_selected(school=school, uuids=uuids)
+    if children:
+        record(
+            EventType.LIST,
+            user=user,
+            context=context,
+            school=school,
+            object_type="concern_draft_children",
+            shown_ids=[child.uuid for child in children],
+            row_count=len(children),
+        )
+    return children
+
+
+def records_moved_into(*, child: Child) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """For who-viewed: the UUIDs of the records moved into `child` from another child (the concerns and their
+    files), and the UUIDs of every child they were recorded against on the way, whose events name them."""
+    moved = list(ConcernMove.objects.filter(concern__in=ConcernMove.objects.filter(to_child=child).values("concern")))
+    if not moved:
+        return set(), set()
+    concerns = Concern.objects.filter(pk__in={move.concern_id for move in moved})
+    records = set(concerns.values_list("uuid", flat=True))
+    records |= set(Attachment.objects.filter(incident__concerns__in=concerns).values_list("uuid", flat=True))
+    on_the_way = {m.from_child_id for m in moved if m.from_child_id} | {m.to_child_id for m in moved}
+    children = set(Child.objects.filter(pk__in=on_the_way).values_list("uuid", flat=True))
+    return records, children

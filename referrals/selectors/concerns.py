@@ -1,0 +1,83 @@
+"""Concerns as their authors and the safeguarding team list them: the schools one may log for, one's own concerns,
+the indicators to tick, a concern's referrals, one's notifications."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from referrals.models import (
+    Concern,
+    Indicator,
+    IndicatorCategory,
+    Notification,
+    Referral,
+)
+from safeguarding.accounts.models import School, User
+from safeguarding.accounts.permissions import Capability, schools_where
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+
+
+def concern_referrals(*, concern: Concern) -> QuerySet[Referral]:
+    """The referrals made from the decisions on a concern (reached through `access_concern`)."""
+    return Referral.objects.filter(decision__concern=concern)
+
+
+def concern_schools(*, user: User) -> list[School]:
+    return list(schools_where(user, Capability.LOG_CONCERN).order_by("name"))
+
+
+def concern_school_get(*, user: User, school_uuid=None) -> School:
+    """The school a concern is being written for: the one asked for, or the person's first; 403 if none."""
+    schools = concern_schools(user=user)
+    if not schools:
+        raise PermissionDenied
+    if school_uuid is None:
+        return schools[0]
+    for school in schools:
+        if str(school.uuid) == str(school_uuid):
+            return school
+    raise Http404("No such school.")
+
+
+def indicator_categories() -> list[IndicatorCategory]:
+    """The current taxonomy, categories with their current indicators, in two queries."""
+    current = Indicator.objects.current().order_by("order")
+    return list(
+        IndicatorCategory.objects.filter(valid_to__isnull=True).prefetch_related(
+            Prefetch("indicators", queryset=current, to_attr="current_indicators")
+        )
+    )
+
+
+def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_page: int = 25) -> Page:
+    """One's own concerns; 403 for someone who may not log concerns and never has (the auditor)."""
+    concerns = Concern.objects.filter(author=user)
+    if not concerns.exists() and not concern_schools(user=user):
+        raise PermissionDenied
+    concerns = concerns.select_related("child", "school").order_by("-recorded_at", "-id")
+    page = Paginator(concerns, per_page).get_page(page_number)
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        object_type="concern",
+        shown_ids=[concern.uuid for concern in page],
+        row_count=page.paginator.count,
+    )
+    return page
+
+
+def notifications_page(*, user: User, context: RequestContext, limit: int = 50) -> list[Notification]:
+    items = list(Notification.objects.filter(recipient=user).select_related("school", "concern")[:limit])
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        object_type="notification",
+        shown_ids=[item.uuid for item in items],
+        row_count=len(items),
+    )
+    return items
