@@ -2,7 +2,8 @@
 
 from django import forms
 
-from referrals.forms.fields import PlainText
+from referrals.forms.fields import DateInput, PlainText
+from referrals.models import AgencyDecision
 
 
 class ReferralForm(forms.Form):
@@ -47,3 +48,44 @@ class ReferralForm(forms.Form):
         ):
             self.add_error("parents_not_informed_reason", "Say why parents or carers were not told.")
         return cleaned
+
+
+class AcknowledgedForm(forms.Form):
+    """The agency confirmed it has the referral: who did, and the reference they gave."""
+
+    by_name = PlainText(
+        label="Who (name and team)",
+        max_length=200,
+        named="The name and team",
+        error_messages={"required": "Give the name and team of the person who acknowledged it."},
+    )
+    reference = PlainText(label="Their reference (if given)", max_length=100, named="The reference", required=False)
+
+
+class OutcomeForm(forms.Form):
+    """What the agency decided, and when the DSL will check on it."""
+
+    agency_decision = forms.ChoiceField(
+        label="Their decision",
+        choices=[("", "Choose their decision"), *AgencyDecision.choices],
+        error_messages={"required": "Choose the agency's decision.", "invalid_choice": "Choose the agency's decision."},
+    )
+    follow_up_on = forms.DateField(
+        label="Follow up on (optional)",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Give the follow-up date as a date, or leave it empty."},
+    )
+
+
+class EscalateForm(forms.Form):
+    """The school disagrees with the agency's decision and takes it higher (the escalation policy of the local
+    safeguarding partners)."""
+
+    reason = PlainText(
+        label="Reason for escalating",
+        max_length=5000,
+        named="The reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for escalating."},
+    )

@@ -23,8 +23,9 @@ class PlainText(forms.CharField):
     """Free text with NUL bytes taken out, and a too-long message that names the field as the person knows it."""
 
     def __init__(self, *, label: str, max_length: int, named: str, **kwargs):
-        too_long = f"{named} is too long: it can be at most {max_length:,} characters."
-        super().__init__(label=label, max_length=max_length, error_messages={"max_length": too_long}, **kwargs)
+        messages = {"max_length": f"{named} is too long: it can be at most {max_length:,} characters."}
+        messages.update(kwargs.pop("error_messages", {}))
+        super().__init__(label=label, max_length=max_length, error_messages=messages, **kwargs)
 
     def to_python(self, value):
         return super().to_python(value.replace("\x00", "") if isinstance(value, str) else value)

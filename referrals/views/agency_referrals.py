@@ -11,66 +11,62 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.forms.agency_referrals import ReferralForm
-from referrals.models import Agency, AgencyDecision, Decision
+from referrals.forms.agency_referrals import AcknowledgedForm, EscalateForm, OutcomeForm, ReferralForm
+from referrals.models import Agency, Decision
 from referrals.pdfs import child_file_pdf, referral_pdf
-from referrals.selectors.access import access_child, access_concern, access_referral
+from referrals.selectors.access import access_child, access_concern, access_referral, record_view
 from referrals.services import agency_referrals as services
 from referrals.views.review import review_page
 from safeguarding.accounts.permissions import Capability, can, capabilities_at
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_rule_refusal
-from safeguarding.core.dates import date_or_none
-from safeguarding.core.params import posted_text
+
+REPLIES = {"acknowledged": AcknowledgedForm, "outcome": OutcomeForm, "escalate": EscalateForm}
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_detail(request, referral_uuid):
+    """The referral and what came back from the agency. A reply with an error comes back on this page, with what was
+    typed and the error beside its field."""
     referral = access_referral(
         user=request.user, context=request.audit, referral_uuid=referral_uuid, record_read=request.method == "GET"
     )
-    if request.method == "POST":
-        action = request.POST.get("action")
+    if request.method == "GET":
+        return _referral_page(request, referral)
+    action = request.POST.get("action")
+    if action not in REPLIES:
+        raise PermissionDenied
+    form = REPLIES[action](request.POST)
+    if form.is_valid():
+        service = {
+            "acknowledged": services.referral_acknowledged,
+            "outcome": services.referral_outcome,
+            "escalate": services.referral_escalate,
+        }[action]
         try:
-            if action == "acknowledged":
-                services.referral_acknowledged(
-                    actor=request.user,
-                    context=request.audit,
-                    referral=referral,
-                    by_name=posted_text(request.POST, "by_name", label="The name and team", max_length=200),
-                    reference=posted_text(request.POST, "reference", label="The reference", max_length=100),
-                )
-            elif action == "outcome":
-                if request.POST.get("agency_decision") not in AgencyDecision.values:
-                    raise ValueError("Choose the agency's decision.")
-                follow_up_on = date_or_none(request.POST.get("follow_up_on"))
-                if request.POST.get("follow_up_on") and follow_up_on is None:
-                    raise ValueError("Give the follow-up date as a date, or leave it empty.")
-                services.referral_outcome(
-                    actor=request.user,
-                    context=request.audit,
-                    referral=referral,
-                    agency_decision=request.POST["agency_decision"],
-                    follow_up_on=follow_up_on,
-                )
-            elif action == "escalate":
-                services.referral_escalate(
-                    actor=request.user,
-                    context=request.audit,
-                    referral=referral,
-                    reason=posted_text(request.POST, "reason", label="The reason", max_length=5000),
-                )
-            else:
-                raise PermissionDenied
+            service(actor=request.user, context=request.audit, referral=referral, **form.cleaned_data)
         except ValueError as problem:
-            messages.error(request, str(problem))
+            form.add_error(None, str(problem))
         else:
             messages.success(request, "Saved.")
-        return redirect("referral_detail", referral_uuid=referral.uuid)
-    context = {"referral": referral, "agency_decisions": AgencyDecision.choices, "now": timezone.now()}
-    return render(request, "referrals/referral_detail.html", context)
+            return redirect("referral_detail", referral_uuid=referral.uuid)
+    record_view(referral, user=request.user, context=request.audit, object_type="referral")
+    return _referral_page(request, referral, forms={action: form}, status=400)
+
+
+def _referral_page(request, referral, *, forms=None, status=200):
+    forms = forms or {}
+    context = {
+        "referral": referral,
+        "acknowledged_form": forms.get("acknowledged") or AcknowledgedForm(),
+        "outcome_form": forms.get("outcome")
+        or OutcomeForm(initial={"agency_decision": referral.agency_decision, "follow_up_on": referral.follow_up_on}),
+        "escalate_form": forms.get("escalate") or EscalateForm(),
+        "now": timezone.now(),
+    }
+    return render(request, "referrals/referral_detail.html", context, status=status)
 
 
 @login_required

@@ -5,14 +5,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from referrals.models import CaseNote, IndicatorCategory
-from referrals.selectors.access import access_alert, access_child
+from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
+from referrals.models import IndicatorCategory
+from referrals.selectors.access import access_alert, access_child, record_view
 from referrals.selectors.child_file import KINDS, child_front_sheet, chronology_page, indicators_by_month
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.dates import date_or_none
-from safeguarding.core.params import filter_text, posted_text
+from safeguarding.core.params import filter_text
 
 
 def _filters_without_page(request) -> str:
@@ -32,6 +33,11 @@ def _page(value):
 @login_required
 def child_file(request, child_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid)
+    return _child_file_page(request, child)
+
+
+def _child_file_page(request, child, *, forms=None, status=200):
+    """The file's page; `forms` holds a form sent back with its errors, shown with what was typed."""
     kinds = [kind for kind in request.GET.getlist("type") if kind in KINDS] or list(KINDS)
     category = filter_text(request.GET, "category", max_length=40)
     entries, page, pages = chronology_page(
@@ -43,6 +49,18 @@ def child_file(request, child_uuid):
         category=category,
     )
     rows, chart = indicators_by_month(child=child)
+    front = child_front_sheet(child=child)
+    forms = forms or {}
+    sent_back = forms.get("alert")
+    alert_forms = [
+        (
+            alert,
+            sent_back
+            if sent_back is not None and sent_back.alert.pk == alert.pk
+            else AlertAcknowledgeForm(alert=alert),
+        )
+        for alert in front["alerts"]
+    ]
     # What the person may do at the child's school, from the memberships the session policy loaded for this request.
     may = capabilities_at(request.memberships, child.school)
     context = {
@@ -58,26 +76,30 @@ def child_file(request, child_uuid):
         "may_set_flags": Capability.SET_FLAGS in may,
         "may_write_note": Capability.WRITE_NOTE in may,
         "may_acknowledge_alert": Capability.ACKNOWLEDGE_ALERT in may,
-        "note_kinds": CaseNote.Kind.choices,
+        "flags_form": FlagsForm(initial={"cp_plan": child.cp_plan, "looked_after": child.looked_after}),
+        "note_form": forms.get("note") or NoteForm(),
+        "alert_forms": alert_forms,
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "filters": _filters_without_page(request),
         "chosen": {"category": category, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
-        **child_front_sheet(child=child),
+        **front,
     }
-    return render(request, "referrals/child_file.html", context)
+    return render(request, "referrals/child_file.html", context, status=status)
+
+
+def _sent_back(request, child, **forms):
+    """The file again, with a form that had an error; the file is shown, so its view is recorded."""
+    record_view(child, user=request.user, context=request.audit, object_type="child_file")
+    return _child_file_page(request, child, forms=forms, status=400)
 
 
 @login_required
 @require_POST
 def child_flags(request, child_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
-    child_flags_set(
-        actor=request.user,
-        context=request.audit,
-        child=child,
-        cp_plan=request.POST.get("cp_plan") == "on",
-        looked_after=request.POST.get("looked_after") == "on",
-    )
+    form = FlagsForm(request.POST)
+    form.is_valid()  # two tick boxes: every body is valid, an absent box is not ticked
+    child_flags_set(actor=request.user, context=request.audit, child=child, **form.cleaned_data)
     messages.success(request, "The safeguarding flags have been saved.")
     return redirect("child_file", child_uuid=child.uuid)
 
@@ -86,18 +108,13 @@ def child_flags(request, child_uuid):
 @require_POST
 def child_note(request, child_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
-    kind = request.POST.get("kind", "note")
-    try:
-        text = posted_text(request.POST, "text", label="The note", max_length=20_000)
-        if not text or kind not in CaseNote.Kind.values:
-            raise ValueError("Write the note before saving it.")
-    except ValueError as problem:
-        messages.error(request, str(problem))
-    else:
-        case_note_add(
-            actor=request.user, context=request.audit, child=child, kind=kind, text=text, happened_at=timezone.now()
-        )
-        messages.success(request, "Note added to the chronology.")
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _sent_back(request, child, note=form)
+    case_note_add(
+        actor=request.user, context=request.audit, child=child, happened_at=timezone.now(), **form.cleaned_data
+    )
+    messages.success(request, "Note added to the chronology.")
     return redirect("child_file", child_uuid=child.uuid)
 
 
@@ -106,15 +123,16 @@ def child_note(request, child_uuid):
 def child_alert_acknowledge(request, child_uuid, alert_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     alert = access_alert(child=child, alert_uuid=alert_uuid)
-    try:
-        pattern_alert_acknowledge(
-            actor=request.user,
-            context=request.audit,
-            alert=alert,
-            note=posted_text(request.POST, "note", label="The note", max_length=2000),
-        )
-    except ValueError as problem:
-        messages.error(request, str(problem))
-    else:
-        messages.success(request, "Alert acknowledged.")
-    return redirect("child_file", child_uuid=child.uuid)
+    form = AlertAcknowledgeForm(request.POST, alert=alert)
+    if form.is_valid():
+        try:
+            pattern_alert_acknowledge(
+                actor=request.user, context=request.audit, alert=alert, note=form.cleaned_data["note"]
+            )
+        except ValueError as problem:
+            # Someone acknowledged it first: their note is on the page.
+            messages.error(request, str(problem))
+        else:
+            messages.success(request, "Alert acknowledged.")
+        return redirect("child_file", child_uuid=child.uuid)
+    return _sent_back(request, child, alert=form)

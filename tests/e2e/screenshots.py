@@ -291,7 +291,7 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     page.get_by_label("Their reference").fill("NS-40417")
     page.get_by_role("button", name="Record", exact=True).click()
     expect(page.locator("dd", has_text="Sam Patel")).to_be_visible()
-    page.get_by_label("Decision", exact=True).select_option(value="section_47")
+    page.get_by_label("Their decision").select_option(value="section_47")
     page.get_by_label("Follow up on").fill((datetime.now() + timedelta(days=7)).strftime("%Y-%m-%d"))
     page.get_by_role("button", name="Save").click()
     expect(page.locator("dd", has_text="Section 47")).to_be_visible()
@@ -321,7 +321,7 @@ def test_the_dsl_reads_a_childs_file_and_who_opened_it(site, open_browser, album
     album.part(
         page, "dsl-13-chronology", page.locator("section", has=page.get_by_role("heading", name="Chronology")), most=900
     )
-    alerts.get_by_label("Note").first.fill("Strategy discussion asked for; see the referral")
+    alerts.get_by_label("What you are doing about it").first.fill("Strategy discussion asked for; see the referral")
     alerts.get_by_role("button", name="Acknowledge").first.click()
     expect(page.locator(".messages")).to_be_visible()
 

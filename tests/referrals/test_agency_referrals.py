@@ -1,3 +1,4 @@
+import html
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import referral_for
 from tests.factories import ChildFactory
+from tests.pages import beside
 from tests.personas import signed_in_client
 
 FRIDAY_4PM = datetime(2026, 5, 22, 16, 0, tzinfo=LONDON)  # Monday 25 May 2026 is a bank holiday
@@ -176,3 +178,56 @@ def test_a_follow_up_that_comes_due_is_notified_once(world, pupil):
         referrals_overdue_notify()
 
     assert Notification.objects.filter(kind="referral_follow_up", recipient=world.dsl).count() == 1
+
+
+def test_an_escalation_too_long_to_keep_comes_back_with_every_word_the_dsl_typed(world, pupil):
+    referral = referral_for(world, pupil)
+    reason = "The front door closed it with no further action although she was seen in the car again. " * 60
+
+    response = signed_in_client(world.dsl).post(
+        f"/referrals/{referral.uuid}/", {"action": "escalate", "reason": reason}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert reason.strip() in html.unescape(page)
+    assert beside(page, "reason", "The reason is too long: it can be at most 5,000 characters.")
+    assert Referral.objects.get().escalated_at is None
+
+
+def test_an_acknowledgement_without_a_name_comes_back_with_the_reference_typed(world, pupil):
+    referral = referral_for(world, pupil)
+
+    response = signed_in_client(world.dsl).post(
+        f"/referrals/{referral.uuid}/", {"action": "acknowledged", "by_name": " ", "reference": "MASH-2291"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="MASH-2291"' in page
+    assert beside(page, "by_name", "Give the name and team of the person who acknowledged it.")
+    assert Referral.objects.get().acknowledged_at is None
+
+
+def test_a_decision_with_an_impossible_follow_up_date_keeps_the_decision_chosen(world, pupil):
+    referral = referral_for(world, pupil)
+
+    response = signed_in_client(world.dsl).post(
+        f"/referrals/{referral.uuid}/",
+        {"action": "outcome", "agency_decision": "section_47", "follow_up_on": "2027-02-30"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<option value="section_47" selected>' in page
+    assert beside(page, "follow_up_on", "Give the follow-up date as a date, or leave it empty.")
+    assert Referral.objects.get().agency_decision == ""
+
+
+def test_a_referral_sent_back_with_an_error_records_that_the_dsl_saw_it(world, pupil):
+    referral = referral_for(world, pupil)
+
+    signed_in_client(world.dsl).post(f"/referrals/{referral.uuid}/", {"action": "escalate", "reason": ""})
+
+    views = AuditEvent.objects.filter(event_type=EventType.VIEW, object_type="referral", object_uuid=referral.uuid)
+    assert views.count() == 1 and views.get().child_uuid == pupil.uuid

@@ -1,12 +1,15 @@
+import html
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals.models import Concern
+from referrals.models import CaseNote, Concern, PatternAlert
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, many_concerns
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, PatternAlertFactory
+from tests.pages import beside
 from tests.personas import signed_in_client
 
 
@@ -140,3 +143,31 @@ def test_writing_a_note_records_the_note_and_no_view_of_the_file(world, pupil):
 
     events = AuditEvent.objects.filter(child_uuid=pupil.uuid, user_uuid=world.deputy.uuid)
     assert list(events.values_list("event_type", "object_type")) == [(EventType.CREATE, "case_note")]
+
+
+def test_a_note_too_long_to_keep_comes_back_on_the_file_with_every_word_typed(world, pupil):
+    text = "Rang the front door about the older boyfriend; advised to wait for the strategy meeting. " * 240
+
+    response = signed_in_client(world.dsl).post(f"/children/{pupil.uuid}/notes/", {"kind": "call", "text": text})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert text.strip() in html.unescape(page)
+    assert '<option value="call" selected>' in page
+    assert beside(page, "text", "The note is too long: it can be at most 20,000 characters.")
+    assert not CaseNote.objects.exists()
+
+
+def test_an_alert_acknowledged_with_no_note_comes_back_with_the_error_beside_that_alert(world, pupil):
+    first, second = PatternAlertFactory(child=pupil), PatternAlertFactory(child=pupil)
+
+    response = signed_in_client(world.dsl).post(
+        f"/children/{pupil.uuid}/alerts/{second.uuid}/acknowledge/", {"note": ""}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("Write a note on what you are doing about the alert.") == 1
+    assert page.index(f"{second.uuid}/acknowledge/") < page.index("Write a note on what you are doing")
+    assert f'id="id_note_{first.uuid.hex[:8]}"' in page and f'id="id_note_{second.uuid.hex[:8]}"' in page
+    assert not PatternAlert.objects.filter(acknowledged_at__isnull=False).exists()

@@ -15,6 +15,7 @@ from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
 from tests.factories import ChildFactory
+from tests.pages import beside
 from tests.personas import build_world, signed_in_client
 
 
@@ -207,12 +208,6 @@ def test_the_loser_of_a_race_is_told_and_keeps_the_reasons_typed(world, pupil):
     assert Decision.objects.count() == 1
 
 
-def _beside(page: str, field: str, error: str) -> bool:
-    """The error is shown with the field: crispy puts it in the field's own block, after its input."""
-    start = page.index(f'name="{field}"')
-    return error in page[start : start + 1500]
-
-
 def test_a_referral_without_a_reason_parents_were_not_told_comes_back_with_what_the_dsl_typed(world, pupil):
     concern = decided(world, pupil, outcome="social_care", threshold="child_protection")
     body = {
@@ -227,7 +222,7 @@ def test_a_referral_without_a_reason_parents_were_not_told_comes_back_with_what_
     page = response.content.decode()
     assert response.status_code == 400
     assert "Jade told her teacher she is afraid to go home" in page and "Duty social worker Sam Patel" in page
-    assert _beside(page, "parents_not_informed_reason", "Say why parents or carers were not told.")
+    assert beside(page, "parents_not_informed_reason", "Say why parents or carers were not told.")
     assert not concern.decisions.get().referrals.exists()
 
 
@@ -240,7 +235,7 @@ def test_a_move_to_an_unknown_upn_comes_back_with_the_reason_the_dsl_typed(world
     page = response.content.decode()
     assert response.status_code == 400
     assert "Logged against her cousin by mistake" in page and 'value="Z999999999999"' in page
-    assert _beside(page, "to_upn", "Give the UPN of a child of this school.")
+    assert beside(page, "to_upn", "Give the UPN of a child of this school.")
     assert not ConcernMove.objects.exists()
 
 
@@ -253,5 +248,5 @@ def test_assigning_to_someone_off_the_team_comes_back_with_the_error_beside_the_
 
     page = response.content.decode()
     assert response.status_code == 400
-    assert _beside(page, "to", "Choose the DSL or a deputy of this school.")
+    assert beside(page, "to", "Choose the DSL or a deputy of this school.")
     assert Concern.objects.get(pk=concern.pk).assigned_to == world.dsl

@@ -213,9 +213,10 @@ def test_child_note(world, signed_in, jade, body):
     client = signed_in("dsl")
     with rolled_back():
         before = counts(CaseNote)
-        assert answered(client.post(f"/children/{jade.uuid}/notes/", body)) == 302
+        status = answered(client.post(f"/children/{jade.uuid}/notes/", body))
         after = counts(CaseNote)
-        assert after["CaseNote"] - before["CaseNote"] in (0, 1)
+        # Saved and back to the file, or the file again with the error and what was typed, and nothing saved.
+        assert (status, after["CaseNote"] - before["CaseNote"]) in ((302, 1), (400, 0))
         for note in CaseNote.objects.filter(child=jade):
             assert "\x00" not in note.text and note.text.strip() and len(note.text) <= 20_000
 
@@ -227,8 +228,13 @@ def test_child_flags(world, signed_in, jade, body):
     with rolled_back():
         assert answered(client.post(f"/children/{jade.uuid}/flags/", body)) == 302
         child = Child.objects.get(pk=jade.pk)
-        assert child.cp_plan == (posted(body, "cp_plan") == "on")
-        assert child.looked_after == (posted(body, "looked_after") == "on")
+        assert child.cp_plan == ticked(posted(body, "cp_plan"))
+        assert child.looked_after == ticked(posted(body, "looked_after"))
+
+
+def ticked(value) -> bool:
+    """A tick box is ticked when its value is sent and is not empty or "false", as Django reads a checkbox."""
+    return bool(value) and value.lower() != "false"
 
 
 @pytest.fixture
@@ -242,8 +248,9 @@ def test_alert_acknowledgement(world, signed_in, alert, body):
     client = signed_in("deputy")
     with rolled_back():
         response = client.post(f"/children/{alert.child.uuid}/alerts/{alert.uuid}/acknowledge/", body)
-        assert answered(response) == 302
+        assert answered(response) in (302, 400)
         alert.refresh_from_db()
+        assert bool(alert.acknowledged_at) == (response.status_code == 302)
         if alert.acknowledged_at:
             assert alert.acknowledgement_note.strip() and "\x00" not in alert.acknowledgement_note
             assert len(alert.acknowledgement_note) <= 2000
@@ -311,9 +318,9 @@ def test_referral_updates(world, signed_in, referral, data, action):
     with rolled_back():
         before = Referral.objects.values(*fields).get(pk=referral.pk)
         response = client.post(f"/referrals/{referral.uuid}/", body)
-        assert answered(response) in (302, 403)
+        assert answered(response) in (302, 400, 403)
         after = Referral.objects.values(*fields).get(pk=referral.pk)
-        if response.status_code == 403:
+        if response.status_code in (400, 403):
             assert after == before
         for name, value in after.items():
             assert value is None or "\x00" not in str(value), name
