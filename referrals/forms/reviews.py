@@ -44,7 +44,13 @@ class ClosureForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    """Why a closed concern is reopened."""
+
     reason = forms.CharField(label="Reason", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_reopen_%s")  # the move form on the same page has a reason too
+        super().__init__(*args, **kwargs)
 
 
 class QuestionForm(forms.Form):
@@ -76,6 +82,7 @@ class MoveForm(forms.Form):
     reason = PlainText(label="Reason", max_length=5000, named="The reason", widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, school, **kwargs):
+        kwargs.setdefault("auto_id", "id_move_%s")
         super().__init__(*args, **kwargs)
         self.school = school
 

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
+from safeguarding.core.memberships import memberships_at
 
 
 class Capability(models.TextChoices):
@@ -215,20 +216,6 @@ def schools_where(user: User, capability: Capability) -> QuerySet[School]:
 def can(user: User, capability: Capability, school: School) -> bool:
     """Whether `user` holds `capability` at `school`."""
     return schools_where(user, capability).filter(pk=school.pk).exists()
-
-
-def memberships_at(memberships, school: School | None) -> list[Membership]:
-    """Of a person's memberships, those that reach `school`: of the school itself first, then of its trust."""
-    if school is None:
-        return []
-    direct = [m for m in memberships if m.school_id == school.pk]
-    return direct + [m for m in memberships if m.trust_id is not None and m.trust_id == school.trust_id]
-
-
-def role_at(memberships, school: School | None) -> str:
-    """The person's role at `school` (the audit trail records it): their role there, else through its trust."""
-    here = memberships_at(memberships, school)
-    return here[0].role if here else ""
 
 
 def capabilities_at(memberships, school: School) -> frozenset[Capability]:

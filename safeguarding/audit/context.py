@@ -8,7 +8,7 @@ from functools import cached_property
 
 from django.conf import settings
 
-from safeguarding.core.memberships import memberships_of
+from safeguarding.core.memberships import memberships_of, role_at
 
 
 def keyed_hash(value: str) -> str:
@@ -59,12 +59,4 @@ class RequestContext:
 
     def role_at(self, school) -> str:
         """The person's role where they acted: at the school, else through its trust."""
-        if school is None:
-            return ""
-        for membership in self.memberships:
-            if membership.school_id == school.pk:
-                return membership.role
-        for membership in self.memberships:
-            if membership.trust_id == school.trust_id:
-                return membership.role
-        return ""
+        return role_at(self.memberships, school)

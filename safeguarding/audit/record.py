@@ -111,8 +111,3 @@ def record_rule_refusal(request, *, school, object_type: str, object_uuid, child
         child_uuid=child_uuid,
         reason="refused by a rule",
     )
-
-
-def role_for(user, school) -> str:
-    """The role a person holds at a school right now, for events recorded outside a request."""
-    return RequestContext(user=user).role_at(school)

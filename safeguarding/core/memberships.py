@@ -24,3 +24,17 @@ def memberships_of(user, *, request=None) -> list:
     if _loader is None:
         raise RuntimeError("No app has registered how to load memberships.")
     return list(_loader(user))
+
+
+def memberships_at(memberships, school) -> list:
+    """Of a person's memberships, those that reach `school`: of the school itself first, then of its trust."""
+    if school is None:
+        return []
+    direct = [m for m in memberships if m.school_id == school.pk]
+    return direct + [m for m in memberships if m.trust_id is not None and m.trust_id == school.trust_id]
+
+
+def role_at(memberships, school) -> str:
+    """The person's role at `school` (the audit trail records it): their role there, else through its trust."""
+    here = memberships_at(memberships, school)
+    return here[0].role if here else ""

@@ -14,12 +14,13 @@ from safeguarding.audit.context import keyed_hash
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import referral_for
+from tests.factories import ChildFactory, ExportRecordFactory
 from tests.personas import current_code, signed_in_client
 
 
 @pytest.fixture
 def referral(world):
-    child = Child.objects.create(
+    child = ChildFactory(
         school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", date_of_birth="2012-03-14"
     )
     referral = referral_for(world, child)
@@ -306,10 +307,10 @@ def test_a_failed_background_export_is_recorded_and_deletes_only_its_own_file(
     for hours in (1, -1):  # one file still to be downloaded, one past its time that the hourly task will delete
         (tmp_path / f"earlier{hours}").write_bytes(b"kept")
         earlier.append(
-            ExportRecord.objects.create(
+            ExportRecordFactory(
                 user=world.admin,
+                school=world.northfield,
                 purpose="Earlier",
-                format="csv",
                 file_name=f"earlier{hours}",
                 expires_at=timezone.now() + timezone.timedelta(hours=hours),
             )

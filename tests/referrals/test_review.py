@@ -1,4 +1,6 @@
+import re
 import threading
+from collections import Counter
 
 import pytest
 from django.db import connections
@@ -250,3 +252,15 @@ def test_assigning_to_someone_off_the_team_comes_back_with_the_error_beside_the_
     assert response.status_code == 400
     assert beside(page, "to", "Choose the DSL or a deputy of this school.")
     assert Concern.objects.get(pk=concern.pk).assigned_to == world.dsl
+
+
+def test_every_field_on_a_closed_concerns_page_has_its_own_id(world, pupil):
+    """The reopen and move forms both ask for a reason; each label must lead to its own box."""
+    concern = decided(world, pupil)
+    concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
+
+    page = signed_in_client(world.dsl).get(f"/queue/{concern.uuid}/").content.decode()
+
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert {"id_reopen_reason", "id_move_reason"} <= set(ids)
+    assert [name for name, count in ids.items() if count > 1] == []
