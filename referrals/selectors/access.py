@@ -7,6 +7,7 @@ its own event, and is not a view.
 """
 
 import uuid
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -32,31 +33,59 @@ def roster_school_get(*, user: User, school_uuid: uuid.UUID) -> School:
     return school_get_for_user(user=user, school_uuid=school_uuid, capability=Capability.MANAGE_ROSTER)
 
 
-def _access(
-    records: QuerySet, *, user: User, context: RequestContext, record_read: bool, object_type: str, missing: str
-):
+class Kind(NamedTuple):
+    """What a reached record is called in the audit trail, and the 404 when it is out of reach."""
+
+    object_type: str
+    missing: str
+
+
+ROSTER_CHILD = Kind("child_roster", "No such pupil.")
+CHILD_FILE = Kind("child_file", "No such child.")
+CONCERN = Kind("concern", "No such concern.")
+CONCERN_RECEIPT = Kind("concern_receipt", "No such concern.")
+REFERRAL = Kind("referral", "No such referral.")
+ATTACHMENT = Kind("attachment", "No such file.")
+NOTIFICATION = Kind("notification", "No such notification.")
+
+
+def _access(records: QuerySet, kind: Kind, *, user: User, context: RequestContext, record_read: bool = True):
     """The one record of `records` (already scoped to the person), its read recorded unless `record_read` is false;
-    404 with `missing` when there is none, whether it does not exist or is out of the person's reach."""
+    404 when there is none, whether it does not exist or is out of the person's reach."""
     found = records.first()
     if found is None:
-        raise Http404(missing)
+        raise Http404(kind.missing)
     if record_read:
-        record_view(found, user=user, context=context, object_type=object_type)
+        record_view(found, kind, user=user, context=context)
     return found
 
 
-def record_view(found, *, user: User, context: RequestContext, object_type: str) -> None:
-    """Record that the person was shown `found`, a record reached with `record_read=False` and then shown after
-    all (a form sent back with its errors beside the record's details)."""
-    record(
-        EventType.VIEW,
-        user=user,
-        context=context,
-        school=found.school,
-        object_type=object_type,
-        object_uuid=found.uuid,
-        child_uuid=_child_uuid(found),
-    )
+def _access_each(records: QuerySet, kind: Kind, *, user: User, context: RequestContext) -> list:
+    """Every record of `records` (already scoped to the person), each read recorded; 404 when there is none."""
+    found = list(records)
+    if not found:
+        raise Http404(kind.missing)
+    for each in found:
+        record_view(each, kind, user=user, context=context)
+    return found
+
+
+def record_view(
+    found, kind: Kind, *, user: User, context: RequestContext, event_type=EventType.VIEW, child_uuids=()
+) -> None:
+    """Record that the person was shown `found` (also used for a record reached with `record_read=False` and then
+    shown after all, as when a form is sent back with its errors beside the record's details): one event for each
+    of `child_uuids` when the record concerns several children, so that each child's who-viewed list shows it."""
+    for child_uuid in child_uuids or [_child_uuid(found)]:
+        record(
+            event_type,
+            user=user,
+            context=context,
+            school=found.school,
+            object_type=kind.object_type,
+            object_uuid=found.uuid,
+            child_uuid=child_uuid,
+        )
 
 
 def _child_uuid(found) -> uuid.UUID | None:
@@ -72,14 +101,7 @@ def access_roster_child(
 ) -> Child:
     """A pupil of the roster of `school` (a school the person keeps the roster of, from `roster_school_get`)."""
     children = Child.objects.filter(school=school, uuid=child_uuid).select_related("school")
-    return _access(
-        children,
-        user=user,
-        context=context,
-        record_read=record_read,
-        object_type="child_roster",
-        missing="No such pupil.",
-    )
+    return _access(children, ROSTER_CHILD, user=user, context=context, record_read=record_read)
 
 
 def access_child(*, user: User, context: RequestContext, child_uuid, record_read: bool = True) -> Child:
@@ -87,14 +109,7 @@ def access_child(*, user: User, context: RequestContext, child_uuid, record_read
     children = Child.objects.filter(
         uuid=child_uuid, school__in=schools_where(user, Capability.READ_CHILD_FILE)
     ).select_related("school")
-    return _access(
-        children,
-        user=user,
-        context=context,
-        record_read=record_read,
-        object_type="child_file",
-        missing="No such child.",
-    )
+    return _access(children, CHILD_FILE, user=user, context=context, record_read=record_read)
 
 
 def access_alert(*, child: Child, alert_uuid) -> PatternAlert:
@@ -113,9 +128,7 @@ def access_concern(*, user: User, context: RequestContext, concern_uuid, record_
         .select_related("child", "author", "school", "assigned_to", "acknowledged_by")
         .prefetch_related("indicators", "addenda", "decisions__outcomes", "closures", "information_requests")
     )
-    return _access(
-        concerns, user=user, context=context, record_read=record_read, object_type="concern", missing="No such concern."
-    )
+    return _access(concerns, CONCERN, user=user, context=context, record_read=record_read)
 
 
 def access_referral(*, user: User, context: RequestContext, referral_uuid, record_read: bool = True) -> Referral:
@@ -125,14 +138,7 @@ def access_referral(*, user: User, context: RequestContext, referral_uuid, recor
         .select_related("school", "child", "made_by", "decision")
         .prefetch_related("shared_concerns")
     )
-    return _access(
-        referrals,
-        user=user,
-        context=context,
-        record_read=record_read,
-        object_type="referral",
-        missing="No such referral.",
-    )
+    return _access(referrals, REFERRAL, user=user, context=context, record_read=record_read)
 
 
 def access_own_concern(*, user: User, context: RequestContext, concern_uuid, record_read: bool = True) -> Concern:
@@ -144,60 +150,36 @@ def access_own_concern(*, user: User, context: RequestContext, concern_uuid, rec
         .select_related("child", "school", "incident")
         .prefetch_related("indicators", "addenda", "incident__attachments", "information_requests")
     )
-    return _access(
-        concerns, user=user, context=context, record_read=record_read, object_type="concern", missing="No such concern."
-    )
+    return _access(concerns, CONCERN, user=user, context=context, record_read=record_read)
 
 
 def access_attachment(*, user: User, context: RequestContext, attachment_uuid) -> Attachment:
     """A file of one's own concern (or draft); 404 for anyone else. The download is recorded."""
-    attachment = (
+    attachments = (
         Attachment.objects.filter(uuid=attachment_uuid, school__in=schools_where(user, Capability.READ_OWN_CONCERNS))
         .filter(Q(incident__author=user) | Q(draft__author=user))
         .select_related("school")
-        .first()
     )
-    if attachment is None:
-        raise Http404("No such file.")
+    attachment = _access(attachments, ATTACHMENT, user=user, context=context, record_read=False)
     child_uuids = (
         list(attachment.incident.concerns.exclude(child=None).values_list("child__uuid", flat=True))
         if attachment.incident_id
         else []
     )
-    # One event per child the file concerns, so that each child's who-viewed list shows the download.
-    for child_uuid in child_uuids or [None]:
-        record(
-            EventType.DOWNLOAD,
-            user=user,
-            context=context,
-            school=attachment.school,
-            object_type="attachment",
-            object_uuid=attachment.uuid,
-            child_uuid=child_uuid,
-        )
+    record_view(
+        attachment, ATTACHMENT, user=user, context=context, event_type=EventType.DOWNLOAD, child_uuids=child_uuids
+    )
     return attachment
 
 
 def access_incident(*, user: User, context: RequestContext, incident_uuid) -> list[Concern]:
     """The concerns of one's own incident, for the receipt; 404 for anyone else. Each is recorded as viewed."""
-    concerns = list(
+    concerns = (
         Concern.objects.filter(incident__uuid=incident_uuid, incident__author=user)
         .select_related("child", "school")
         .order_by("reference")
     )
-    if not concerns:
-        raise Http404("No such concern.")
-    for concern in concerns:
-        record(
-            EventType.VIEW,
-            user=user,
-            context=context,
-            school=concern.school,
-            object_type="concern_receipt",
-            object_uuid=concern.uuid,
-            child_uuid=concern.child.uuid if concern.child else None,
-        )
-    return concerns
+    return _access_each(concerns, CONCERN_RECEIPT, user=user, context=context)
 
 
 def access_notification(*, user: User, context: RequestContext, notification_uuid) -> Notification:
@@ -205,11 +187,4 @@ def access_notification(*, user: User, context: RequestContext, notification_uui
     notifications = Notification.objects.filter(uuid=notification_uuid, recipient=user).select_related(
         "school", "concern"
     )
-    return _access(
-        notifications,
-        user=user,
-        context=context,
-        record_read=True,
-        object_type="notification",
-        missing="No such notification.",
-    )
+    return _access(notifications, NOTIFICATION, user=user, context=context)

@@ -17,7 +17,7 @@ from referrals.upn import normalise_upn
 from safeguarding.accounts.models import School, User
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record_shown
 
 
 def roster_search(*, school: School, text: str = "", year_group: str = "") -> QuerySet[Child]:
@@ -49,14 +49,13 @@ def roster_page(
     """One page of the roster, recorded as a list (or a search) with the pupils it shows."""
     page = Paginator(roster_search(school=school, text=text, year_group=year_group), per_page).get_page(page_number)
     searched = bool(text.strip() or year_group)
-    record(
+    record_shown(
+        page,
         EventType.SEARCH if searched else EventType.LIST,
         user=user,
         context=context,
         school=school,
         object_type="child",
-        shown_ids=[child.uuid for child in page],
-        row_count=page.paginator.count,
         search_term=text if text.strip() else None,
         detail={"year_group": year_group} if year_group else None,
     )
@@ -82,14 +81,13 @@ def children_typeahead(*, user: User, context: RequestContext, school: School, t
         .filter(roll_status=RollStatus.ON_ROLL)
         .only("uuid", "legal_first_name", "legal_last_name", "preferred_name", "year_group")[:TYPEAHEAD_LIMIT]
     )
-    record(
+    record_shown(
+        children,
         EventType.SEARCH,
         user=user,
         context=context,
         school=school,
         object_type="child_typeahead",
-        shown_ids=[child.uuid for child in children],
-        row_count=len(children),
         search_term=text,
     )
     return children
@@ -112,14 +110,12 @@ def children_on_form(*, user: User, context: RequestContext, school: School, uui
     list of their UUIDs (nothing is recorded when none is chosen)."""
     children = children_selected(school=school, uuids=uuids)
     if children:
-        record(
-            EventType.LIST,
+        record_shown(
+            children,
             user=user,
             context=context,
             school=school,
             object_type="concern_draft_children",
-            shown_ids=[child.uuid for child in children],
-            row_count=len(children),
         )
     return children
 

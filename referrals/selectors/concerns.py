@@ -16,8 +16,7 @@ from referrals.models import (
 from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
-from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record_shown
 
 
 def concern_referrals(*, concern: Concern) -> QuerySet[Referral]:
@@ -59,25 +58,21 @@ def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_
         raise PermissionDenied
     concerns = concerns.select_related("child", "school").order_by("-recorded_at", "-id")
     page = Paginator(concerns, per_page).get_page(page_number)
-    record(
-        EventType.LIST,
+    record_shown(
+        page,
         user=user,
         context=context,
         object_type="concern",
-        shown_ids=[concern.uuid for concern in page],
-        row_count=page.paginator.count,
     )
     return page
 
 
 def notifications_page(*, user: User, context: RequestContext, limit: int = 50) -> list[Notification]:
     items = list(Notification.objects.filter(recipient=user).select_related("school", "concern")[:limit])
-    record(
-        EventType.LIST,
+    record_shown(
+        items,
         user=user,
         context=context,
         object_type="notification",
-        shown_ids=[item.uuid for item in items],
-        row_count=len(items),
     )
     return items

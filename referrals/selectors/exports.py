@@ -15,7 +15,7 @@ from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record, record_shown
 
 
 def export_schools(*, user: User) -> list[School]:
@@ -85,13 +85,11 @@ def export_file_path(name: str) -> Path:
 def exports_recent(*, user: User, context: RequestContext, schools: list[School]) -> list[ExportRecord]:
     """One's own last 20 exports, recorded as listed."""
     history = list(ExportRecord.objects.filter(user=user)[:20])
-    record(
-        EventType.LIST,
+    record_shown(
+        history,
         context=context,
         school=schools[0] if len(schools) == 1 else None,
         object_type="export",
-        shown_ids=[export.uuid for export in history],
-        row_count=len(history),
     )
     return history
 

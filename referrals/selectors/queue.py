@@ -19,8 +19,7 @@ from referrals.models.concerns import URGENCY_RANK
 from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
-from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record_shown
 
 
 @dataclass
@@ -76,14 +75,12 @@ def queue_page(
         .order_by("rank", "recorded_at", "pk")
     )
     page = Paginator(concerns, per_page).get_page(page_number)
-    record(
-        EventType.LIST,
+    record_shown(
+        page,
         user=user,
         context=context,
         school=schools[0] if len(schools) == 1 else None,
         object_type="concern",
-        shown_ids=[concern.uuid for concern in page],
-        row_count=page.paginator.count,
         detail={key: value for key, value in vars(filters).items() if value},
     )
     return page
@@ -104,14 +101,12 @@ def referrals_awaiting(
         .order_by("ack_due_at", "follow_up_on")[:limit]
     )
     if referrals:
-        record(
-            EventType.LIST,
+        record_shown(
+            referrals,
             user=user,
             context=context,
             school=schools[0] if len(schools) == 1 else None,
             object_type="referral",
-            shown_ids=[referral.uuid for referral in referrals],
-            row_count=len(referrals),
             detail={"children": sorted({str(referral.child.uuid) for referral in referrals})},
         )
     return referrals

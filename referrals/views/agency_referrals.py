@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referrals.forms.agency_referrals import AcknowledgedForm, EscalateForm, OutcomeForm, ReferralForm
 from referrals.models import Agency, Decision
 from referrals.pdfs import child_file_pdf, referral_pdf
-from referrals.selectors.access import access_child, access_concern, access_referral, record_view
+from referrals.selectors.access import REFERRAL, access_child, access_concern, access_referral, record_view
 from referrals.services import agency_referrals as services
 from referrals.views.review import review_page
 from safeguarding.accounts.permissions import Capability, can, capabilities_at
@@ -52,7 +52,7 @@ def referral_detail(request, referral_uuid):
         else:
             messages.success(request, "Saved.")
             return redirect("referral_detail", referral_uuid=referral.uuid)
-    record_view(referral, user=request.user, context=request.audit, object_type="referral")
+    record_view(referral, REFERRAL, user=request.user, context=request.audit)
     return _referral_page(request, referral, forms={action: form}, status=400)
 
 

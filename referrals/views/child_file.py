@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
 from referrals.models import IndicatorCategory
-from referrals.selectors.access import access_alert, access_child, record_view
+from referrals.selectors.access import CHILD_FILE, access_alert, access_child, record_view
 from referrals.selectors.child_file import KINDS, child_front_sheet, chronology_page, indicators_by_month
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
 from safeguarding.accounts.access import school_dsl
@@ -89,7 +89,7 @@ def _child_file_page(request, child, *, forms=None, status=200):
 
 def _sent_back(request, child, **forms):
     """The file again, with a form that had an error; the file is shown, so its view is recorded."""
-    record_view(child, user=request.user, context=request.audit, object_type="child_file")
+    record_view(child, CHILD_FILE, user=request.user, context=request.audit)
     return _child_file_page(request, child, forms=forms, status=400)
 
 

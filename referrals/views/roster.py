@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from referrals.forms.roster import RosterForm, RosterSearchForm
-from referrals.selectors.access import access_roster_child, record_view, roster_school_get
+from referrals.selectors.access import ROSTER_CHILD, access_roster_child, record_view, roster_school_get
 from referrals.selectors.children import roster_page
 from referrals.services.children import child_create, child_update_roster
 from safeguarding.accounts.ratelimit import rate_limited
@@ -68,5 +68,5 @@ def roster_pupil(request, school_uuid, child_uuid):
             messages.success(request, "The roster details have been saved.")
         return redirect("roster_pupil", school_uuid=school.uuid, child_uuid=child.uuid)
     if posting:  # sent back with its errors, beside the pupil's details
-        record_view(child, user=request.user, context=request.audit, object_type="child_roster")
+        record_view(child, ROSTER_CHILD, user=request.user, context=request.audit)
     return render(request, "referrals/roster_form.html", {"school": school, "form": form, "child": child})

@@ -15,7 +15,7 @@ from safeguarding.accounts.permissions import Capability, can, members_with, mem
 from safeguarding.accounts.roles import SECOND_FACTOR_ROLES, Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record, record_shown
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -75,14 +75,12 @@ def school_staff_page(*, user: User, context: RequestContext, school: School, pa
     """One page of the school's staff list, recorded with the memberships it shows."""
     staff = Membership.objects.filter(school=school).select_related("user").order_by("-is_active", "user__full_name")
     page = Paginator(staff, per_page).get_page(page_number)
-    record(
-        EventType.LIST,
+    record_shown(
+        page,
         user=user,
         context=context,
         school=school,
         object_type="membership",
-        shown_ids=[membership.uuid for membership in page],
-        row_count=page.paginator.count,
     )
     return page
 

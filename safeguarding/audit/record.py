@@ -75,6 +75,18 @@ def record(
     return event
 
 
+def record_shown(rows, event_type: EventType = EventType.LIST, **fields) -> AuditEvent:
+    """Record that the person was shown `rows` (a list, or one page of a longer list): the UUIDs of the rows shown,
+    and how many there were in all. `fields` are the rest of `record`'s."""
+    paginator = getattr(rows, "paginator", None)
+    return record(
+        event_type,
+        shown_ids=[row.uuid for row in rows],
+        row_count=paginator.count if paginator is not None else len(rows),
+        **fields,
+    )
+
+
 _COLUMNS = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
 
 
