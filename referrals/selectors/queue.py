@@ -4,22 +4,42 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerChoices,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from referrals.models import (
     Concern,
     ConcernIndicator,
     ConcernStatus,
+    Decision,
     Escalation,
+    InformationRequest,
     PatternAlert,
     Referral,
+    Urgency,
 )
 from referrals.models.concerns import URGENCY_RANK
 from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.record import record_shown
+from safeguarding.core.templatetags.safeguard import clock
 
 
 @dataclass
@@ -27,7 +47,102 @@ class QueueFilters:
     status: str = ""
     urgency: str = ""
     category: str = ""
+    school: str = ""
     mine: bool = False
+
+
+class Step(IntegerChoices):
+    """What a concern waits for, in the order the queue puts them: the first due first."""
+
+    OVERDUE = 0, "Overdue"
+    ACKNOWLEDGE_SOON = 1, "Acknowledge"
+    PATTERN = 2, "Pattern alert to review"
+    ACKNOWLEDGE = 3, "Acknowledge"
+    STEP_DUE = 4, "Next step due"
+    DECIDE = 5, "Decide"
+    REVIEW_LATER = 6, "Review"
+
+
+# A question to the author unanswered this long is a next step that has come: chase the author.
+QUESTION_CHASE_AFTER = timezone.timedelta(days=2)
+
+
+def _steps(concerns: QuerySet, *, now) -> QuerySet:
+    """`concerns` with what each waits for (`step`, a `Step`) and when (`due_at`), in the queue's order:
+    unacknowledged concerns past their clock, escalated ones and reviews past their date first; then those still
+    to acknowledge on a same-day clock; then the children with an open pattern alert; then the routine ones to
+    acknowledge; then those whose review date or chase of the author has come; then those waiting for a decision;
+    last, the decided ones waiting for a review date still to come."""
+    today = timezone.localdate(now)
+    latest_review = Subquery(
+        Decision.objects.filter(concern=OuterRef("pk")).order_by("-decided_at").values("next_review")[:1]
+    )
+    oldest_question = Subquery(
+        InformationRequest.objects.filter(concern=OuterRef("pk"), answered_at__isnull=True)
+        .order_by("asked_at")
+        .values("asked_at")[:1]
+    )
+    submitted = Q(status=ConcernStatus.SUBMITTED)
+    decided = Q(status=ConcernStatus.DECIDED)
+    return concerns.annotate(
+        rank=URGENCY_RANK,
+        escalated=Exists(Escalation.objects.filter(concern=OuterRef("pk"))),
+        open_alert=Exists(PatternAlert.objects.filter(child=OuterRef("child"), acknowledged_at__isnull=True)),
+        next_review=latest_review,
+        question_asked_at=oldest_question,
+    ).annotate(
+        step=Case(
+            When(Q(escalated=True) | (submitted & Q(ack_due_at__lt=now)), then=Value(Step.OVERDUE)),
+            When(decided & Q(next_review__lt=today), then=Value(Step.OVERDUE)),
+            When(submitted & ~Q(urgency=Urgency.ROUTINE), then=Value(Step.ACKNOWLEDGE_SOON)),
+            When(open_alert=True, then=Value(Step.PATTERN)),
+            When(submitted, then=Value(Step.ACKNOWLEDGE)),
+            When(decided & Q(next_review__lte=today), then=Value(Step.STEP_DUE)),
+            When(question_asked_at__lt=now - QUESTION_CHASE_AFTER, then=Value(Step.STEP_DUE)),
+            When(decided & Q(next_review__gt=today), then=Value(Step.REVIEW_LATER)),
+            default=Value(Step.DECIDE),
+            output_field=IntegerField(),
+        ),
+        due_at=Case(
+            When(submitted, then=F("ack_due_at")),
+            When(decided & Q(next_review__isnull=False), then=Cast("next_review", DateTimeField())),
+            When(question_asked_at__isnull=False, then=F("question_asked_at") + QUESTION_CHASE_AFTER),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What a row of the queue says is due next: what, when, and whether it is late."""
+
+    what: str
+    when: str = ""
+    late: bool = False
+
+
+def next_step(concern: Concern, *, now) -> NextStep:
+    """The next thing due on `concern` (annotated by `_steps`), in words."""
+    today = timezone.localdate(now)
+    if concern.status == ConcernStatus.SUBMITTED:
+        late = concern.ack_due_at is not None and concern.ack_due_at < now
+        return NextStep("Acknowledge", clock(concern.ack_due_at, now), late)
+    if concern.question_asked_at is not None:
+        asked = f"asked {date_format(timezone.localtime(concern.question_asked_at), 'D j M')}"
+        if concern.question_asked_at < now - QUESTION_CHASE_AFTER:
+            return NextStep("Chase the author's answer", asked, late=False)
+        return NextStep("Wait for the author's answer", asked)
+    if concern.status == ConcernStatus.DECIDED and concern.next_review is not None:
+        on = date_format(concern.next_review, "D j M")
+        if concern.next_review < today:
+            return NextStep("Review", f"was due {on}", late=True)
+        return NextStep("Review", "today" if concern.next_review == today else on)
+    if concern.status == ConcernStatus.DECIDED:
+        return NextStep("Close, or set a review date")
+    if concern.acknowledged_at is None:
+        return NextStep("Decide")
+    return NextStep("Decide", f"acknowledged {date_format(timezone.localtime(concern.acknowledged_at), 'D j M')}")
 
 
 def queue_schools(*, user: User) -> list[School]:
@@ -46,20 +161,26 @@ def queue_page(
     per_page: int = 25,
     schools: list[School] | None = None,
 ):
-    """The concerns not yet closed of the person's schools (`schools`, when the caller has them already): most
-    urgent first, then the oldest. The page's concerns are recorded as listed."""
+    """The concerns not yet closed of the person's schools (`schools`, when the caller has them already), what
+    needs action first (see `_steps`), then the most urgent, then the oldest. The page's concerns are recorded as
+    listed."""
     schools = schools if schools is not None else queue_schools(user=user)
+    if filters.school:
+        schools = [school for school in schools if str(school.uuid) == filters.school]
     concerns = Concern.objects.filter(school__in=schools).exclude(status=ConcernStatus.CLOSED)
     if filters.status:
         concerns = concerns.filter(status=filters.status)
     if filters.urgency:
         concerns = concerns.filter(urgency=filters.urgency)
     if filters.category:
-        concerns = concerns.filter(indicators__indicator__category__code=filters.category).distinct()
+        concerns = concerns.filter(
+            Exists(ConcernIndicator.objects.filter(concern=OuterRef("pk"), indicator__category__code=filters.category))
+        )
     if filters.mine:
         concerns = concerns.filter(assigned_to=user)
+    now = timezone.now()
     concerns = (
-        concerns.annotate(rank=URGENCY_RANK, escalated=Exists(Escalation.objects.filter(concern=OuterRef("pk"))))
+        _steps(concerns, now=now)
         .select_related("child", "school", "author", "assigned_to")
         .prefetch_related(
             Prefetch(
@@ -72,9 +193,11 @@ def queue_page(
                 to_attr="open_alerts",
             ),
         )
-        .order_by("rank", "recorded_at", "pk")
+        .order_by("step", F("due_at").asc(nulls_last=True), "rank", "recorded_at", "pk")
     )
     page = Paginator(concerns, per_page).get_page(page_number)
+    for concern in page:
+        concern.next_step = next_step(concern, now=now)
     record_shown(
         page,
         user=user,

@@ -1,10 +1,13 @@
 """The safeguarding team's review queue."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -17,15 +20,24 @@ from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.params import filter_text
 
 
-def _filters(request) -> QueueFilters:
-    status = request.GET.get("status", "")
-    urgency = request.GET.get("urgency", "")
+def _filters(query, schools) -> QueueFilters:
+    """The queue's filters from `query` (the page's address, or the one an acknowledgement came from); a value
+    that is not one of the choices is dropped, as the filters are written into the audit trail."""
+    status = query.get("status", "")
+    urgency = query.get("urgency", "")
+    school = query.get("school", "")
     return QueueFilters(
         status=status if status in ConcernStatus.values else "",
         urgency=urgency if urgency in Urgency.values else "",
-        category=_known_category(filter_text(request.GET, "category", max_length=40)),
-        mine=request.GET.get("mine") == "1",
+        category=_known_category(filter_text(query, "category", max_length=40)),
+        school=school if school in {str(school.uuid) for school in schools} else "",
+        mine=query.get("mine") == "1",
     )
+
+
+def _query(filters: QueueFilters) -> str:
+    """The address's query for `filters`, to come back to after acknowledging from the list."""
+    return urlencode({key: ("1" if value is True else value) for key, value in vars(filters).items() if value})
 
 
 def _known_category(code: str) -> str:
@@ -38,8 +50,8 @@ def _known_category(code: str) -> str:
 def queue(request):
     """Most urgent first, then oldest, with each concern's clock. The page refreshes itself every minute; those
     refreshes are marked as background requests and do not keep an idle session alive."""
-    filters = _filters(request)
     schools = queue_schools(user=request.user)
+    filters = _filters(request.GET, schools)
     page = queue_page(
         user=request.user, context=request.audit, filters=filters, page_number=request.GET.get("page"), schools=schools
     )
@@ -54,7 +66,9 @@ def queue(request):
         "team_schools": {
             school.pk for school in schools if Capability.ACT_ON_CONCERN in capabilities_at(request.memberships, school)
         },
-        "query": request.GET.urlencode(),
+        "schools": schools if len(schools) > 1 else [],
+        "filter_query": _query(filters),
+        "page_query": request.GET.urlencode(),
         # The minute's refresh replaces the table only.
         "waiting_referrals": []
         if partial
@@ -80,4 +94,5 @@ def queue_acknowledge(request, concern_uuid):
         raise Http404("No such concern.") from None
     else:
         messages.success(request, f"Concern {concern.reference} acknowledged.")
-    return redirect("queue")
+    back = _query(_filters(QueryDict(request.POST.get("filters", "")), queue_schools(user=request.user)))
+    return redirect(f"{reverse('queue')}?{back}" if back else reverse("queue"))

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 from io import StringIO
 
@@ -7,14 +8,24 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from referrals.clocks import LONDON
-from referrals.models import Concern, Escalation, Notification, Urgency
+from referrals.models import (
+    Concern,
+    ConcernStatus,
+    Decision,
+    Escalation,
+    Incident,
+    InformationRequest,
+    Notification,
+    Urgency,
+)
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
-from tests.factories import ChildFactory, ReferralFactory
+from tests.factories import ChildFactory, PatternAlertFactory, ReferralFactory
 from tests.personas import signed_in_client
 from tests.referrals.test_child_file import many_concerns
 
@@ -137,7 +148,7 @@ def test_the_trust_lead_reads_the_queue_but_cannot_acknowledge(world, pupil):
     page = client.get("/queue/").content.decode()
     response = client.post(f"/queue/{concern.uuid}/acknowledge/", {"version": "0"})
 
-    assert concern.reference in page and "Acknowledge" not in page
+    assert concern.reference in page and f"/queue/{concern.uuid}/acknowledge/" not in page
     assert response.status_code == 404
 
 
@@ -227,3 +238,130 @@ def test_the_queue_records_the_referrals_to_chase_and_the_children_they_name(wor
     listed = AuditEvent.objects.get(event_type=EventType.LIST, object_type="referral", user_uuid=world.deputy.uuid)
     assert listed.shown_ids == [str(referral.uuid)]
     assert listed.detail["children"] == [str(pupil.uuid)]
+
+
+def mixed_queue(world, count=300):
+    """`count` open concerns about 30 children, in every state the queue meets, straight into the tables; the
+    first five children have an open pattern alert."""
+    now = timezone.now()
+    children = [ChildFactory(school=world.northfield) for _ in range(30)]
+    for child in children[:5]:
+        PatternAlertFactory(child=child)
+    incident = Incident.objects.create(school=world.northfield, author=world.teacher, submission_key="mixed")
+    kinds = [
+        "overdue",
+        "to_acknowledge",
+        "today",
+        "escalated",
+        "in_review",
+        "review_later",
+        "review_missed",
+        "question",
+        "review_today",
+        "in_review",
+    ]
+    concerns = []
+    for n in range(count):
+        kind = kinds[n % len(kinds)]
+        submitted = kind in {"overdue", "to_acknowledge", "today"}
+        concerns.append(
+            Concern(
+                reference=f"M-{n:05d}",
+                incident=incident,
+                school=world.northfield,
+                child=children[n % len(children)],
+                author=world.teacher,
+                author_role="staff",
+                urgency=Urgency.TODAY if kind == "today" else Urgency.ROUTINE,
+                observed_at=now - timedelta(days=200 - n % 200),
+                recorded_at=now - timedelta(days=200 - n % 200),
+                account="Account",
+                status=(
+                    ConcernStatus.SUBMITTED
+                    if submitted
+                    else ConcernStatus.DECIDED
+                    if kind.startswith("review")
+                    else ConcernStatus.IN_REVIEW
+                ),
+                ack_due_at=now + (timedelta(hours=-3) if kind == "overdue" else timedelta(hours=5 + n)),
+                acknowledged_at=None if submitted else now - timedelta(days=100),
+                acknowledged_by=None if submitted else world.dsl,
+            )
+        )
+    concerns = Concern.objects.bulk_create(concerns)
+    today = timezone.localdate()
+    reviews = {"review_later": today + timedelta(days=20), "review_missed": today - timedelta(days=3)}
+    for n, concern in enumerate(concerns):
+        kind = kinds[n % len(kinds)]
+        if kind == "escalated":
+            Escalation.objects.create(concern=concern, level=Escalation.Level.TEAM)
+        elif kind.startswith("review"):
+            Decision.objects.create(
+                concern=concern,
+                decided_by=world.dsl,
+                rationale="Watch and review",
+                threshold="universal",
+                next_review=reviews.get(kind, today),
+            )
+        elif kind == "question":
+            InformationRequest.objects.create(
+                concern=concern, asked_by=world.dsl, question="Who else was there?", asked_at=now - timedelta(days=5)
+            )
+    return concerns
+
+
+def overdue_or_escalated(concern) -> bool:
+    return (
+        concern.escalations.exists()
+        or (concern.status == ConcernStatus.SUBMITTED and concern.ack_due_at < timezone.now())
+        or (
+            concern.status == ConcernStatus.DECIDED
+            and concern.decisions.filter(next_review__lt=timezone.localdate()).exists()
+        )
+    )
+
+
+def test_the_queue_puts_overdue_and_escalated_first_then_open_alerts_before_routine_work(world):
+    mixed_queue(world)
+    client = signed_in_client(world.dsl)
+
+    references = []
+    for number in range(1, 14):
+        page = client.get(f"/queue/?page={number}").content.decode()
+        references += re.findall(r"M-\d{5}", page)
+    shown = [Concern.objects.get(reference=reference) for reference in dict.fromkeys(references)]
+
+    assert len(shown) == 300
+    late = [overdue_or_escalated(concern) for concern in shown]
+    assert sum(late) == 90 and late == sorted(late, reverse=True)  # 30 overdue, 30 escalated, 30 missed reviews
+    alerted = [concern.child.pattern_alerts.filter(acknowledged_at__isnull=True).exists() for concern in shown]
+    routine = [i for i, c in enumerate(shown) if not late[i] and not alerted[i] and c.urgency == Urgency.ROUTINE]
+    assert max(i for i, flag in enumerate(alerted) if flag and not late[i]) < min(routine)
+
+
+def test_each_row_of_the_queue_says_what_is_due_next(world):
+    concerns = mixed_queue(world, count=10)
+    page = signed_in_client(world.dsl).get("/queue/").content.decode()
+
+    def row(reference):
+        return re.search(rf"{reference}.*?</tr>", page, re.S).group(0)
+
+    assert "Acknowledge" in row(concerns[0].reference) and "Overdue 3h" in row(concerns[0].reference)
+    assert "Chase the author" in row(concerns[7].reference)
+    assert "Review" in row(concerns[6].reference) and "was due" in row(concerns[6].reference)
+    assert "Decide" in row(concerns[4].reference)
+
+
+def test_acknowledging_from_a_filtered_queue_comes_back_to_the_same_filters(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    client = signed_in_client(world.trustlead)
+    filtered = client.get(f"/queue/?school={world.northfield.uuid}&urgency=routine").content.decode()
+    assert pupil.display_name in filtered
+    assert "Riverside" not in filtered.split("<tbody>")[1]
+
+    response = signed_in_client(world.dsl).post(
+        f"/queue/{concern.uuid}/acknowledge/", {"version": "0", "filters": "urgency=routine&status=submitted&x=1"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/queue/?status=submitted&urgency=routine"
