@@ -1,18 +1,34 @@
 """PDFs for people outside Safeguard: the referral as sent, and the child's whole file for a strategy meeting or
 a transfer. Every page carries who produced it and when; every download is recorded."""
 
+import base64
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
-from referrals.models import Child, Referral
-from referrals.selectors.child_file import chronology_all
+from referrals.attachments import attachment_path
+from referrals.models import Attachment, Child, Referral
+from referrals.selectors.child_file import child_attachments, chronology_all
 from safeguarding.accounts.models import User
 
 
 def _watermark(user: User) -> str:
     when = timezone.localtime()
     return f"Produced by {user.full_name} on {when:%a %d %b %Y at %H:%M}. Confidential: safeguarding record."
+
+
+def _with_pictures(attachments: list[Attachment]) -> list[Attachment]:
+    """`attachments`, each picture carrying its content as a data address (`inline`) for the PDF to show; a
+    picture whose file is missing is listed without it. Pictures were re-encoded and checked on upload."""
+    for attachment in attachments:
+        attachment.inline = ""
+        if attachment.is_image:
+            path = attachment_path(attachment.stored_name)
+            if path.exists():
+                encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+                attachment.inline = f"data:{attachment.content_type};base64,{encoded}"
+    return attachments
 
 
 def _render(template: str, context: dict) -> bytes:
@@ -42,10 +58,17 @@ def referral_pdf(*, referral: Referral, user: User) -> bytes:
                 for d in concern.decisions.all()
             ]
         chronology.sort()
+    attachments = list(
+        Attachment.objects.filter(incident__concerns__in=concerns)
+        .distinct()
+        .select_related("uploaded_by")
+        .order_by("created_at", "pk")
+    )
     context = {
         "referral": referral,
         "child": referral.child,
         "concerns": concerns,
+        "attachments": attachments,
         "chronology": chronology,
         "watermark": _watermark(user),
     }
@@ -54,5 +77,10 @@ def referral_pdf(*, referral: Referral, user: User) -> bytes:
 
 def child_file_pdf(*, child: Child, user: User) -> bytes:
     """The whole chronology of the child's file, oldest first."""
-    context = {"child": child, "entries": chronology_all(child=child), "watermark": _watermark(user)}
+    context = {
+        "child": child,
+        "entries": chronology_all(child=child),
+        "attachments": _with_pictures(list(reversed(child_attachments(child=child)))),
+        "watermark": _watermark(user),
+    }
     return _render("referrals/pdf/child_file.html", context)

@@ -101,13 +101,14 @@ class ReferralFactory(factory.Factory):
     dsl = factory.LazyAttribute(lambda o: _member(o.child, Role.DSL))
     agency = "social_care"
     made_at = None
+    with_file = False
 
     @classmethod
-    def _create(cls, model_class, *, child, author, dsl, agency, made_at):
+    def _create(cls, model_class, *, child, author, dsl, agency, made_at, with_file):
         from referrals.services.agency_referrals import referral_create
         from referrals.services.reviews import concern_acknowledge, decision_record
 
-        concern = ConcernFactory(child=child, author=author)
+        concern = ConcernFactory(child=child, author=author, with_file=with_file)
         concern_acknowledge(actor=dsl, context=None, concern=concern)
         decision = decision_record(
             actor=dsl,

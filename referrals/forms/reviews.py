@@ -3,7 +3,7 @@
 from django import forms
 
 from referrals.forms.fields import DateInput, PlainText
-from referrals.models import Outcome, Threshold
+from referrals.models import OUTCOME_AGENCIES, Outcome, Threshold
 from referrals.selectors.children import school_child_by_upn
 from referrals.upn import normalise_upn
 
@@ -21,8 +21,20 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Always required, also when nothing is referred: what you weighed and why.",
     )
-    threshold = forms.ChoiceField(label="Threshold applied", choices=Threshold.choices)
+    # Nothing is chosen for the DSL: the threshold is a judgement, and a referral cannot go without one.
+    threshold = forms.ChoiceField(
+        label="Threshold applied",
+        choices=[("", "Choose the threshold"), *Threshold.choices],
+        required=False,
+        help_text="Needed with any referral.",
+    )
     next_review = forms.DateField(label="Next review", required=False, widget=DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("threshold") and any(value in OUTCOME_AGENCIES for value in cleaned.get("outcomes", [])):
+            self.add_error("threshold", "Choose the threshold applied: a referral needs one.")
+        return cleaned
 
 
 class ClosureForm(forms.Form):

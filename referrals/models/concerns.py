@@ -198,6 +198,21 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def kind_label(self) -> str:
+        """The file's type in words a reader knows."""
+        if self.is_image:
+            return "Picture"
+        if self.content_type == "application/pdf":
+            return "PDF document"
+        if "wordprocessingml" in self.content_type:
+            return "Word document"
+        return "Document"
+
 
 class Escalation(models.Model):
     """A concern past its acknowledgement time: level 1 is a second, marked notice to the DSL and deputies,

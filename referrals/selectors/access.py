@@ -9,7 +9,7 @@ its own event, and is not a view.
 import uuid
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from referrals.models import (
@@ -125,8 +125,15 @@ def access_concern(*, user: User, context: RequestContext, concern_uuid, record_
     needs more (see the services), which each service checks."""
     concerns = (
         Concern.objects.filter(uuid=concern_uuid, school__in=schools_where(user, Capability.READ_QUEUE))
-        .select_related("child", "author", "school", "assigned_to", "acknowledged_by")
-        .prefetch_related("indicators", "addenda", "decisions__outcomes", "closures", "information_requests")
+        .select_related("child", "author", "school", "assigned_to", "acknowledged_by", "incident")
+        .prefetch_related(
+            "indicators",
+            "addenda",
+            "decisions__outcomes",
+            "closures",
+            "information_requests",
+            "incident__attachments__uploaded_by",
+        )
     )
     return _access(concerns, CONCERN, user=user, context=context, record_read=record_read)
 
@@ -154,12 +161,14 @@ def access_own_concern(*, user: User, context: RequestContext, concern_uuid, rec
 
 
 def access_attachment(*, user: User, context: RequestContext, attachment_uuid) -> Attachment:
-    """A file of one's own concern (or draft); 404 for anyone else. The download is recorded."""
-    attachments = (
-        Attachment.objects.filter(uuid=attachment_uuid, school__in=schools_where(user, Capability.READ_OWN_CONCERNS))
-        .filter(Q(incident__author=user) | Q(draft__author=user))
-        .select_related("school")
+    """A file attached to a concern: for its author (and their draft's files), and for those who may read the
+    queue of a school the concern is at (the DSL, deputies and the trust lead); 404 for anyone else. The download
+    is recorded against each child the file concerns."""
+    own = Q(incident__author=user, school__in=schools_where(user, Capability.READ_OWN_CONCERNS)) | Q(draft__author=user)
+    team = Exists(
+        Concern.objects.filter(incident=OuterRef("incident"), school__in=schools_where(user, Capability.READ_QUEUE))
     )
+    attachments = Attachment.objects.filter(Q(uuid=attachment_uuid) & (own | team)).select_related("school")
     attachment = _access(attachments, ATTACHMENT, user=user, context=context, record_read=False)
     child_uuids = (
         list(attachment.incident.concerns.exclude(child=None).values_list("child__uuid", flat=True))

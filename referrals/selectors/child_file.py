@@ -7,11 +7,13 @@ the order they happened, a page at a time, with the same few queries however lon
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Prefetch, Q, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from referrals.models import (
     Addendum,
+    Attachment,
     CaseNote,
     Child,
     Closure,
@@ -155,3 +157,70 @@ def child_front_sheet(*, child: Child) -> dict:
         "open_concerns": Concern.objects.filter(child=child).exclude(status=ConcernStatus.CLOSED).count(),
         "alerts": list(PatternAlert.objects.filter(child=child).prefetch_related("concerns")),
     }
+
+
+@dataclass
+class ConcernLine:
+    """One concern of a child's history, in a line: when, what it was about, where it stands."""
+
+    concern: Concern
+    categories: list[str]
+    outcome: str
+
+
+def child_concerns(*, child: Child, before: Concern | None = None) -> list[ConcernLine]:
+    """Every concern about `child`, open and closed, newest first (only those recorded before `before`, when
+    given): its categories and its latest decision's outcomes, or its status while undecided. Three queries,
+    however long the history."""
+    concerns = Concern.objects.filter(child=child)
+    if before is not None:
+        concerns = concerns.filter(recorded_at__lt=before.recorded_at).exclude(pk=before.pk)
+    concerns = concerns.order_by("-recorded_at", "-pk").prefetch_related(
+        Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator__category")),
+        Prefetch("decisions", queryset=Decision.objects.order_by("-decided_at").prefetch_related("outcomes")),
+    )
+    lines = []
+    for concern in concerns:
+        categories = list(dict.fromkeys(row.indicator.category.label for row in concern.indicators.all()))
+        decisions = list(concern.decisions.all())
+        outcome = (
+            ", ".join(outcome.get_outcome_display() for outcome in decisions[0].outcomes.all())
+            if decisions
+            else concern.get_status_display()
+        )
+        if decisions and concern.status == ConcernStatus.CLOSED:
+            outcome += " (closed)"
+        lines.append(ConcernLine(concern, categories, outcome))
+    return lines
+
+
+def child_attachments(*, child: Child) -> list[Attachment]:
+    """The files attached to the concerns about `child`, newest first, each with the references of its concerns
+    about the child (`concern_references`)."""
+    attachments = list(
+        Attachment.objects.filter(Exists(Concern.objects.filter(incident=OuterRef("incident"), child=child)))
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-pk")
+    )
+    references: dict[int, list[str]] = {}
+    for incident_id, reference in Concern.objects.filter(
+        child=child, incident__in={attachment.incident_id for attachment in attachments}
+    ).values_list("incident_id", "reference"):
+        references.setdefault(incident_id, []).append(reference)
+    for attachment in attachments:
+        attachment.concern_references = sorted(references.get(attachment.incident_id, []))
+    return attachments
+
+
+def child_open_referrals(*, child: Child) -> list[Referral]:
+    """The child's referrals still in play: no decision from the agency yet, or a follow-up still to come."""
+    today = timezone.localdate()
+    return list(
+        Referral.objects.filter(child=child)
+        .filter(Q(agency_decision="") | Q(follow_up_on__gte=today))
+        .order_by("-made_at")
+    )
+
+
+def child_open_alerts(*, child: Child) -> list[PatternAlert]:
+    return list(PatternAlert.objects.filter(child=child, acknowledged_at__isnull=True).order_by("-created_at"))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from referrals.clocks import SchoolCalendar, out_of_school_hours
 from referrals.models import (
+    OUTCOME_AGENCIES,
     Closure,
     Concern,
     ConcernMove,
@@ -222,11 +223,13 @@ def decision_record(
         raise ValueError("Choose at least one outcome.")
     if not rationale.strip():
         raise ValueError("Give the reasons for the decision, also when nothing is referred.")
+    if not threshold and any(value in OUTCOME_AGENCIES for value in outcomes):
+        raise ValueError("Choose the threshold applied: a referral needs one.")
     decision = Decision.objects.create(
         concern=concern,
         decided_by=actor,
         rationale=rationale.strip(),
-        threshold=Threshold(threshold),
+        threshold=Threshold(threshold) if threshold else "",
         next_review=next_review,
     )
     DecisionOutcome.objects.bulk_create(DecisionOutcome(decision=decision, outcome=value) for value in outcomes)

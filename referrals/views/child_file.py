@@ -8,7 +8,14 @@ from django.views.decorators.http import require_POST
 from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
 from referrals.models import IndicatorCategory
 from referrals.selectors.access import CHILD_FILE, access_alert, access_child, record_view
-from referrals.selectors.child_file import KINDS, child_front_sheet, chronology_page, indicators_by_month
+from referrals.selectors.child_file import (
+    KINDS,
+    child_attachments,
+    child_concerns,
+    child_front_sheet,
+    chronology_page,
+    indicators_by_month,
+)
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.permissions import Capability, capabilities_at
@@ -65,6 +72,9 @@ def _child_file_page(request, child, *, forms=None, status=200):
     may = capabilities_at(request.memberships, child.school)
     context = {
         "child": child,
+        "concern_lines": child_concerns(child=child),
+        "attachments": child_attachments(child=child),
+        "with_concerns": True,
         "entries": entries,
         "page": page,
         "pages": pages,

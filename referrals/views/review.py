@@ -9,8 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from referrals.forms.agency_referrals import ReferralForm
 from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
-from referrals.models import Agency
+from referrals.models import Agency, ConcernStatus
 from referrals.selectors.access import access_concern
+from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals
 from referrals.selectors.concerns import concern_referrals
 from referrals.services import reviews
 from referrals.services.agency_referrals import agencies_for
@@ -159,12 +160,29 @@ def concern_review(request, concern_uuid):
     return review_page(request, concern, forms=forms, may_act=may_act, status=status)
 
 
+def _main_step(concern, *, agencies, referrals) -> str:
+    """The one step the page offers first: acknowledge, then decide, then refer (while an agency the decision
+    named has not been referred to) or close; the rest sit behind the page's "other actions" menu."""
+    if concern.status == ConcernStatus.SUBMITTED:
+        return "acknowledge"
+    if concern.status == ConcernStatus.IN_REVIEW:
+        return "decide"
+    if concern.status == ConcernStatus.DECIDED:
+        referred = {referral.agency for referral in referrals}
+        return "refer" if any(value not in referred for value, _ in agencies) else "close"
+    return ""
+
+
 def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 200):
     """The review page of `concern` (reached through `access_concern`), with the forms in `forms` as they were
-    sent back, each with its errors and what was typed, and fresh ones for the rest."""
+    sent back, each with its errors and what was typed, and fresh ones for the rest. Above the decision, the
+    child's earlier concerns, open referrals and open alerts, so that a fifth worry is not read as a first."""
     team = school_safeguarding_team(school=concern.school)
     agencies = _referral_agencies(concern)
+    referrals = list(concern_referrals(concern=concern))
     assigned = str(concern.assigned_to.uuid) if concern.assigned_to_id else None
+    main_step = _main_step(concern, agencies=agencies, referrals=referrals) if may_act else ""
+    child = concern.child
     context = {
         "concern": concern,
         "decision_form": forms.get("decide") or DecisionForm(),
@@ -175,7 +193,14 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
         "assign_form": forms.get("assign") or AssignForm(team=team, initial={"to": assigned}),
         "referral_form": forms.get("referral") or ReferralForm(agencies=agencies),
         "can_act": may_act,
-        "referrals": concern_referrals(concern=concern),
+        "main_step": main_step,
+        # A form sent back with its errors is shown open, wherever it sits.
+        "menu_open": any(name != {"refer": "referral"}.get(main_step, main_step) for name in forms),
+        "referrals": referrals,
         "referral_agencies": agencies,
+        "attachments": list(concern.incident.attachments.all()),
+        "earlier": child_concerns(child=child, before=concern) if child else [],
+        "open_referrals": child_open_referrals(child=child) if child else [],
+        "open_alerts": child_open_alerts(child=child) if child else [],
     }
     return render(request, "referrals/concern_review.html", context, status=status)

@@ -150,7 +150,7 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "concern_receipt": (C.READ_OWN_CONCERNS,),
     "concerns_mine": (C.READ_OWN_CONCERNS,),
     "concern_detail": (C.READ_OWN_CONCERNS,),
-    "attachment_download": (C.READ_OWN_CONCERNS,),
+    "attachment_download": (C.READ_OWN_CONCERNS, C.READ_QUEUE),
     "queue": (C.READ_QUEUE,),
     "queue_acknowledge": (C.ACT_ON_CONCERN,),
     "concern_review": (C.READ_QUEUE, C.ACT_ON_CONCERN, C.MOVE_CONCERN, C.REOPEN),

@@ -80,7 +80,7 @@ concern_child_search       login ok    ok     ok    ok     ok      ok    ok     
 concern_receipt            login ok    404    404   404    404     404   404     404   404   404     404   404   404
 concerns_mine              login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    403
 concern_detail             login ok    404    404   404    404     404   404     404   404   404     404   404   404
-attachment_download        login ok    404    404   404    404     404   404     404   404   404     404   404   404
+attachment_download        login ok    404    ok    ok     404     404   404     404   404   404     404   ok    404
 notifications              login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
 notifications_read         login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
 notification_open          login 404   404    ok    404    404     404   404     404   404   404     404   404   404
