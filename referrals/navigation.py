@@ -35,6 +35,7 @@ def navigation_register() -> None:
         NavItem("My concerns", 20, _for(Capability.READ_OWN_CONCERNS, "concerns_mine")),
         NavItem("Pupils", 30, _roster),
         NavItem("Queue", 40, _for(Capability.READ_QUEUE, "queue")),
+        NavItem("Find a pupil", 45, _for(Capability.READ_CHILD_FILE, "child_search")),
         NavItem("Exports", 60, _for(Capability.EXPORT, "exports")),
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )

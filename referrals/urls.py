@@ -33,6 +33,7 @@ urlpatterns = [
     path("queue/", queue.queue, name="queue"),
     path("queue/<uuid:concern_uuid>/acknowledge/", queue.queue_acknowledge, name="queue_acknowledge"),
     path("queue/<uuid:concern_uuid>/", review.concern_review, name="concern_review"),
+    path("children/", child_file.child_search, name="child_search"),
     path("children/<uuid:child_uuid>/", child_file.child_file, name="child_file"),
     path("children/<uuid:child_uuid>/flags/", child_file.child_flags, name="child_flags"),
     path("children/<uuid:child_uuid>/notes/", child_file.child_note, name="child_note"),

@@ -47,3 +47,17 @@ class RosterSearchForm(forms.Form):
     text = forms.CharField(label="Name or UPN", required=False, max_length=100)
     year_group = forms.ChoiceField(label="Year group", required=False, choices=[("", "Any year"), *YearGroup.choices])
     page = forms.IntegerField(required=False, min_value=1)
+
+
+class ChildSearchForm(forms.Form):
+    """The safeguarding team's search for any pupil of their schools; at least one part is needed."""
+
+    text = forms.CharField(label="Name or UPN", required=False, max_length=100)
+    year_group = forms.ChoiceField(label="Year group", required=False, choices=[("", "Any year"), *YearGroup.choices])
+    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not any(cleaned.get(name) for name in ("text", "year_group", "date_of_birth")):
+            raise forms.ValidationError("Type a name or a UPN, or choose a year group or a date of birth.")
+        return cleaned

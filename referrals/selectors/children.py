@@ -1,28 +1,31 @@
-"""Finding children: the school's roll, the concern form's type-ahead and chosen children, a child by UPN, and the
-records later moved into a child's file."""
+"""Finding children: the safeguarding team's pupil search, the school's roll, the concern form's type-ahead and
+chosen children, a child by UPN, and the records later moved into a child's file."""
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from referrals.models import (
     Attachment,
     Child,
     Concern,
     ConcernMove,
+    ConcernStatus,
     RollStatus,
 )
 from referrals.upn import normalise_upn
 from safeguarding.accounts.models import School, User
+from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record_shown
 
 
-def roster_search(*, school: School, text: str = "", year_group: str = "") -> QuerySet[Child]:
-    """The school's children matching a name, a UPN and a year group; every part is optional."""
-    children = Child.objects.filter(school=school)
+def children_matching(children: QuerySet[Child], *, text: str = "", year_group: str = "", date_of_birth=None):
+    """Of `children`, those matching every word of `text` (a name or a UPN), the year group and the date of birth;
+    every part is optional. Sorted by surname."""
     for word in text.replace("\x00", "").split():
         upn = normalise_upn(word)
         children = children.filter(
@@ -33,7 +36,14 @@ def roster_search(*, school: School, text: str = "", year_group: str = "") -> Qu
         )
     if year_group:
         children = children.filter(year_group=year_group)
+    if date_of_birth:
+        children = children.filter(date_of_birth=date_of_birth)
     return children.order_by("legal_last_name", "legal_first_name", "pk")
+
+
+def roster_search(*, school: School, text: str = "", year_group: str = "") -> QuerySet[Child]:
+    """The school's children matching a name, a UPN and a year group; every part is optional."""
+    return children_matching(Child.objects.filter(school=school), text=text, year_group=year_group)
 
 
 def roster_page(
@@ -132,3 +142,36 @@ def records_moved_into(*, child: Child) -> tuple[set[uuid.UUID], set[uuid.UUID]]
     on_the_way = {m.from_child_id for m in moved if m.from_child_id} | {m.to_child_id for m in moved}
     children = set(Child.objects.filter(pk__in=on_the_way).values_list("uuid", flat=True))
     return records, children
+
+
+CHILD_SEARCH_LIMIT = 50
+
+
+def children_find(
+    *, user: User, context: RequestContext, text: str = "", year_group: str = "", date_of_birth=None
+) -> list[Child]:
+    """Pupils whose files the person may read (the DSL, deputies and the trust lead, in their schools), on the roll
+    or not, with or without an open concern: at most `CHILD_SEARCH_LIMIT`, each with its number of open concerns.
+    The search is recorded with the children it showed and a keyed hash of its text, never the text itself."""
+    schools = list(schools_where(user, Capability.READ_CHILD_FILE))
+    if not schools:
+        raise PermissionDenied
+    children = list(
+        children_matching(
+            Child.objects.filter(school__in=schools), text=text, year_group=year_group, date_of_birth=date_of_birth
+        )
+        .select_related("school")
+        .annotate(open_concerns=Count("concerns", filter=~Q(concerns__status=ConcernStatus.CLOSED)))[
+            :CHILD_SEARCH_LIMIT
+        ]
+    )
+    record_shown(
+        children,
+        EventType.SEARCH,
+        user=user,
+        context=context,
+        school=schools[0] if len(schools) == 1 else None,
+        object_type="child",
+        search_term=" ".join(part for part in (text, year_group, str(date_of_birth or "")) if part),
+    )
+    return children

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
+from referrals.forms.roster import ChildSearchForm
 from referrals.models import IndicatorCategory
 from referrals.selectors.access import CHILD_FILE, access_alert, access_child, record_view
 from referrals.selectors.child_file import (
@@ -16,9 +18,11 @@ from referrals.selectors.child_file import (
     chronology_page,
     indicators_by_month,
 )
+from referrals.selectors.children import CHILD_SEARCH_LIMIT, children_find
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
 from safeguarding.accounts.access import school_dsl
-from safeguarding.accounts.permissions import Capability, capabilities_at
+from safeguarding.accounts.permissions import Capability, capabilities_at, capabilities_of
+from safeguarding.accounts.ratelimit import rate_limited
 from safeguarding.core.dates import date_or_none
 from safeguarding.core.params import filter_text
 
@@ -146,3 +150,19 @@ def child_alert_acknowledge(request, child_uuid, alert_uuid):
             messages.success(request, "Alert acknowledged.")
         return redirect("child_file", child_uuid=child.uuid)
     return _sent_back(request, child, alert=form)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_search(request):
+    """Any pupil of the team's schools, one search away: by name, UPN, year group or date of birth. The search
+    travels in the request body, so no name reaches an address or a server log."""
+    if Capability.READ_CHILD_FILE not in capabilities_of(request.memberships):
+        raise PermissionDenied
+    if request.method == "POST" and (limited := rate_limited(request, "search")):
+        return limited
+    form = ChildSearchForm(request.POST or None)
+    children = children_find(user=request.user, context=request.audit, **form.cleaned_data) if form.is_valid() else None
+    context = {"form": form, "children": children, "limit": CHILD_SEARCH_LIMIT}
+    return render(request, "referrals/child_search.html", context, status=400 if form.errors else 200)

@@ -154,6 +154,7 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "queue": (C.READ_QUEUE,),
     "queue_acknowledge": (C.ACT_ON_CONCERN,),
     "concern_review": (C.READ_QUEUE, C.ACT_ON_CONCERN, C.MOVE_CONCERN, C.REOPEN),
+    "child_search": (C.READ_CHILD_FILE,),
     "child_file": (C.READ_CHILD_FILE,),
     "child_flags": (C.SET_FLAGS,),
     "child_note": (C.WRITE_NOTE,),

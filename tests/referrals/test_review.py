@@ -16,7 +16,7 @@ from referrals.services.reviews import (
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, ReferralFactory
 from tests.pages import beside
 from tests.personas import build_world, signed_in_client
 
@@ -264,3 +264,74 @@ def test_every_field_on_a_closed_concerns_page_has_its_own_id(world, pupil):
     ids = Counter(re.findall(r'\sid="([^"]+)"', page))
     assert {"id_reopen_reason", "id_move_reason"} <= set(ids)
     assert [name for name, count in ids.items() if count > 1] == []
+
+
+def test_the_review_page_of_a_childs_fifth_concern_lists_the_four_before_it(world, pupil):
+    concerns = [concern_by(world.teacher, pupil, with_file=False) for _ in range(5)]
+    decided_one = concerns[1]
+    concern_acknowledge(actor=world.dsl, context=None, concern=decided_one)
+    decision_record(
+        actor=world.dsl, context=None, concern=decided_one, outcomes=["monitor"], rationale="Watch", threshold=""
+    )
+
+    page = signed_in_client(world.dsl).get(f"/queue/{concerns[4].uuid}/").content.decode()
+
+    history = page.split('id="history-heading"')[1].split("</section>")[0]
+    assert "Earlier concerns (4)" in history
+    for earlier in concerns[:4]:
+        assert f"/queue/{earlier.uuid}/" in history
+    assert f"/queue/{concerns[4].uuid}/" not in history
+    assert "Monitor in school" in history and "Submitted" in history
+
+
+def test_the_first_concern_says_it_is_the_first(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    page = signed_in_client(world.dsl).get(f"/queue/{concern.uuid}/").content.decode()
+    assert "Earlier concerns (0)" in page and "this is the first concern" in page
+
+
+def selected_options(page: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([^"]*)"[^>]*selected', select)
+
+
+def test_the_threshold_and_the_agencys_decision_start_with_nothing_chosen(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    client = signed_in_client(world.dsl)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+
+    review = client.get(f"/queue/{concern.uuid}/").content.decode()
+    assert "Next step: record a decision" in review
+    assert selected_options(review, "threshold") in ([], [""])
+
+    referral = ReferralFactory(child=pupil, dsl=world.dsl)
+    detail = client.get(f"/referrals/{referral.uuid}/").content.decode()
+    assert selected_options(detail, "agency_decision") in ([], [""])
+
+
+def test_a_referral_outcome_without_a_threshold_is_refused_naming_the_field(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+
+    response = signed_in_client(world.dsl).post(
+        f"/queue/{concern.uuid}/",
+        {"action": "decide", "version": "1", "outcomes": ["social_care"], "threshold": "", "rationale": "At risk."},
+    )
+
+    assert response.status_code == 400 and not Decision.objects.exists()
+    assert beside(response.content.decode(), "threshold", "Choose the threshold applied: a referral needs one.")
+    with pytest.raises(ValueError, match="threshold"):
+        decision_record(
+            actor=world.dsl, context=None, concern=concern, outcomes=["police"], rationale="At risk.", threshold=""
+        )
+
+
+def test_a_decided_concern_shows_its_decision_as_a_record_and_offers_the_referral_next(world, pupil):
+    concern = decided(world, pupil, outcome="social_care", threshold="child_in_need")
+
+    page = signed_in_client(world.dsl).get(f"/queue/{concern.uuid}/").content.decode()
+
+    assert "Next step: make the referral" in page
+    main = page.split('id="next-heading"')[1].split("</section>")[0]
+    assert 'name="outcomes"' not in main  # the decision is not offered again as the next step
+    assert "Record a new decision" in page.split("Other actions")[1]

@@ -88,6 +88,7 @@ signs_guide                login ok    ok     ok    ok     ok      ok    ok     
 queue                      login 403   403    ok    ok     403     403   403     ok    ok    403     ok    ok    403
 queue_acknowledge          login 404   404    ok    ok     404     404   404     404   404   404     404   404   404
 concern_review             login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
+child_search               login 403   403    ok    ok     403     403   403     ok    ok    403     ok    ok    403
 child_file                 login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
 child_flags                login 404   404    ok    403    404     404   404     404   404   404     404   403   404
 child_note                 login 404   404    ok    ok     404     404   404     404   404   404     404   403   404
