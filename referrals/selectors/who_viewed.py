@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from referrals.models import Child, ExportRecord
-from referrals.selectors.children import records_moved_into
+from referrals.selectors.children import children_matching, records_moved_into
 from referrals.upn import normalise_upn
 from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, schools_where
@@ -17,7 +17,7 @@ from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 from safeguarding.audit.selectors import events_about
-from safeguarding.audit.subjects import Subject, SubjectName
+from safeguarding.audit.subjects import Subject, SubjectMatch, SubjectName
 
 
 def moved_into(*, child: Child) -> Q:
@@ -82,3 +82,20 @@ class ChildSubjects:
         wanted = {value for value in uuids if value}
         children = Child.objects.filter(uuid__in=wanted, school__in=schools)
         return {child.uuid: SubjectName(name=child.display_name, reference=child.upn) for child in children}
+
+    def search(self, *, term: str, schools) -> list[SubjectMatch]:
+        """Children of `schools` matching a name (or a UPN), for the trail's child filter: at most 20."""
+        if not term.strip():
+            return []
+        children = children_matching(Child.objects.filter(school__in=schools), text=term).select_related("school")
+        return [
+            SubjectMatch(
+                uuid=child.uuid,
+                name=child.display_name,
+                reference=child.upn,
+                description=", ".join(
+                    part for part in (child.get_year_group_display() or "", child.school.name) if part
+                ),
+            )
+            for child in children[:20]
+        ]

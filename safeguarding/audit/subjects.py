@@ -1,7 +1,8 @@
 """Whom the audit trail's events are about: the domain's children, which the audit layer knows only by UUID.
 
 The domain registers one directory of subjects: it finds a subject by the reference a reader types into the trail's
-filter (a child's UPN), and names subjects on the trail's page. Both are given the schools the reader may audit and
+filter (a child's UPN), finds references by name for a reader who knows only the name, and names subjects on the
+trail's page. Both are given the schools the reader may audit and
 must look no further, so a trail names no child its reader may not see.
 """
 
@@ -25,10 +26,22 @@ class SubjectName:
     reference: str  # what a reader who may not see names sees instead, such as a UPN
 
 
+@dataclass(frozen=True)
+class SubjectMatch:
+    """A subject found by name, for a reader who knows the name but not the reference the filter takes."""
+
+    uuid: uuid.UUID
+    name: str
+    reference: str
+    description: str = ""
+
+
 class Directory(Protocol):
     def find(self, *, term: str, schools) -> Subject | None: ...
 
     def named(self, uuids, *, schools) -> dict[uuid.UUID, SubjectName]: ...
+
+    def search(self, *, term: str, schools) -> list[SubjectMatch]: ...
 
 
 class _NoSubjects:
@@ -37,6 +50,9 @@ class _NoSubjects:
 
     def named(self, uuids, *, schools) -> dict[uuid.UUID, SubjectName]:
         return {}
+
+    def search(self, *, term: str, schools) -> list[SubjectMatch]:
+        return []
 
 
 _directory: Directory = _NoSubjects()
@@ -53,3 +69,8 @@ def subject_find(*, term: str, schools) -> Subject | None:
 
 def subjects_named(uuids, *, schools) -> dict[uuid.UUID, SubjectName]:
     return _directory.named(uuids, schools=schools)
+
+
+def subjects_search(*, term: str, schools) -> list[SubjectMatch]:
+    """Subjects whose name matches `term`, within `schools`, with the reference to filter the trail by."""
+    return _directory.search(term=term, schools=schools)

@@ -19,3 +19,9 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].choices = [("", "Anyone")] + [(str(user.uuid), user.full_name) for user in people]
+
+
+class ChildLookupForm(forms.Form):
+    """A child's name, to find the UPN the trail's child filter takes."""
+
+    child_name = forms.CharField(label="Child's name", max_length=100)

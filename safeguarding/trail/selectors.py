@@ -14,9 +14,9 @@ from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditAlert, AuditEvent
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record, record_shown
 from safeguarding.audit.selectors import events_about
-from safeguarding.audit.subjects import Subject
+from safeguarding.audit.subjects import Subject, SubjectMatch, subjects_search
 from safeguarding.core.dates import LONDON
 
 
@@ -114,3 +114,20 @@ def people_by_uuid(uuids) -> dict:
 def audit_people(*, schools) -> QuerySet[User]:
     """Everyone who belongs, or belonged, to the schools: the trail's "person" filter."""
     return User.objects.filter(memberships__school__in=schools).distinct().order_by("full_name")
+
+
+def audit_child_lookup(*, user: User, context: RequestContext, schools, term: str) -> list[SubjectMatch]:
+    """Children of the reader's schools whose name matches `term`, with the UPN that filters the trail by them (the
+    auditor knows a name, the filter takes a UPN). Opens no file. Recorded as a search with the children shown and a
+    keyed hash of the name, never the name itself."""
+    matches = subjects_search(term=term, schools=schools)
+    record_shown(
+        matches,
+        EventType.SEARCH,
+        user=user,
+        context=context,
+        school=schools[0] if len(schools) == 1 else None,
+        object_type="audit_child_lookup",
+        search_term=term,
+    )
+    return matches

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_http_methods
 from safeguarding.accounts.permissions import Capability, capabilities_of
 from safeguarding.accounts.ratelimit import rate_limited
 from safeguarding.audit.subjects import Subject, subject_find, subjects_named
-from safeguarding.trail.forms import AuditFilterForm
+from safeguarding.trail.forms import AuditFilterForm, ChildLookupForm
 from safeguarding.trail.selectors import (
     AuditFilters,
     audit_alerts,
+    audit_child_lookup,
     audit_page,
     audit_people,
     audit_schools,
@@ -28,7 +29,15 @@ def audit_log(request):
     if request.method == "POST" and (limited := rate_limited(request, "search")):
         return limited
     people = audit_people(schools=schools)
-    form = AuditFilterForm(request.POST or None, people=people)
+    lookup = ChildLookupForm(request.POST if "child_name" in request.POST else None)
+    matches = (
+        audit_child_lookup(
+            user=request.user, context=request.audit, schools=schools, term=lookup.cleaned_data["child_name"]
+        )
+        if lookup.is_valid()
+        else None
+    )
+    form = AuditFilterForm(request.POST if "child_name" not in request.POST else None, people=people)
     cleaned = form.cleaned_data if form.is_valid() else {}
     filters = AuditFilters(
         person=uuid.UUID(cleaned["person"]) if cleaned.get("person") else None,
@@ -55,6 +64,8 @@ def audit_log(request):
         "show_names": show_names,
         "schools": {school.uuid: school for school in schools},
         "child_not_found": filters.child is not None and filters.child.uuid.int == 0,
+        "lookup": lookup,
+        "matches": matches,
     }
     return render(request, "audit/audit_log.html", context)
 

@@ -131,3 +131,22 @@ def test_the_dsl_sees_sign_ins_and_refusals_of_their_staff(world):
     assert "Teacher" in sign_ins
     assert "Teacher" in refusals
     assert "Teacher" not in other_school
+
+
+def test_the_auditor_finds_a_childs_upn_by_name_and_filters_the_trail_by_it(world):
+    from referrals.upn import make_upn
+
+    upn = make_upn(la_code=886, establishment=4001, year=12, serial=77)
+    jade = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", upn=upn)
+    ChildFactory(school=world.elsewhere, legal_first_name="Jade", legal_last_name="Turnbull")
+    signed_in_client(world.dsl).get(f"/children/{jade.uuid}/")
+    client = signed_in_client(world.auditor)
+
+    found = client.post("/audit/", {"child_name": "jade tur"}).content.decode()
+
+    assert upn in found and "Turnbull" not in found  # the auditor's scope is the trust
+    lookup = AuditEvent.objects.get(object_type="audit_child_lookup", user_uuid=world.auditor.uuid)
+    assert lookup.shown_ids == [str(jade.uuid)] and lookup.search_hash and "jade" not in str(lookup.detail).lower()
+    filtered = client.post("/audit/", {"child_upn": upn})
+    assert filtered.status_code == 200 and "No events match." not in table(filtered)
+    assert client.get(f"/children/{jade.uuid}/").status_code == 404  # the search opens no file
