@@ -134,3 +134,27 @@ def test_the_demo_has_300_concerns_a_building_pattern_and_an_urgent_disclosure(d
     disclosure = Concern.objects.get(incident__submission_key="demo-disclosure")
     assert disclosure.urgency == "immediate"
     assert disclosure.child_words
+
+
+def test_the_demo_queue_puts_overdue_and_escalated_concerns_and_open_alerts_first(db):
+    from referrals.selectors.queue import QueueFilters, queue_page
+    from tests.referrals.test_queue import overdue_or_escalated
+
+    call_command("seed_demo", stdout=StringIO())
+    dsl = User.objects.get(email="dsl@northfield.example")
+
+    shown = []
+    page_number = 1
+    while True:
+        page = queue_page(user=dsl, context=None, filters=QueueFilters(), page_number=page_number)
+        shown += list(page)
+        if not page.has_next():
+            break
+        page_number += 1
+
+    late = [overdue_or_escalated(concern) for concern in shown]
+    assert any(late) and late == sorted(late, reverse=True)
+    alerted = [bool(concern.child and concern.child.open_alerts) for concern in shown]
+    routine = [i for i, c in enumerate(shown) if not late[i] and not alerted[i] and c.urgency == "routine"]
+    waiting_alerts = [i for i, flag in enumerate(alerted) if flag and not late[i]]
+    assert waiting_alerts and max(waiting_alerts) < min(routine)
