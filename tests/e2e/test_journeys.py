@@ -1,6 +1,7 @@
-"""Four journeys through the demo school in Chromium, one after another, each building on the one before:
-a teacher logs a concern on a phone, the DSL triages and refers, the admin exports, the DSL reads who viewed the
-child's file. Every page visited is checked with axe-core and photographed into var/screens/."""
+"""Five journeys through the demo school in Chromium, the first four one after another, each building on the one
+before: a teacher logs a concern on a phone with a photo, the DSL opens the photo, triages and refers, the admin
+exports, the DSL finds the pupil by search and reads who viewed the child's file; last, the trust lead filters the
+queue by school. Every page visited is checked with axe-core and photographed into var/screens/."""
 
 import csv
 import io
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -57,7 +59,9 @@ def carried_on_from(story, *facts: str) -> None:
         pytest.fail(f"An earlier journey did not get as far as its {', '.join(missing)}; see its failure above")
 
 
-def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_out(site, open_browser, screens, story):
+def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_out(
+    site, open_browser, screens, story, tmp_path
+):
     story.child_uuid, story.child = site.python(
         "from referrals.models import Child\n"
         "child = Child.objects.filter(school__name='Northfield Academy', concerns__isnull=True)"
@@ -127,6 +131,11 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
         expect(page.get_by_label(sign).locator("option:checked")).to_have_text(choice)
     axe_check(page, "teacher: draft back after signing in")
     screens.take(page, "teacher-draft-back")
+
+    expect(page.locator("#nude-image-warning")).to_contain_text("Never take, upload, copy or forward")
+    photo = tmp_path / "car-at-the-gate.jpg"
+    Image.new("RGB", (64, 48), (90, 90, 100)).save(photo, format="JPEG")
+    page.get_by_label("Add pictures, PDFs or Word documents").set_input_files(photo)
 
     present = page.get_by_label("Who else was there?")
     present.fill("Mr Hill, the site manager")
@@ -202,7 +211,14 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.locator(".messages")).to_contain_text("Acknowledged.")
     expect(page.locator("main .badge").first).to_have_text("In review")
 
-    decision = page.locator("section", has=page.get_by_role("heading", name="Record a decision"))
+    files = page.locator("section", has=page.get_by_role("heading", name="Files attached"))
+    expect(files).to_contain_text("Amy Clarke")
+    with page.expect_download() as photo:
+        files.get_by_role("link", name=re.compile(r"car-at-the-gate")).click()
+    assert photo.value.path().read_bytes().startswith(b"\xff\xd8")
+
+    decision = page.locator("section", has=page.get_by_role("heading", name="Next step: record a decision"))
+    expect(decision.get_by_label("Threshold applied").locator("option:checked")).to_have_text("Choose the threshold")
     decision.get_by_label("Refer to children's social care").check()
     decision.get_by_label("Reasons for the decision").fill(
         "Three signs of sexual exploitation within a week, and what she said about an older boyfriend. "
@@ -214,7 +230,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.locator(".messages")).to_contain_text("Decision recorded.")
     expect(page.locator("main .badge").first).to_have_text("Decided")
 
-    referral = page.locator("section", has=page.get_by_role("heading", name="Make a referral"))
+    referral = page.locator("section", has=page.get_by_role("heading", name="Next step: make the referral"))
     referral.get_by_role("combobox", name="Agency").select_option(label="Children's social care (front door / MASH)")
     referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
     referral.get_by_label("No", exact=True).check()
@@ -284,6 +300,18 @@ def test_the_dsl_sees_who_has_opened_the_childs_records(site, open_browser, scre
     dsl = open_browser(DSL)
     page = dsl.page
     sign_in(dsl, code=authenticator.fresh_code(DSL))
+    page.get_by_role("link", name="Find a pupil").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find a pupil")
+    axe_check(page, "DSL: find a pupil")
+    page.get_by_label("Name or UPN").fill(story.child.split()[-1])
+    page.get_by_role("button", name="Search").click()
+    found = page.locator("tbody tr", has_text=story.child.split()[-1])
+    expect(found.first).to_be_visible()
+    axe_check(page, "DSL: pupils found")
+    screens.take(page, "dsl-find-a-pupil")
+    page.get_by_role("link", name=re.compile(story.child.split()[-1])).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("safeguarding file")
+    axe_check(page, "DSL: file found by search")
     page.goto(f"/children/{story.child_uuid}/")
     page.get_by_role("link", name="Who has opened these records").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Who has opened {story.child}'s records")
@@ -303,3 +331,26 @@ def test_the_dsl_sees_who_has_opened_the_childs_records(site, open_browser, scre
     axe_check(page, "DSL: who has opened the records")
     screens.take(page, "dsl-who-viewed")
     dsl.assert_no_problems()
+
+
+TRUST_LEAD = "trustlead@northfield.example"
+
+
+def test_the_trust_lead_filters_the_queue_by_school(site, open_browser, screens, authenticator):
+    lead = open_browser(TRUST_LEAD)
+    page = lead.page
+    sign_in(lead, code=authenticator.fresh_code(TRUST_LEAD))
+    page.get_by_role("link", name="Queue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+    axe_check(page, "trust lead: queue, every school")
+
+    page.get_by_label("School").select_option(label="Riverside Primary")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#queue-table tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(rows.filter(has_text="Northfield Academy")).to_have_count(0)
+    expect(page.get_by_label("School").locator("option:checked")).to_have_text("Riverside Primary")
+    expect(rows.first.get_by_role("button", name=re.compile("Acknowledge"))).to_have_count(0)
+    axe_check(page, "trust lead: queue, one school")
+    screens.take(page, "trustlead-queue-riverside")
+    lead.assert_no_problems()
