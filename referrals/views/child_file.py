@@ -164,5 +164,8 @@ def child_search(request):
         return limited
     form = ChildSearchForm(request.POST or None)
     children = children_find(user=request.user, context=request.audit, **form.cleaned_data) if form.is_valid() else None
-    context = {"form": form, "children": children, "limit": CHILD_SEARCH_LIMIT}
+    many_schools = len({m.school_id or m.trust_id for m in request.memberships}) > 1 or any(
+        m.school_id is None for m in request.memberships
+    )
+    context = {"form": form, "children": children, "limit": CHILD_SEARCH_LIMIT, "many_schools": many_schools}
     return render(request, "referrals/child_search.html", context, status=400 if form.errors else 200)
