@@ -246,7 +246,7 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     album.page(page, "dsl-02-home")
 
     page.get_by_role("link", name="Queue").click()
-    expect(page.locator("#queue-table tbody tr").first).to_contain_text(story.child)
+    expect(page.locator("#queue-table tbody tr", has_text=story.child).first).to_be_visible()
     album.page(page, "dsl-03-queue")
     page.get_by_label("Status").select_option(label="Submitted")
     page.get_by_role("button", name="Filter").click()
@@ -259,13 +259,14 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     page.get_by_role("button", name="Acknowledge", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Acknowledged.")
 
+    page.locator("summary", has_text="Other actions").click()
     ask = page.locator("section", has=page.get_by_role("heading", name="Ask the author"))
     ask.get_by_label("Question for the author").fill("Did you see which way the car went, and was anyone else in it?")
     album.part(page, "dsl-06-ask", ask)
     ask.get_by_role("button", name="Send the question").click()
     expect(page.locator(".messages")).to_be_visible()
 
-    decision = page.locator("section", has=page.get_by_role("heading", name="Record a decision"))
+    decision = page.locator("section", has=page.get_by_role("heading", name="Next step: record a decision"))
     decision.get_by_label("Refer to children's social care").check()
     decision.get_by_label("Reasons for the decision").fill(
         "Three signs of sexual exploitation this week, reported by two members of staff, and what she said about "
@@ -276,8 +277,8 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     decision.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".messages")).to_contain_text("Decision recorded.")
 
-    referral = page.locator("section", has=page.get_by_role("heading", name="Make a referral"))
-    referral.get_by_label("Agency", exact=True).select_option(label="Children's social care (front door / MASH)")
+    referral = page.locator("section", has=page.get_by_role("heading", name="Next step: make the referral"))
+    referral.get_by_role("combobox", name="Agency").select_option(label="Children's social care (front door / MASH)")
     referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
     referral.get_by_label("No", exact=True).check()
     referral.get_by_label("If not, why not").fill("Telling her mother first could put her at greater risk")
