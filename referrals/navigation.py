@@ -3,8 +3,13 @@
 from django.urls import reverse
 
 from referrals.models import Notification
-from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities
-from safeguarding.core.navigation import NavItem, extra_register, nav_register
+from referrals.selectors.concerns import actions_mine
+from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
+from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
+from safeguarding.accounts.roles import Role
+from safeguarding.core.navigation import HomePanel, NavItem, extra_register, nav_register, panel_register
+
+DESK_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
 
 
 def _for(capability: Capability, name: str):
@@ -29,6 +34,27 @@ def _unread_notifications(request, memberships) -> dict:
     return {"unread_notifications": unread}
 
 
+def _my_actions(request, main) -> dict:
+    return {"my_actions": actions_mine(user=request.user, context=request.audit)}
+
+
+def _desk(request, main) -> dict:
+    """The DSL's and deputies' counts of what waits, and the next five things due (the queue's first five)."""
+    schools = list(schools_where(request.user, Capability.READ_QUEUE))
+    counts = desk_counts(schools=schools)
+    next_due = queue_page(
+        user=request.user, context=request.audit, filters=QueueFilters(), page_number=1, per_page=5, schools=schools
+    )
+    return {"desk": desk_total(counts), "next_due": next_due}
+
+
+def _trust_desk(request, main) -> dict:
+    """The trust lead's schools, one row each, the school needing attention first."""
+    schools = list(schools_where(request.user, Capability.READ_QUEUE))
+    rows = sorted(desk_counts(schools=schools).values(), key=lambda row: (row.attention, row.school.name))
+    return {"desk_rows": rows}
+
+
 def navigation_register() -> None:
     nav_register(
         NavItem("Log a concern", 10, _for(Capability.LOG_CONCERN, "concern_new")),
@@ -40,3 +66,8 @@ def navigation_register() -> None:
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
     extra_register(_unread_notifications)
+    panel_register(HomePanel("referrals/home/_desk.html", 1, lambda main: main.role in DESK_ROLES, _desk))
+    panel_register(
+        HomePanel("referrals/home/_trust_desk.html", 1, lambda main: main.role == Role.TRUST_LEAD, _trust_desk)
+    )
+    panel_register(HomePanel("referrals/home/_actions.html", 2, lambda main: main.role != Role.AUDITOR, _my_actions))

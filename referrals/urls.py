@@ -37,6 +37,8 @@ urlpatterns = [
     path("children/<uuid:child_uuid>/", child_file.child_file, name="child_file"),
     path("children/<uuid:child_uuid>/flags/", child_file.child_flags, name="child_flags"),
     path("children/<uuid:child_uuid>/notes/", child_file.child_note, name="child_note"),
+    path("children/<uuid:child_uuid>/actions/", child_file.action_new, name="action_new"),
+    path("actions/<uuid:action_uuid>/", child_file.action_detail, name="action_detail"),
     path(
         "children/<uuid:child_uuid>/alerts/<uuid:alert_uuid>/acknowledge/",
         child_file.child_alert_acknowledge,

@@ -2,9 +2,10 @@ import datetime
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from referrals.models import Child, Concern, ExportRecord, Notification, PatternAlert, Referral, Urgency
+from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral, Urgency
 from safeguarding.accounts.models import Membership, School, Trust, User
 from safeguarding.accounts.roles import Role
 
@@ -157,3 +158,17 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     recipient = factory.SubFactory(UserFactory)
     school = factory.SubFactory(SchoolFactory)
     kind = Notification.Kind.NEW_CONCERN
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    """An action about a child, given by the school's DSL to a member of its staff, due tomorrow."""
+
+    class Meta:
+        model = Action
+
+    child = factory.SubFactory(ChildFactory)
+    school = factory.LazyAttribute(lambda o: o.child.school)
+    what = "Check in with her on Monday morning"
+    owner = factory.LazyAttribute(lambda o: _member(o.child, Role.STAFF))
+    assigned_by = factory.LazyAttribute(lambda o: _member(o.child, Role.DEPUTY_DSL))
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=1))

@@ -6,11 +6,11 @@ from functools import cached_property
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from referrals.models import Child, Concern, ExportRecord, Notification, PatternAlert, Referral
+from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral
 from safeguarding.core.heartbeats import SCHEDULER, WORKER
 from safeguarding.core.models import Heartbeat
 from tests.concerns import concern_by, referral_for
-from tests.factories import ChildFactory, ExportRecordFactory, PatternAlertFactory
+from tests.factories import ActionFactory, ChildFactory, ExportRecordFactory, PatternAlertFactory
 from tests.personas import SCHOOL_PEOPLE
 
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
@@ -32,6 +32,7 @@ POST_BODIES = {
     "child_alert_acknowledge": {"note": "Seen"},
     "exports": {"purpose": "", "format": "csv"},
     "notifications_read": {},
+    "action_new": {"what": "Speak to her mother", "owner": "", "due_on": ""},
     "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
 }
 
@@ -58,6 +59,7 @@ class Scene:
     alert: PatternAlert
     referral: Referral
     export_record: ExportRecord
+    action: Action
 
     @cached_property
     def placeholders(self) -> dict:
@@ -72,6 +74,7 @@ class Scene:
             "<uuid:alert_uuid>": self.alert.uuid,
             "<uuid:referral_uuid>": self.referral.uuid,
             "<uuid:export_uuid>": self.export_record.uuid,
+            "<uuid:action_uuid>": self.action.uuid,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
             "<uidb64>": "MQ",
             "<token>": "set-password",
@@ -96,4 +99,5 @@ def build_scene(world) -> Scene:
         alert=PatternAlertFactory(child=pupil),
         referral=referral_for(world, pupil),
         export_record=ExportRecordFactory(user=world.dsl, school=world.northfield, in_background=True),
+        action=ActionFactory(child=pupil, concern=concern, owner=world.teacher2, assigned_by=world.dsl),
     )

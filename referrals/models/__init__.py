@@ -19,6 +19,7 @@ from referrals.models.concerns import (
 from referrals.models.exports import ExportRecord
 from referrals.models.indicators import Indicator, IndicatorCategory, IndicatorKind, SeedSign
 from referrals.models.reviews import (
+    Action,
     CaseNote,
     Closure,
     ConcernMove,
@@ -33,6 +34,7 @@ from referrals.models.reviews import (
 __all__ = [
     "AUTHOR_STATUS",
     "OUTCOME_AGENCIES",
+    "Action",
     "Addendum",
     "Agency",
     "AgencyDecision",

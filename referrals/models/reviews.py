@@ -160,3 +160,38 @@ class ConcernMove(models.Model):
 
     def __str__(self):
         return f"move of {self.concern}"
+
+
+class Action(models.Model):
+    """A task the DSL or a deputy gives a named member of the school's staff, about a child (and, when it arose
+    from one, a concern), with a date it is due. Its owner completes it with a short note."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="actions")
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
+    what = models.CharField("what to do", max_length=300)
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="actions")
+    due_on = models.DateField("due on")
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    completion_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(fields=["owner", "completed_at", "due_on"], name="action_owner_open"),
+            models.Index(fields=["school", "completed_at", "due_on"], name="action_school_open"),
+        ]
+
+    def __str__(self):
+        return f"Action due {self.due_on:%d/%m/%Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None
+
+    def overdue_on(self, today) -> bool:
+        return self.completed_at is None and self.due_on < today

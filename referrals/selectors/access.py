@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from referrals.models import (
+    Action,
     Attachment,
     Child,
     Concern,
@@ -26,6 +27,7 @@ from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
+from safeguarding.core.memberships import memberships_of
 
 
 def roster_school_get(*, user: User, school_uuid: uuid.UUID) -> School:
@@ -47,6 +49,7 @@ CONCERN_RECEIPT = Kind("concern_receipt", "No such concern.")
 REFERRAL = Kind("referral", "No such referral.")
 ATTACHMENT = Kind("attachment", "No such file.")
 NOTIFICATION = Kind("notification", "No such notification.")
+ACTION = Kind("action", "No such action.")
 
 
 def _access(records: QuerySet, kind: Kind, *, user: User, context: RequestContext, record_read: bool = True):
@@ -197,3 +200,17 @@ def access_notification(*, user: User, context: RequestContext, notification_uui
         "school", "concern"
     )
     return _access(notifications, NOTIFICATION, user=user, context=context)
+
+
+def access_action(*, user: User, context: RequestContext, action_uuid, record_read: bool = True) -> Action:
+    """An action: for its owner while they still work at its school, and for those who may read the child's file
+    at its school (the DSL, deputies, the trust lead); 404 for anyone else."""
+    actions = (
+        Action.objects.filter(uuid=action_uuid)
+        .filter(
+            Q(owner=user, school__in=[m.school_id for m in memberships_of(user) if m.school_id])
+            | Q(school__in=schools_where(user, Capability.READ_CHILD_FILE))
+        )
+        .select_related("school", "child", "owner", "assigned_by", "completed_by", "concern")
+    )
+    return _access(actions, ACTION, user=user, context=context, record_read=record_read)

@@ -4,6 +4,7 @@ The chronology is derived, never stored: concerns, addenda, decisions, closures 
 the order they happened, a page at a time, with the same few queries however long the history.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from referrals.models import (
+    Action,
     Addendum,
     Attachment,
     CaseNote,
@@ -36,7 +38,7 @@ class Entry:
     item: object
 
 
-KINDS = ("concern", "addendum", "decision", "referral", "closure", "move", "note")
+KINDS = ("concern", "addendum", "decision", "referral", "closure", "move", "note", "action", "completion")
 
 
 def _sources(child: Child, kinds):
@@ -62,6 +64,12 @@ def _sources(child: Child, kinds):
         .select_related("moved_by", "concern", "from_child", "to_child")
         .order_by("moved_at", "pk"),
         "note": CaseNote.objects.filter(child=child).select_related("author").order_by("happened_at", "pk"),
+        "action": Action.objects.filter(child=child)
+        .select_related("owner", "assigned_by", "concern")
+        .order_by("assigned_at", "pk"),
+        "completion": Action.objects.filter(child=child, completed_at__isnull=False)
+        .select_related("owner", "completed_by")
+        .order_by("completed_at", "pk"),
     }
     when = {
         "concern": "observed_at",
@@ -71,6 +79,8 @@ def _sources(child: Child, kinds):
         "move": "moved_at",
         "referral": "made_at",
         "note": "happened_at",
+        "action": "assigned_at",
+        "completion": "completed_at",
     }
     return {kind: (sources[kind], when[kind]) for kind in kinds}
 
@@ -224,3 +234,19 @@ def child_open_referrals(*, child: Child) -> list[Referral]:
 
 def child_open_alerts(*, child: Child) -> list[PatternAlert]:
     return list(PatternAlert.objects.filter(child=child, acknowledged_at__isnull=True).order_by("-created_at"))
+
+
+def child_actions(*, child: Child) -> list[Action]:
+    """The actions about `child`: open ones first, by due date, then those done, the latest first."""
+    actions = list(Action.objects.filter(child=child).select_related("owner", "concern", "completed_by"))
+    still_open = sorted((a for a in actions if a.is_open), key=lambda a: (a.due_on, a.pk))
+    done = sorted((a for a in actions if not a.is_open), key=lambda a: a.completed_at, reverse=True)
+    return still_open + done
+
+
+def child_concern(*, child: Child, concern_uuid: str) -> Concern | None:
+    """One of `child`'s concerns by its UUID as a form sent it; None when none is named or it is not the child's."""
+    try:
+        return Concern.objects.filter(child=child, uuid=uuid.UUID(concern_uuid)).first() if concern_uuid else None
+    except ValueError:
+        return None

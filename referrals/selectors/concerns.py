@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from referrals.models import (
+    Action,
     Concern,
     Indicator,
     IndicatorCategory,
@@ -17,6 +19,7 @@ from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.record import record_shown
+from safeguarding.core.memberships import memberships_of
 
 
 def concern_referrals(*, concern: Concern) -> QuerySet[Referral]:
@@ -76,3 +79,20 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
         object_type="notification",
     )
     return items
+
+
+def actions_mine(*, user: User, context: RequestContext) -> list[Action]:
+    """The person's open actions, soonest due first: what to do and for which child, none of the child's history.
+    Recorded as listed when there are any."""
+    actions = list(
+        Action.objects.filter(owner=user, completed_at__isnull=True)
+        .filter(school__in=[m.school_id for m in memberships_of(user) if m.school_id])
+        .select_related("child", "school", "assigned_by")
+        .order_by("due_on", "pk")
+    )
+    today = timezone.localdate()
+    for action in actions:
+        action.overdue = action.due_on < today
+    if actions:
+        record_shown(actions, user=user, context=context, object_type="action")
+    return actions

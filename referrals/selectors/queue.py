@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     Exists,
     F,
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from referrals.models import (
+    Action,
     Concern,
     ConcernIndicator,
     ConcernStatus,
@@ -48,7 +50,11 @@ class QueueFilters:
     urgency: str = ""
     category: str = ""
     school: str = ""
+    due: str = ""  # "overdue" or "alert": what the home page's counts link to
     mine: bool = False
+
+
+DUE_FILTERS = ("overdue", "alert")
 
 
 class Step(IntegerChoices):
@@ -179,9 +185,13 @@ def queue_page(
     if filters.mine:
         concerns = concerns.filter(assigned_to=user)
     now = timezone.now()
+    concerns = _steps(concerns, now=now)
+    if filters.due == "overdue":
+        concerns = concerns.filter(step=Step.OVERDUE)
+    elif filters.due == "alert":
+        concerns = concerns.filter(open_alert=True)
     concerns = (
-        _steps(concerns, now=now)
-        .select_related("child", "school", "author", "assigned_to")
+        concerns.select_related("child", "school", "author", "assigned_to")
         .prefetch_related(
             Prefetch(
                 "indicators",
@@ -218,8 +228,7 @@ def referrals_awaiting(
     today = timezone.localdate()
     schools = schools if schools is not None else queue_schools(user=user)
     referrals = list(
-        Referral.objects.filter(school__in=schools)
-        .filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))
+        _awaiting(Referral.objects.filter(school__in=schools), today=today)
         .select_related("child")
         .order_by("ack_due_at", "follow_up_on")[:limit]
     )
@@ -233,3 +242,92 @@ def referrals_awaiting(
             detail={"children": sorted({str(referral.child.uuid) for referral in referrals})},
         )
     return referrals
+
+
+def actions_overdue(*, user: User, context: RequestContext, schools: list[School], limit: int = 20) -> list[Action]:
+    """Open actions past their due date at the person's schools, the longest overdue first; shown on the queue and
+    recorded with the children they name."""
+    today = timezone.localdate()
+    actions = list(
+        Action.objects.filter(school__in=schools, completed_at__isnull=True, due_on__lt=today)
+        .select_related("child", "owner")
+        .order_by("due_on", "pk")[:limit]
+    )
+    if actions:
+        record_shown(
+            actions,
+            user=user,
+            context=context,
+            school=schools[0] if len(schools) == 1 else None,
+            object_type="action",
+            detail={"children": sorted({str(action.child.uuid) for action in actions})},
+        )
+    return actions
+
+
+@dataclass
+class DeskCounts:
+    """What waits at one school (or all of a person's), as the home pages count it; each count is what one filter of
+    the queue shows."""
+
+    school: School | None = None
+    new: int = 0
+    overdue: int = 0
+    immediate: int = 0
+    alerts: int = 0
+    referrals: int = 0
+    actions: int = 0
+
+    @property
+    def attention(self) -> tuple:
+        """The order of the trust lead's schools: the most overdue first, then the most waiting."""
+        return (-self.overdue, -self.immediate, -self.alerts, -self.new, -self.referrals, -self.actions)
+
+
+def desk_counts(*, schools: list[School]) -> dict[int, DeskCounts]:
+    """The counts of each of `schools`, by school id: four queries, however many schools and concerns."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    counts = {school.pk: DeskCounts(school=school) for school in schools}
+    open_concerns = _steps(Concern.objects.filter(school__in=schools).exclude(status=ConcernStatus.CLOSED), now=now)
+    for row in (
+        open_concerns.order_by()
+        .values("school_id")
+        .annotate(
+            new=Count("pk", filter=Q(status=ConcernStatus.SUBMITTED)),
+            overdue=Count("pk", filter=Q(step=Step.OVERDUE)),
+            immediate=Count("pk", filter=Q(urgency=Urgency.IMMEDIATE)),
+            alerts=Count("pk", filter=Q(open_alert=True)),
+        )
+    ):
+        school = counts[row.pop("school_id")]
+        for key, value in row.items():
+            setattr(school, key, value)
+    for school_id, number in (
+        _awaiting(Referral.objects.filter(school__in=schools), today=today)
+        .order_by()
+        .values_list("school_id")
+        .annotate(number=Count("pk"))
+    ):
+        counts[school_id].referrals = number
+    for school_id, number in (
+        Action.objects.filter(school__in=schools, completed_at__isnull=True, due_on__lte=today)
+        .order_by()
+        .values_list("school_id")
+        .annotate(number=Count("pk"))
+    ):
+        counts[school_id].actions = number
+    return counts
+
+
+def desk_total(counts: dict[int, DeskCounts]) -> DeskCounts:
+    total = DeskCounts()
+    for school in counts.values():
+        for key in ("new", "overdue", "immediate", "alerts", "referrals", "actions"):
+            setattr(total, key, getattr(total, key) + getattr(school, key))
+    return total
+
+
+def _awaiting(referrals: QuerySet, *, today) -> QuerySet:
+    """Referrals still waiting for the agency's acknowledgement, or with a follow-up date that has come."""
+    return referrals.filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))

@@ -6,19 +6,30 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from referrals.forms.actions import ActionDoneForm, ActionForm
 from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
 from referrals.forms.roster import ChildSearchForm
 from referrals.models import IndicatorCategory
-from referrals.selectors.access import CHILD_FILE, access_alert, access_child, record_view
+from referrals.selectors.access import (
+    ACTION,
+    CHILD_FILE,
+    access_action,
+    access_alert,
+    access_child,
+    record_view,
+)
 from referrals.selectors.child_file import (
     KINDS,
+    child_actions,
     child_attachments,
+    child_concern,
     child_concerns,
     child_front_sheet,
     chronology_page,
     indicators_by_month,
 )
 from referrals.selectors.children import CHILD_SEARCH_LIMIT, children_find
+from referrals.services.actions import ActionConflict, action_assign, action_complete, action_owners
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.permissions import Capability, capabilities_at, capabilities_of
@@ -89,6 +100,10 @@ def _child_file_page(request, child, *, forms=None, status=200):
         "dsl": school_dsl(school=child.school),
         "may_set_flags": Capability.SET_FLAGS in may,
         "may_write_note": Capability.WRITE_NOTE in may,
+        "may_assign_action": Capability.ASSIGN_ACTION in may,
+        "actions": child_actions(child=child),
+        "action_form": forms.get("action") or ActionForm(owners=action_owners(school=child.school)),
+        "today": timezone.localdate(),
         "may_acknowledge_alert": Capability.ACKNOWLEDGE_ALERT in may,
         "flags_form": FlagsForm(initial={"cp_plan": child.cp_plan, "looked_after": child.looked_after}),
         "note_form": forms.get("note") or NoteForm(),
@@ -169,3 +184,60 @@ def child_search(request):
     )
     context = {"form": form, "children": children, "limit": CHILD_SEARCH_LIMIT, "many_schools": many_schools}
     return render(request, "referrals/child_search.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def action_new(request, child_uuid):
+    """Give a member of the school's staff an action about the child (from the file, or from one of its concerns)."""
+    child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
+    if Capability.ASSIGN_ACTION not in capabilities_at(request.memberships, child.school):
+        raise PermissionDenied
+    form = ActionForm(request.POST, owners=action_owners(school=child.school))
+    if not form.is_valid():
+        return _sent_back(request, child, action=form)
+    concern = child_concern(child=child, concern_uuid=form.cleaned_data["concern"])
+    action = action_assign(
+        actor=request.user,
+        context=request.audit,
+        child=child,
+        concern=concern,
+        what=form.cleaned_data["what"],
+        owner=form.cleaned_data["owner"],
+        due_on=form.cleaned_data["due_on"],
+    )
+    messages.success(request, f"Action given to {action.owner.full_name}, due {action.due_on:%a %d %b}.")
+    if concern is not None:
+        return redirect("concern_review", concern_uuid=concern.uuid)
+    return redirect("child_file", child_uuid=child.uuid)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_detail(request, action_uuid):
+    """One action, for its owner (what to do, for which child, by when: none of the child's history) and for the
+    team; marking it done asks for a line on what was done."""
+    posting = request.method == "POST"
+    action = access_action(user=request.user, context=request.audit, action_uuid=action_uuid, record_read=not posting)
+    form = ActionDoneForm(request.POST or None)
+    status = 200
+    if posting:
+        if form.is_valid():
+            try:
+                note = form.cleaned_data["note"]
+                action_complete(actor=request.user, context=request.audit, action=action, note=note)
+            except ActionConflict as conflict:
+                messages.warning(request, str(conflict))
+            else:
+                messages.success(request, "Marked done. Thank you.")
+            return redirect("action_detail", action_uuid=action.uuid)
+        record_view(action, ACTION, user=request.user, context=request.audit)
+        status = 400
+    context = {
+        "action": action,
+        "form": form,
+        "is_team": Capability.READ_CHILD_FILE in capabilities_at(request.memberships, action.school),
+        "today": timezone.localdate(),
+    }
+    return render(request, "referrals/action_detail.html", context, status=status)

@@ -14,7 +14,14 @@ from django.views.decorators.http import require_POST
 
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
 from referrals.selectors.access import access_concern
-from referrals.selectors.queue import QueueFilters, queue_page, queue_schools, referrals_awaiting
+from referrals.selectors.queue import (
+    DUE_FILTERS,
+    QueueFilters,
+    actions_overdue,
+    queue_page,
+    queue_schools,
+    referrals_awaiting,
+)
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
 from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.params import filter_text
@@ -26,11 +33,13 @@ def _filters(query, schools) -> QueueFilters:
     status = query.get("status", "")
     urgency = query.get("urgency", "")
     school = query.get("school", "")
+    due = query.get("due", "")
     return QueueFilters(
         status=status if status in ConcernStatus.values else "",
         urgency=urgency if urgency in Urgency.values else "",
         category=_known_category(filter_text(query, "category", max_length=40)),
         school=school if school in {str(school.uuid) for school in schools} else "",
+        due=due if due in DUE_FILTERS else "",
         mine=query.get("mine") == "1",
     )
 
@@ -73,6 +82,9 @@ def queue(request):
         "waiting_referrals": []
         if partial
         else referrals_awaiting(user=request.user, context=request.audit, schools=schools),
+        "overdue_actions": []
+        if partial
+        else actions_overdue(user=request.user, context=request.audit, schools=schools),
     }
     template = "referrals/partials/queue_table.html" if partial else "referrals/queue.html"
     return render(request, template, context)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from referrals.forms.actions import ActionForm
 from referrals.forms.agency_referrals import ReferralForm
 from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
 from referrals.models import Agency, ConcernStatus
@@ -14,6 +15,7 @@ from referrals.selectors.access import access_concern
 from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals
 from referrals.selectors.concerns import concern_referrals
 from referrals.services import reviews
+from referrals.services.actions import action_owners
 from referrals.services.agency_referrals import agencies_for
 from safeguarding.accounts.access import school_safeguarding_team
 from safeguarding.accounts.permissions import Capability, capabilities_at
@@ -192,6 +194,7 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
         "question_form": forms.get("ask") or QuestionForm(),
         "assign_form": forms.get("assign") or AssignForm(team=team, initial={"to": assigned}),
         "referral_form": forms.get("referral") or ReferralForm(agencies=agencies),
+        "action_form": ActionForm(owners=action_owners(school=concern.school), initial={"concern": concern.uuid}),
         "can_act": may_act,
         "main_step": main_step,
         # A form sent back with its errors is shown open, wherever it sits.

@@ -24,6 +24,7 @@ class Capability(models.TextChoices):
     REOPEN = "reopen", "Reopen a closed concern"
     SET_FLAGS = "set_flags", "Set a child's safeguarding flags"
     WRITE_NOTE = "write_note", "Write a note on a child's file"
+    ASSIGN_ACTION = "assign_action", "Give a member of staff an action about a child"
     ACKNOWLEDGE_ALERT = "acknowledge_alert", "Acknowledge a pattern alert on a child's file"
     REFER = "refer", "Refer a child to an agency"
     EXPORT = "export", "Export referral records"
@@ -54,6 +55,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.READ_REFERRAL,
             C.ACT_ON_CONCERN,
             C.WRITE_NOTE,
+            C.ASSIGN_ACTION,
             C.ACKNOWLEDGE_ALERT,
             C.REFER,
             C.READ_WHO_VIEWED,
@@ -72,6 +74,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REOPEN,
             C.SET_FLAGS,
             C.WRITE_NOTE,
+            C.ASSIGN_ACTION,
             C.ACKNOWLEDGE_ALERT,
             C.REFER,
             C.EXPORT,
@@ -158,6 +161,9 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "child_file": (C.READ_CHILD_FILE,),
     "child_flags": (C.SET_FLAGS,),
     "child_note": (C.WRITE_NOTE,),
+    "action_new": (C.ASSIGN_ACTION,),
+    # An action's own page: for its owner, whatever their role, and for those who may give actions at its school.
+    "action_detail": (),
     "child_alert_acknowledge": (C.ACKNOWLEDGE_ALERT,),
     "child_file_pdf": (C.READ_CHILD_FILE,),
     "referral_detail": (C.READ_REFERRAL,),

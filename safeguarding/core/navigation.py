@@ -24,6 +24,9 @@ class HomePanel:
     order: int
     # Whether the home page of this main membership shows the panel.
     shown: Callable[[object], bool]
+    # What the panel's template needs, from the request and the main membership (its queries, recorded as its app
+    # records reads); none when the template needs only what every page has.
+    context: Callable[[object, object], dict] | None = None
 
 
 _items: dict[str, NavItem] = {}
@@ -59,7 +62,20 @@ def nav_items(memberships, *, path: str) -> list[dict]:
 
 def home_panels(main) -> list[str]:
     """The templates of the panels the home page of `main` (the person's main membership) shows, in order."""
-    return [panel.template for panel in sorted(_panels.values(), key=lambda p: p.order) if panel.shown(main)]
+    return [panel.template for panel in _shown(main)]
+
+
+def home_panels_context(request, main) -> dict:
+    """What the panels the home page of `main` shows need, gathered from each."""
+    context = {}
+    for panel in _shown(main):
+        if panel.context is not None:
+            context.update(panel.context(request, main))
+    return context
+
+
+def _shown(main) -> list[HomePanel]:
+    return [panel for panel in sorted(_panels.values(), key=lambda p: p.order) if panel.shown(main)]
 
 
 def nav_extras(request, memberships) -> dict:

@@ -92,6 +92,8 @@ child_search               login 403   403    ok    ok     403     403   403    
 child_file                 login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
 child_flags                login 404   404    ok    403    404     404   404     404   404   404     404   403   404
 child_note                 login 404   404    ok    ok     404     404   404     404   404   404     404   403   404
+action_new                 login 404   404    form  form   404     404   404     404   404   404     404   403   404
+action_detail              login 404   ok     ok    ok     404     404   404     404   404   404     404   ok    404
 child_alert_acknowledge    login 404   404    ok    ok     404     404   404     404   404   404     404   403   404
 referral_detail            login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
 referral_pdf               login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404

@@ -7,7 +7,7 @@ from safeguarding.accounts.models import Membership
 from safeguarding.accounts.permissions import Capability, holding
 from safeguarding.accounts.roles import HOME_ORDER, Role
 from safeguarding.core.memberships import memberships_of
-from safeguarding.core.navigation import home_panels
+from safeguarding.core.navigation import home_panels, home_panels_context
 
 
 @require_GET
@@ -33,5 +33,11 @@ def home(request):
     schools = list(schools_for_user(user=request.user, roles=set(Role)).prefetch_related(team))
     for school in schools:
         school.dsl = next((member for member in school.team if member.role == Role.DSL), None)
-    context = {"main": main, "others": memberships[1:], "schools": schools, "panels": home_panels(main)}
+    context = {
+        "main": main,
+        "others": memberships[1:],
+        "schools": schools,
+        "panels": home_panels(main),
+        **home_panels_context(request, main),
+    }
     return render(request, f"accounts/home/{main.role}.html", context)
