@@ -115,7 +115,7 @@ def patterns_evaluate(*, child: Child, now=None) -> list[PatternAlert]:
     if created:
         team = school_safeguarding_team(school=child.school)
         Notification.objects.bulk_create(
-            Notification(recipient_id=member.user_id, school=child.school, kind=Notification.Kind.PATTERN)
+            Notification(recipient_id=member.user_id, school=child.school, kind=Notification.Kind.PATTERN, child=child)
             for member in team
             for _ in created
         )

@@ -235,7 +235,8 @@ class Escalation(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice for the safeguarding team: the bell in the header. Says what happened, not to whom."""
+    """An in-app notice: the bell in the header. It links to what it is about (a concern, a child's file, a
+    referral or an action), and the page names the child; an email never does."""
 
     class Kind(models.TextChoices):
         NEW_CONCERN = "new_concern", "New concern"
@@ -244,12 +245,18 @@ class Notification(models.Model):
         INFORMATION_REQUEST = "information_request", "Question about your concern"
         REFERRAL_OVERDUE = "referral_overdue", "Referral not yet acknowledged by the agency"
         REFERRAL_FOLLOW_UP = "referral_follow_up", "Referral follow-up due"
+        ACTION = "action", "An action for you"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.ForeignKey("referrals.Action", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     urgency = models.CharField(max_length=20, choices=Urgency.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -71,12 +71,17 @@ def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_
 
 
 def notifications_page(*, user: User, context: RequestContext, limit: int = 50) -> list[Notification]:
-    items = list(Notification.objects.filter(recipient=user).select_related("school", "concern")[:limit])
+    """The person's latest notifications, each naming its child by first name (the page is recorded with the
+    children it names)."""
+    items = list(
+        Notification.objects.filter(recipient=user).select_related("school", "concern", "child", "referral")[:limit]
+    )
     record_shown(
         items,
         user=user,
         context=context,
         object_type="notification",
+        detail={"children": sorted({str(item.child.uuid) for item in items if item.child})},
     )
     return items
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from referrals.models import Action, Child, Concern
+from referrals.models import Action, Child, Concern, Notification
 from safeguarding.accounts.models import Membership, User
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
@@ -63,6 +63,9 @@ def action_assign(
         object_uuid=action.uuid,
         child_uuid=child.uuid,
         detail={"owner": str(owner.uuid), "due_on": due_on.isoformat()},
+    )
+    Notification.objects.create(
+        recipient=owner, school=child.school, kind=Notification.Kind.ACTION, action=action, child=child
     )
     email_enqueue(
         to=[owner.email],

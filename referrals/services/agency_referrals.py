@@ -149,7 +149,13 @@ def referrals_overdue_notify(*, now=None) -> int:
                 continue
             team = list(school_safeguarding_team(school=referral.school))
             Notification.objects.bulk_create(
-                Notification(recipient=m.user, school=referral.school, kind=Notification.Kind.REFERRAL_OVERDUE)
+                Notification(
+                    recipient=m.user,
+                    school=referral.school,
+                    kind=Notification.Kind.REFERRAL_OVERDUE,
+                    referral=referral,
+                    child_id=referral.child_id,
+                )
                 for m in team
             )
             email_enqueue(
@@ -176,7 +182,13 @@ def _follow_ups_notify(*, now) -> int:
                 continue
             team = school_safeguarding_team(school=referral.school)
             Notification.objects.bulk_create(
-                Notification(recipient_id=m.user_id, school=referral.school, kind=Notification.Kind.REFERRAL_FOLLOW_UP)
+                Notification(
+                    recipient_id=m.user_id,
+                    school=referral.school,
+                    kind=Notification.Kind.REFERRAL_FOLLOW_UP,
+                    referral=referral,
+                    child_id=referral.child_id,
+                )
                 for m in team
             )
             notified += 1

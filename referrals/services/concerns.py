@@ -254,6 +254,7 @@ def _team_notify(*, school: School, concerns: list[Concern], urgency: str) -> No
             school=school,
             kind=Notification.Kind.NEW_CONCERN,
             concern=concern,
+            child=concern.child,
             urgency=urgency,
         )
         for member in team

@@ -150,6 +150,7 @@ def _escalate(concern: Concern, level: int) -> int:
                     school=concern.school,
                     kind=Notification.Kind.ESCALATION,
                     concern=concern,
+                    child=concern.child,
                     urgency=concern.urgency,
                 )
                 for member in team
@@ -317,7 +318,17 @@ def information_request(*, actor: User, context: RequestContext | None, concern:
         school=concern.school,
         kind=Notification.Kind.INFORMATION_REQUEST,
         concern=concern,
+        child=concern.child,
         urgency=concern.urgency,
+    )
+    email_enqueue(
+        to=[concern.author.email],
+        subject="Safeguard: a question about a concern you raised",
+        body=(
+            f"{actor.full_name} has asked you a question about a concern you raised at {concern.school.name}.\n\n"
+            "Sign in to Safeguard to read it and answer by adding to your concern. This email holds no names or "
+            "details, on purpose.\n"
+        ),
     )
     _audit(concern, actor=actor, context=context, action="information_requested")
     return request

@@ -25,12 +25,20 @@ def notifications(request):
 
 
 def _about(notification: Notification) -> str:
-    """Where a notification leads: the concern it is about (for its author, their own page of it), else the list."""
-    if notification.concern is None:
-        return reverse("notifications")
-    if notification.kind == Notification.Kind.INFORMATION_REQUEST:
+    """Where a notification leads: its action, referral or concern (for the concern's author, their own page of it),
+    the child's file for a pattern alert, else the list."""
+    kind = Notification.Kind
+    if notification.action_id:
+        return reverse("action_detail", args=[notification.action.uuid])
+    if notification.referral_id:
+        return reverse("referral_detail", args=[notification.referral.uuid])
+    if notification.concern_id and notification.kind == kind.INFORMATION_REQUEST:
         return reverse("concern_detail", args=[notification.concern.uuid])
-    return reverse("concern_review", args=[notification.concern.uuid])
+    if notification.concern_id:
+        return reverse("concern_review", args=[notification.concern.uuid])
+    if notification.child_id and notification.kind == kind.PATTERN:
+        return reverse("child_file", args=[notification.child.uuid])
+    return reverse("notifications")
 
 
 @never_cache

@@ -81,3 +81,58 @@ def test_a_dsls_notification_cannot_be_opened_or_cleared_by_anyone_else(world, p
     assert response.status_code == 404 and unread(world.dsl) == 1
     refusal = AuditEvent.objects.get(event_type=EventType.ACCESS_REFUSED, user_uuid=world.people[person].uuid)
     assert refusal.outcome == Outcome.REFUSED and refusal.object_type == "notification"
+
+
+def test_each_notification_names_its_child_and_links_to_its_record(world, pupil):
+    from tests.factories import ReferralFactory
+
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    referral = ReferralFactory(child=pupil, dsl=world.dsl)
+    Notification.objects.create(
+        recipient=world.dsl,
+        school=world.northfield,
+        kind=Notification.Kind.REFERRAL_OVERDUE,
+        referral=referral,
+        child=pupil,
+    )
+    Notification.objects.create(
+        recipient=world.dsl, school=world.northfield, kind=Notification.Kind.PATTERN, child=pupil
+    )
+    client = signed_in_client(world.dsl)
+
+    page = client.get("/notifications/").content.decode()
+
+    assert f"New concern about Jade ({concern.reference})" in page
+    assert "Pattern alert about Jade" in page and "Referral not yet acknowledged by the agency about Jade" in page
+    assert "Turner" not in page  # the first name only
+    targets = {}
+    for item in Notification.objects.filter(recipient=world.dsl):
+        targets[item.kind] = client.get(f"/notifications/{item.uuid}/").url
+    assert targets[Notification.Kind.NEW_CONCERN] == f"/queue/{concern.uuid}/"
+    assert targets[Notification.Kind.PATTERN] == f"/children/{pupil.uuid}/"
+    assert targets[Notification.Kind.REFERRAL_OVERDUE] == f"/referrals/{referral.uuid}/"
+
+
+def test_a_teacher_asked_a_question_gets_an_email_without_names(world, pupil, run_tasks):
+    from django.core import mail
+
+    from referrals.services.reviews import concern_acknowledge, information_request
+
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    run_tasks()
+    mail.outbox.clear()
+
+    information_request(actor=world.dsl, context=None, concern=concern, question="Which car was it?")
+    run_tasks()
+
+    sent = [message for message in mail.outbox if world.teacher.email in message.to]
+    assert len(sent) == 1 and "question" in sent[0].subject
+    assert "Jade" not in sent[0].body and "car" not in sent[0].body.lower()
+
+
+def test_the_phone_menu_button_shows_the_unread_count(world, pupil):
+    concern_by(world.teacher, pupil, with_file=False)
+    page = signed_in_client(world.dsl).get("/").content.decode()
+    toggler = page.split('class="navbar-toggler"')[1].split("</button>")[0]
+    assert ">1<" in toggler.replace(" ", "")
