@@ -3,13 +3,15 @@
 from django.urls import reverse
 
 from referrals.models import Notification
-from referrals.selectors.concerns import actions_mine
+from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
 from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.core.navigation import HomePanel, NavItem, extra_register, nav_register, panel_register
 
 DESK_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
+# Home pages that start with the concern form and one's own concerns.
+STAFF_HOMES = frozenset({Role.STAFF, Role.SCHOOL_ADMIN})
 
 
 def _for(capability: Capability, name: str):
@@ -55,6 +57,13 @@ def _trust_desk(request, main) -> dict:
     return {"desk_rows": rows}
 
 
+def _staff_desk(request, main) -> dict:
+    return {
+        "drafts": drafts_unsent(user=request.user),
+        "recent_concerns": concerns_recent_mine(user=request.user, context=request.audit),
+    }
+
+
 def navigation_register() -> None:
     nav_register(
         NavItem("Log a concern", 10, _for(Capability.LOG_CONCERN, "concern_new")),
@@ -66,8 +75,9 @@ def navigation_register() -> None:
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
     extra_register(_unread_notifications)
-    panel_register(HomePanel("referrals/home/_desk.html", 1, lambda main: main.role in DESK_ROLES, _desk))
+    panel_register(HomePanel("referrals/home/_staff.html", -20, lambda main: main.role in STAFF_HOMES, _staff_desk))
+    panel_register(HomePanel("referrals/home/_desk.html", -10, lambda main: main.role in DESK_ROLES, _desk))
     panel_register(
-        HomePanel("referrals/home/_trust_desk.html", 1, lambda main: main.role == Role.TRUST_LEAD, _trust_desk)
+        HomePanel("referrals/home/_trust_desk.html", -10, lambda main: main.role == Role.TRUST_LEAD, _trust_desk)
     )
-    panel_register(HomePanel("referrals/home/_actions.html", 2, lambda main: main.role != Role.AUDITOR, _my_actions))
+    panel_register(HomePanel("referrals/home/_actions.html", -15, lambda main: main.role != Role.AUDITOR, _my_actions))

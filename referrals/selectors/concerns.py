@@ -10,6 +10,8 @@ from django.utils import timezone
 from referrals.models import (
     Action,
     Concern,
+    ConcernDraft,
+    Incident,
     Indicator,
     IndicatorCategory,
     Notification,
@@ -101,3 +103,23 @@ def actions_mine(*, user: User, context: RequestContext) -> list[Action]:
     if actions:
         record_shown(actions, user=user, context=context, object_type="action")
     return actions
+
+
+def drafts_unsent(*, user: User) -> list[ConcernDraft]:
+    """The person's drafts with something typed in them and not yet sent, by school; one's own words, so reading
+    them is not recorded."""
+    drafts = ConcernDraft.objects.filter(author=user).exclude(data={}).select_related("school").order_by("-updated_at")
+    sent = set(
+        Incident.objects.filter(submission_key__in=[d.submission_key for d in drafts]).values_list(
+            "submission_key", flat=True
+        )
+    )
+    return [draft for draft in drafts if draft.submission_key not in sent and any(draft.data.values())]
+
+
+def concerns_recent_mine(*, user: User, context: RequestContext, limit: int = 5) -> list[Concern]:
+    """The person's latest concerns with the status they may see, recorded as listed when there are any."""
+    concerns = list(Concern.objects.filter(author=user).select_related("child").order_by("-recorded_at", "-pk")[:limit])
+    if concerns:
+        record_shown(concerns, user=user, context=context, object_type="concern")
+    return concerns

@@ -60,9 +60,11 @@ def nav_items(memberships, *, path: str) -> list[dict]:
     return items
 
 
-def home_panels(main) -> list[str]:
-    """The templates of the panels the home page of `main` (the person's main membership) shows, in order."""
-    return [panel.template for panel in _shown(main)]
+def home_panels(main) -> tuple[list[str], list[str]]:
+    """The templates of the panels the home page of `main` (the person's main membership) shows, in order: those
+    of a negative order above the role's own text, the rest below it."""
+    shown = _shown(main)
+    return [p.template for p in shown if p.order < 0], [p.template for p in shown if p.order >= 0]
 
 
 def home_panels_context(request, main) -> dict:

@@ -150,3 +150,21 @@ def test_the_auditor_finds_a_childs_upn_by_name_and_filters_the_trail_by_it(worl
     filtered = client.post("/audit/", {"child_upn": upn})
     assert filtered.status_code == 200 and "No events match." not in table(filtered)
     assert client.get(f"/children/{jade.uuid}/").status_code == 404  # the search opens no file
+
+
+def test_the_auditors_home_lists_recent_unusual_access(world):
+    from django.utils import timezone
+
+    from safeguarding.audit.models import AuditAlert
+
+    AuditAlert.objects.create(
+        school_uuid=world.northfield.uuid,
+        user_uuid=world.teacher.uuid,
+        kind=AuditAlert.Kind.choices[0][0],
+        window_start=timezone.now(),
+        children=31,
+    )
+
+    home = signed_in_client(world.auditor).get("/").content.decode()
+
+    assert "Recent unusual access" in home and "31 children's records" in home

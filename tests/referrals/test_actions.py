@@ -147,3 +147,20 @@ def test_the_trust_leads_home_puts_a_school_with_an_overdue_concern_first(world)
 
     rows = re.findall(r'<tr class="trust-school">\s*<th scope="row"><a [^>]+>([^<]+)</a>', home)
     assert rows[:2] == [world.riverside.name, world.northfield.name]
+
+
+def test_a_teachers_home_starts_with_log_a_concern_then_her_draft_and_her_concerns(world, pupil):
+    from referrals.services.concerns import draft_for
+
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    draft = draft_for(author=world.teacher, school=world.northfield)
+    draft.data = {"account": "Half-written"}
+    draft.save()
+
+    home = signed_in_client(world.teacher).get("/").content.decode()
+
+    log = home.index("Log a concern about a child")
+    assert log < home.index("not sent yet") < home.index("Your latest concerns")
+    assert log < home.index("If you are worried about a child")
+    assert f"/concerns/{concern.uuid}/" in home and "Received" in home
+    assert "Half-written" not in home

@@ -33,11 +33,13 @@ def home(request):
     schools = list(schools_for_user(user=request.user, roles=set(Role)).prefetch_related(team))
     for school in schools:
         school.dsl = next((member for member in school.team if member.role == Role.DSL), None)
+    panels_top, panels = home_panels(main)
     context = {
         "main": main,
         "others": memberships[1:],
         "schools": schools,
-        "panels": home_panels(main),
+        "panels_top": panels_top,
+        "panels": panels,
         **home_panels_context(request, main),
     }
     return render(request, f"accounts/home/{main.role}.html", context)
