@@ -1,6 +1,7 @@
 import hashlib
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -158,3 +159,33 @@ def test_the_demo_queue_puts_overdue_and_escalated_concerns_and_open_alerts_firs
     routine = [i for i, c in enumerate(shown) if not late[i] and not alerted[i] and c.urgency == "routine"]
     waiting_alerts = [i for i, flag in enumerate(alerted) if flag and not late[i]]
     assert waiting_alerts and max(waiting_alerts) < min(routine)
+
+
+def test_the_readmes_demo_otp_line_prints_a_code_when_pasted_as_written(run_python, tmp_path):
+    """The README's line, run by a shell in the checkout against a demo database made as `make run` makes it."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    line = next(text for text in readme.splitlines() if "manage.py demo_otp" in text and not text.startswith("`"))
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "DJANGO_ENV": "development"}
+    for step in (("migrate", "--no-input"), ("seed_demo",)):
+        assert run_python("", database, "manage.py", *step).returncode == 0, step
+    venv = root / ".venv"
+    if not (venv / "bin" / "python").exists():  # the line names the project's own environment, as make makes it
+        pytest.skip("no .venv in this checkout")
+    shell = shutil.which("bash")
+    result = subprocess.run(
+        [shell, "-c", line],
+        cwd=root,
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_ENV"}, "DATABASE_URL": database["DATABASE_URL"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"\d{6}\n", result.stdout)
