@@ -10,7 +10,22 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from referrals.clocks import SchoolCalendar
-from referrals.models import Child, Concern, ConcernStatus, Incident, Indicator, Referral, Sex, Urgency
+from referrals.models import (
+    Action,
+    Child,
+    Closure,
+    Concern,
+    ConcernStatus,
+    Decision,
+    DecisionOutcome,
+    Escalation,
+    Incident,
+    Indicator,
+    Outcome,
+    Referral,
+    Sex,
+    Urgency,
+)
 from referrals.services.concerns import ConcernInput, concern_submit
 from safeguarding.accounts.models import Membership, School, User
 from safeguarding.accounts.roles import Role
@@ -196,13 +211,73 @@ DISCLOSURE = (
 TOTAL = 300
 
 
+def _school_day(day):
+    """`day`, or the Friday before it when it falls at a weekend: staff see children on school days."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
 def _when(generator, days_ago: int):
-    day = timezone.localdate() - timedelta(days=days_ago)
+    day = _school_day(timezone.localdate() - timedelta(days=days_ago))
     moment = datetime.combine(day, time(generator.randint(8, 15), generator.choice((5, 20, 35, 50))))
     return timezone.make_aware(moment)
 
 
-def _submit(*, key, author, child, account, indicators, urgency, words, where, observed_at):
+RATIONALES = (
+    ("monitor", "universal", "Low-level on its own; class teacher and pastoral lead to watch and record anything new."),
+    ("early_help", "early_help", "Needs are growing; family agreed to an early help assessment with the school."),
+    ("nfa", "universal", "Explained by the parent and consistent with what we know; nothing further needed."),
+    ("monitor", "universal", "Spoke to the child, who was settled; check-ins with the pastoral lead for a month."),
+)
+
+
+def _lifecycle(concerns, *, written, child, number: int) -> None:
+    """Demo history as a well-run school keeps it: acknowledged within the day, decided within a fortnight with a
+    review date six weeks on, closed once the review has passed. What is still to acknowledge and already overdue is
+    marked escalated, so that starting the demo sends no round of escalation emails."""
+    now = timezone.now()
+    dsl = Membership.objects.active().filter(school=child.school, role=Role.DSL).select_related("user").first()
+    dsl = dsl.user if dsl else None
+    age = now - written
+    if age < timedelta(days=2):
+        for concern in concerns.filter(ack_due_at__lt=now):
+            for level in Escalation.Level:
+                Escalation.objects.get_or_create(
+                    concern=concern, level=level, defaults={"created_at": concern.ack_due_at}
+                )
+        return
+    acknowledged = written + timedelta(hours=1)
+    concerns.update(status=ConcernStatus.IN_REVIEW, acknowledged_at=acknowledged, acknowledged_by=dsl, assigned_to=dsl)
+    if age < timedelta(days=10) or number is None:
+        return
+    outcome, threshold, rationale = RATIONALES[number % len(RATIONALES)]
+    decided = written + timedelta(days=2, hours=3)
+    review = None if outcome == "nfa" else timezone.localdate(decided) + timedelta(weeks=6)
+    for concern in concerns:
+        decision = Decision.objects.create(
+            concern=concern,
+            decided_by=dsl,
+            decided_at=decided,
+            rationale=rationale,
+            threshold=threshold,
+            next_review=review,
+        )
+        DecisionOutcome.objects.create(decision=decision, outcome=outcome)
+        if review is None or review < timezone.localdate() - timedelta(days=7):
+            Closure.objects.create(
+                concern=concern,
+                closed_by=dsl,
+                closed_at=timezone.make_aware(datetime.combine(review or timezone.localdate(decided), time(12))),
+                summary="A single concern, looked into by the DSL.",
+                follow_up="Spoke to the child and the family; the class teacher kept watch as agreed.",
+                outcome=f"{Outcome(outcome).label}. {rationale}",
+            )
+            concern.status = ConcernStatus.CLOSED
+        else:
+            concern.status = ConcernStatus.DECIDED
+        concern.save(update_fields=["status"])
+
+
+def _submit(*, key, author, child, account, indicators, urgency, words, where, observed_at, number=None):
     if Incident.objects.filter(submission_key=key).exists():
         return False
     codes = dict(indicators)
@@ -229,21 +304,14 @@ def _submit(*, key, author, child, account, indicators, urgency, words, where, o
             fgm_police_reference="",
         ),
     )
-    # Demo history: the concern appears written shortly after it was seen, with its clock from then; those
-    # older than a few days have been acknowledged by the school's DSL.
+    # Demo history: the concern appears written shortly after it was seen, with its clock from then, and has
+    # travelled as far as its age allows (the stories' concerns stay in review: the demo is built around them).
     written = observed_at + timedelta(minutes=40)
     due = SchoolCalendar(child.school).acknowledgement_due(urgency=urgency, raised_at=written)
     concerns = Concern.objects.filter(incident=incident)
     concerns.update(recorded_at=written, ack_due_at=due)
     Incident.objects.filter(pk=incident.pk).update(created_at=written)
-    if written < timezone.now() - timedelta(days=3):
-        dsl = Membership.objects.active().filter(school=child.school, role=Role.DSL).select_related("user").first()
-        concerns.update(
-            status=ConcernStatus.IN_REVIEW,
-            acknowledged_at=written + timedelta(hours=1),
-            acknowledged_by=dsl.user if dsl else None,
-            assigned_to=dsl.user if dsl else None,
-        )
+    _lifecycle(concerns, written=written, child=child, number=number)
     return True
 
 
@@ -282,7 +350,7 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
         urgency=Urgency.IMMEDIATE,
         words=words,
         where="Year 4 classroom",
-        observed_at=timezone.now() - timedelta(minutes=50),
+        observed_at=_disclosure_time(),
     )
     _demo_referrals(story_child=story_child, disclosure_child=disclosure_child)
     for number in range(TOTAL - len(STORY) - 1):
@@ -300,8 +368,60 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
             words=template.words,
             where=template.where,
             observed_at=_when(generator, generator.randint(1, 150)),
+            number=number,
         )
+    _demo_actions(story_child=story_child)
     return added
+
+
+def _disclosure_time():
+    """Fifty minutes ago on a school day; at a weekend, Friday afternoon, when it was heard in class."""
+    now = timezone.localtime()
+    if now.weekday() < 5:
+        return now - timedelta(minutes=50)
+    friday = _school_day(now.date())
+    return timezone.make_aware(datetime.combine(friday, time(14, 50)))
+
+
+def _demo_actions(*, story_child: Child) -> None:
+    """Actions given to staff about the story's child: one done, one open, one for today."""
+    if Action.objects.filter(child=story_child).exists():
+        return
+    school = story_child.school
+    dsl = _school_dsl(school)
+    today = timezone.localdate()
+    teacher2 = User.objects.get(email="teacher2@northfield.example")
+    teacher = User.objects.get(email="teacher@northfield.example")
+    done = Action.objects.create(
+        school=school,
+        child=story_child,
+        what="Speak to her mother at pick-up about the new phone and trainers",
+        owner=teacher2,
+        due_on=_school_day(today - timedelta(days=5)),
+        assigned_by=dsl,
+        assigned_at=timezone.now() - timedelta(days=8),
+    )
+    Action.objects.filter(pk=done.pk).update(
+        completed_at=timezone.now() - timedelta(days=5),
+        completed_by=teacher2,
+        completion_note="Mum says the phone came from an uncle; she was not sure which one. Passed to the DSL.",
+    )
+    Action.objects.create(
+        school=school,
+        child=story_child,
+        what="Check in with her at the start of the day and note who drops her off",
+        owner=teacher,
+        due_on=today + timedelta(days=(7 - today.weekday()) % 7 or 1),
+        assigned_by=dsl,
+    )
+    Action.objects.create(
+        school=school,
+        child=story_child,
+        what="Update her pastoral support plan with the new signs",
+        owner=dsl,
+        due_on=today,
+        assigned_by=dsl,
+    )
 
 
 def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
@@ -357,6 +477,14 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
                 actor=dsl, context=None, referral=referral, reason="No action taken despite new signs; escalating."
             )
         made += 1
+    # What the scheduler would already have sent about them: starting the demo sends no round of chasers.
+    now = timezone.now()
+    Referral.objects.filter(acknowledged_at__isnull=True, ack_due_at__lte=now, overdue_notified_at=None).update(
+        overdue_notified_at=now
+    )
+    Referral.objects.filter(follow_up_on__lte=timezone.localdate(), follow_up_notified_at=None).update(
+        follow_up_notified_at=now
+    )
     return made
 
 

@@ -189,3 +189,43 @@ def test_the_readmes_demo_otp_line_prints_a_code_when_pasted_as_written(run_pyth
     )
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"\d{6}\n", result.stdout)
+
+
+def test_starting_the_demo_sends_no_storm_of_emails(db, run_tasks):
+    """What `make run` does in its first minute: the demo seeded, then the scheduler's minute and five-minute jobs
+    and the worker. A live school's handful of messages at most."""
+    from django.core import mail
+
+    from referrals.tasks import concerns_escalate_overdue, referrals_chase_overdue
+
+    call_command("seed_demo", stdout=StringIO())
+    run_tasks()
+    mail.outbox.clear()
+
+    concerns_escalate_overdue.call()
+    referrals_chase_overdue.call()
+    run_tasks()
+
+    assert len(mail.outbox) <= 5, [message.subject for message in mail.outbox]
+
+
+def test_the_demo_looks_like_a_live_school(db):
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from referrals.models import Action, Concern, Referral
+
+    call_command("seed_demo", stdout=StringIO())
+
+    statuses = Counter(Concern.objects.values_list("status", flat=True))
+    assert 1 <= statuses["submitted"] <= 15
+    assert statuses["in_review"] <= 60 and statuses["decided"] >= 20 and statuses["closed"] >= 100
+    old_in_review = Concern.objects.filter(
+        status="in_review", recorded_at__lt=timezone.now() - timezone.timedelta(days=30)
+    ).exclude(child__pattern_alerts__isnull=False)
+    assert old_in_review.count() == 0
+    weekend = [c for c in Concern.objects.all() if timezone.localtime(c.observed_at).weekday() >= 5]
+    assert weekend == []
+    assert Action.objects.filter(completed_at__isnull=True).exists() and Action.objects.exclude(completed_at=None)
+    assert Referral.objects.exclude(agency_decision="").exists() and Referral.objects.filter(acknowledged_at=None)
