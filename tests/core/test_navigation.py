@@ -11,13 +11,13 @@ LOG = ["Log a concern", "My concerns"]
 EXPECTED = {
     "teacher": ["Home", *LOG, "Know the signs"],
     "riverside_teacher": ["Home", *LOG, "Know the signs"],
-    "deputy": ["Home", *LOG, "Queue", "Know the signs"],
-    "dsl": ["Home", *LOG, "Queue", "Staff", "Exports", "Audit trail", "Know the signs"],
-    "elsewhere_dsl": ["Home", *LOG, "Queue", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "deputy": ["Home", *LOG, "Queue", "Find a pupil", "Know the signs"],
+    "dsl": ["Home", *LOG, "Queue", "Find a pupil", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "elsewhere_dsl": ["Home", *LOG, "Queue", "Find a pupil", "Staff", "Exports", "Audit trail", "Know the signs"],
     "admin": ["Home", *LOG, "Pupils", "Staff", "Exports", "Know the signs"],
     "office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
     "riverside_office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
-    "trustlead": ["Home", *LOG, "Queue", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "trustlead": ["Home", *LOG, "Queue", "Find a pupil", "Staff", "Exports", "Audit trail", "Know the signs"],
     "auditor": ["Home", "Audit trail", "Know the signs"],
 }
 ADDRESSES = {
@@ -25,6 +25,7 @@ ADDRESSES = {
     "Log a concern": "/concerns/new/",
     "My concerns": "/concerns/mine/",
     "Queue": "/queue/",
+    "Find a pupil": "/children/",
     "Staff": "/schools/",
     "Exports": "/exports/",
     "Audit trail": "/audit/",

@@ -149,7 +149,7 @@ def test_a_teacher_logs_a_concern_on_her_phone(site, open_browser, album, story)
     open_menu(page)
     album.page(page, "staff-03-menu")
 
-    page.get_by_role("link", name="Log a concern").click()
+    page.get_by_role("link", name="Log a concern", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log a concern")
     album.page(page, "staff-04-concern-form")
 
@@ -245,7 +245,7 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     sign_in(dsl, code=authenticator.fresh_code(DSL), before_sending=photograph)
     album.page(page, "dsl-02-home")
 
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("link", name="Queue", exact=True).click()
     expect(page.locator("#queue-table tbody tr", has_text=story.child).first).to_be_visible()
     album.page(page, "dsl-03-queue")
     page.get_by_label("Status").select_option(label="Submitted")

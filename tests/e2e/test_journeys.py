@@ -79,7 +79,7 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     screens.take(page, "teacher-home")
 
     page.get_by_role("button", name="Show or hide the menu").click()
-    page.get_by_role("link", name="Log a concern").click()
+    page.get_by_role("link", name="Log a concern", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log a concern")
     expect(page.locator(".concern-form .alert-danger")).to_contain_text("Call 999 now")
     axe_check(page, "teacher: concern form, empty")
@@ -183,7 +183,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.get_by_role("heading", level=1)).to_have_text("Designated Safeguarding Lead")
     axe_check(page, "DSL: home")
 
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("link", name="Queue", exact=True).click()
     row = page.locator("#queue-table tbody tr", has_text=story.reference)
     expect(row).to_contain_text(story.child)
     expect(row).to_contain_text("Immediate risk")
@@ -340,7 +340,7 @@ def test_the_trust_lead_filters_the_queue_by_school(site, open_browser, screens,
     lead = open_browser(TRUST_LEAD)
     page = lead.page
     sign_in(lead, code=authenticator.fresh_code(TRUST_LEAD))
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("link", name="Queue", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
     axe_check(page, "trust lead: queue, every school")
 
