@@ -330,10 +330,45 @@ def test_the_dsl_sees_who_has_opened_the_childs_records(site, open_browser, scre
     expect(exports).to_contain_text("Sarah Booth")
     axe_check(page, "DSL: who has opened the records")
     screens.take(page, "dsl-who-viewed")
+
+    # An action for the teaching assistant who knows her best, from her file.
+    page.goto(f"/children/{story.child_uuid}/")
+    page.locator("summary", has_text="Give someone an action").click()
+    give = page.locator("form", has=page.get_by_role("button", name="Give the action"))
+    give.get_by_label("What is to be done").fill("Check in with her at break on Monday and note who she is with")
+    give.get_by_label("Who does it").select_option(label="Daniel Okafor")
+    give.get_by_label("Due on").fill((datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d"))
+    axe_check(page, "DSL: giving an action")
+    give.get_by_role("button", name="Give the action").click()
+    expect(page.locator(".messages")).to_contain_text("Action given to Daniel Okafor")
+    expect(page.locator("section", has=page.get_by_role("heading", name="Actions"))).to_contain_text("Check in with her")
+    story.action_given = True
     dsl.assert_no_problems()
 
 
 TRUST_LEAD = "trustlead@northfield.example"
+TEACHER2 = "teacher2@northfield.example"
+
+
+def test_the_teaching_assistant_does_the_action_on_a_phone(site, open_browser, screens, story):
+    carried_on_from(story, "action_given")
+    assistant = open_browser(TEACHER2, phone=True)
+    page = assistant.page
+    sign_in(assistant)
+    actions = page.locator("section", has=page.get_by_role("heading", name=re.compile("Actions for you")))
+    expect(actions).to_contain_text("Check in with her at break")
+    axe_check(page, "teaching assistant: home with an action")
+    screens.take(page, "assistant-home-action")
+    actions.get_by_role("link", name=re.compile("Check in with her")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Action")
+    page.get_by_label("What was done").fill("Saw her at break with two friends from her form; she seemed fine.")
+    axe_check(page, "teaching assistant: the action")
+    page.get_by_role("button", name="Mark done").click()
+    expect(page.locator(".messages")).to_contain_text("Marked done")
+    expect(page.locator("main")).to_contain_text("Done")
+    assert page.request.get(f"/children/{story.child_uuid}/").status == 404
+    assistant.assert_no_problems()
+
 
 
 def test_the_trust_lead_filters_the_queue_by_school(site, open_browser, screens, authenticator):
