@@ -341,7 +341,8 @@ def test_the_dsl_sees_who_has_opened_the_childs_records(site, open_browser, scre
     axe_check(page, "DSL: giving an action")
     give.get_by_role("button", name="Give the action").click()
     expect(page.locator(".messages")).to_contain_text("Action given to Daniel Okafor")
-    expect(page.locator("section", has=page.get_by_role("heading", name="Actions"))).to_contain_text("Check in with her")
+    given = page.locator("section", has=page.get_by_role("heading", name="Actions"))
+    expect(given).to_contain_text("Check in with her")
     story.action_given = True
     dsl.assert_no_problems()
 
