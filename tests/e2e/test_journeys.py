@@ -371,7 +371,6 @@ def test_the_teaching_assistant_does_the_action_on_a_phone(site, open_browser, s
     assistant.assert_no_problems()
 
 
-
 def test_the_trust_lead_filters_the_queue_by_school(site, open_browser, screens, authenticator):
     lead = open_browser(TRUST_LEAD)
     page = lead.page
