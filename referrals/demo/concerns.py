@@ -216,6 +216,11 @@ def _school_day(day):
     return day - timedelta(days=max(0, day.weekday() - 4))
 
 
+def _next_school_day(day):
+    """`day`, or the Monday after it when it falls at a weekend."""
+    return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+
+
 def _when(generator, days_ago: int):
     day = _school_day(timezone.localdate() - timedelta(days=days_ago))
     moment = datetime.combine(day, time(generator.randint(8, 15), generator.choice((5, 20, 35, 50))))
@@ -250,8 +255,9 @@ def _lifecycle(concerns, *, written, child, number: int) -> None:
     if age < timedelta(days=10) or number is None:
         return
     outcome, threshold, rationale = RATIONALES[number % len(RATIONALES)]
-    decided = written + timedelta(days=2, hours=3)
-    review = None if outcome == "nfa" else timezone.localdate(decided) + timedelta(weeks=6)
+    decided_on = _next_school_day(timezone.localdate(written) + timedelta(days=2))
+    decided = timezone.make_aware(datetime.combine(decided_on, time(11, 15)))
+    review = None if outcome == "nfa" else _next_school_day(decided_on + timedelta(weeks=6))
     for concern in concerns:
         decision = Decision.objects.create(
             concern=concern,
@@ -262,7 +268,7 @@ def _lifecycle(concerns, *, written, child, number: int) -> None:
             next_review=review,
         )
         DecisionOutcome.objects.create(decision=decision, outcome=outcome)
-        if review is None or review < timezone.localdate() - timedelta(days=7):
+        if review is None or review < timezone.localdate() - timedelta(days=2):
             Closure.objects.create(
                 concern=concern,
                 closed_by=dsl,
