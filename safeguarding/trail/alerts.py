@@ -27,12 +27,14 @@ def is_out_of_hours(school: School, moment) -> bool:
 
 def unusual_access_check(*, now=None) -> int:
     """Look at the last ten minutes of each school's trail, a sliding window checked every minute; record and
-    email each new alert. Returns how many were raised."""
+    email each new alert. Returns how many were raised. Only what people did through the site counts: events
+    written by a command (an import, the demo, a scheduled job) carry no session and are left out."""
     now = now or timezone.now()
     window_start = now - WINDOW
     events = (
         AuditEvent.objects.filter(occurred_at__gte=window_start, child_uuid__isnull=False, user_uuid__isnull=False)
         .exclude(school_uuid__isnull=True)
+        .exclude(session_hash="")
         .values_list("school_uuid", "user_uuid", "child_uuid", "occurred_at")
     )
     children = defaultdict(set)

@@ -79,3 +79,17 @@ def test_a_burst_across_two_ten_minute_blocks_is_still_flagged(world):
         assert unusual_access_check() == 1
     with time_machine.travel(start + timedelta(minutes=8), tick=False):
         assert unusual_access_check() == 0  # the same burst, one alert
+
+
+def test_what_a_command_records_at_night_is_not_flagged(world):
+    """The demo seeded, or a roll imported, at night: events with no session, written by a command."""
+    from safeguarding.audit.events import EventType
+    from safeguarding.audit.record import record
+
+    with time_machine.travel(datetime(2026, 11, 30, 23, 30, tzinfo=LONDON), tick=False):
+        for number in range(30):
+            child = ChildFactory(school=world.northfield, legal_first_name=f"C{number}")
+            record(
+                EventType.VIEW, user=world.dsl, school=world.northfield, object_type="concern", child_uuid=child.uuid
+            )
+        assert unusual_access_check() == 0
