@@ -43,3 +43,12 @@ def exports_expire_task() -> int:
     from referrals.services.exports import exports_expire
 
     return exports_expire()
+
+
+@periodic(every=timedelta(minutes=5))
+@task()
+def drafts_remind_task() -> int:
+    """Remind authors of drafts left unsent, and then their DSL."""
+    from referrals.services.drafts import drafts_remind
+
+    return drafts_remind()

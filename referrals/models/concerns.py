@@ -167,6 +167,9 @@ class ConcernDraft(models.Model):
     submission_key = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Nothing typed waits unseen: its author is reminded at the end of the school day, the DSL a working day later.
+    author_reminded_at = models.DateTimeField(null=True, blank=True)
+    dsl_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["author", "school"], name="one_draft_per_author_school")]
