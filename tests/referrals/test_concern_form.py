@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -466,3 +467,21 @@ def test_a_child_chosen_in_a_saved_draft_is_recorded_each_time_the_form_shows_th
     assert sorted(event.shown_ids) == sorted([str(pupils["jade"].uuid), str(pupils["kai"].uuid)])
     assert event.row_count == 2 and event.school_uuid == world.northfield.uuid
     assert event.user_uuid == world.teacher.uuid and event.child_uuid is None
+
+
+def test_a_submit_with_three_missing_answers_names_each_and_links_to_it(world, pupils):
+    client = signed_in_client(world.teacher)
+    key = start(client, world, pupils["jade"])
+
+    response = client.post(
+        "/concerns/new/",
+        form_data(school=str(world.northfield.uuid), submission_key=key, observed_at="", account="", urgency=""),
+    )
+
+    page = response.content.decode()
+    summary = page.split('class="alert alert-danger error-summary"')[1].split("</div>")[0]
+    links = dict(re.findall(r'<a href="#([^"]+)"><strong>([^<]+)</strong>', summary))
+    assert set(links.values()) == {"When did you see or hear it?", "What did you see or hear?", "How urgent is it?"}
+    for target in links:
+        assert f'id="{target}"' in page, target
+    assert "There is a problem with 3 answers" in summary
