@@ -65,6 +65,9 @@ def _initial_from(draft) -> dict:
     initial.update({f"ind_{code}": basis for code, basis in data.get("indicators", {}).items()})
     for flag in ("dsl_told_in_person", "fgm_police_reported"):
         initial[flag] = initial.get(flag) in ("on", "true", "True", True)
+    # Most concerns are written straight after: the time starts at now, one tap to change.
+    if not initial.get("observed_at"):
+        initial["observed_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     return initial
 
 

@@ -82,6 +82,9 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     page.get_by_role("link", name="Log a concern", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log a concern")
     expect(page.locator(".concern-form .alert-danger")).to_contain_text("Call 999 now")
+    first_field = page.get_by_label("Find a child by name").bounding_box()
+    assert first_field["y"] + first_field["height"] <= page.viewport_size["height"], "the first field is below the fold"
+    expect(page.get_by_label("When did you see or hear it?")).not_to_have_value("")  # starts at now
     axe_check(page, "teacher: concern form, empty")
     screens.take(page, "teacher-concern-form")
 
@@ -168,6 +171,8 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     expect(row).to_contain_text(story.child)
     expect(row).to_contain_text("Immediate risk")
     expect(row).to_contain_text("Received")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "my concerns scrolls sideways"
+    expect(row.get_by_text("Received")).to_be_visible()
     axe_check(page, "teacher: my concerns")
     screens.take(page, "teacher-my-concerns")
     teacher.assert_no_problems()
