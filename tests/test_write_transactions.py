@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import referrals.services
 from referrals.models import (
+    Action,
     Addendum,
     CaseNote,
     Child,
@@ -35,7 +36,7 @@ from referrals.models import (
     PatternAlert,
     Referral,
 )
-from referrals.services import agency_referrals, child_file, children, concerns, notifications, reviews
+from referrals.services import actions, agency_referrals, child_file, children, concerns, notifications, reviews
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
 from safeguarding.accounts.models import Membership, User
@@ -45,7 +46,7 @@ from safeguarding.audit.events import WRITE_EVENTS
 from safeguarding.audit.models import AuditEvent
 from safeguarding.audit.record import AuditWriteOutsideTransaction
 from tests.concerns import concern_submission
-from tests.factories import ChildFactory, ConcernFactory, PatternAlertFactory, UserFactory
+from tests.factories import ActionFactory, ChildFactory, ConcernFactory, PatternAlertFactory, UserFactory
 from tests.personas import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "audit"])
@@ -299,6 +300,28 @@ CALLS = {
             "happened_at": timezone.now(),
         },
         CaseNote,
+    ),
+    "action_assign": lambda w: Call(
+        actions.action_assign,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "child": ChildFactory(school=w.northfield),
+            "what": "Check in with her on Monday",
+            "owner": w.teacher2,
+            "due_on": timezone.localdate() + datetime.timedelta(days=2),
+        },
+        Action,
+    ),
+    "action_complete": lambda w: Call(
+        actions.action_complete,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "action": ActionFactory(child=ChildFactory(school=w.northfield), owner=w.teacher2, assigned_by=w.dsl),
+            "note": "Done at break",
+        },
+        Action,
     ),
     "pattern_alert_acknowledge": lambda w: Call(
         child_file.pattern_alert_acknowledge,
