@@ -232,15 +232,7 @@ def referrals_awaiting(
         .select_related("child")
         .order_by("ack_due_at", "follow_up_on")[:limit]
     )
-    if referrals:
-        record_shown(
-            referrals,
-            user=user,
-            context=context,
-            school=schools[0] if len(schools) == 1 else None,
-            object_type="referral",
-            detail={"children": sorted({str(referral.child.uuid) for referral in referrals})},
-        )
+    _record_with_children(referrals, user=user, context=context, schools=schools, object_type="referral")
     return referrals
 
 
@@ -253,15 +245,7 @@ def actions_overdue(*, user: User, context: RequestContext, schools: list[School
         .select_related("child", "owner")
         .order_by("due_on", "pk")[:limit]
     )
-    if actions:
-        record_shown(
-            actions,
-            user=user,
-            context=context,
-            school=schools[0] if len(schools) == 1 else None,
-            object_type="action",
-            detail={"children": sorted({str(action.child.uuid) for action in actions})},
-        )
+    _record_with_children(actions, user=user, context=context, schools=schools, object_type="action")
     return actions
 
 
@@ -331,3 +315,16 @@ def desk_total(counts: dict[int, DeskCounts]) -> DeskCounts:
 def _awaiting(referrals: QuerySet, *, today) -> QuerySet:
     """Referrals still waiting for the agency's acknowledgement, or with a follow-up date that has come."""
     return referrals.filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))
+
+
+def _record_with_children(rows: list, *, user: User, context: RequestContext, schools, object_type: str) -> None:
+    """Record a side list of the queue (rows that name a child) with the children it named; nothing when empty."""
+    if rows:
+        record_shown(
+            rows,
+            user=user,
+            context=context,
+            school=schools[0] if len(schools) == 1 else None,
+            object_type=object_type,
+            detail={"children": sorted({str(row.child.uuid) for row in rows})},
+        )
