@@ -1,5 +1,6 @@
-"""The concern form: plain fields, plus one basis choice per indicator, built from the taxonomy."""
+"""The concern form: plain fields, plus the signs noticed (checkboxes) and, for each, how the author knows it."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
@@ -9,7 +10,18 @@ from referrals.forms.fields import DateTimeInput
 from referrals.models import Basis, Urgency
 
 TEXT_LIMIT = 20_000
-BASIS_CHOICES = [("", "Not noticed"), *Basis.choices]
+BASIS_MISSING = "Choose how you know it: you saw it, you were told it, or it is your professional concern."
+
+
+@dataclass(frozen=True)
+class SignRow:
+    """One sign on the form: its tick box and its basis choice (a radio group with nothing chosen at first)."""
+
+    code: str
+    label: str
+    guidance: str
+    ticked: bool
+    basis: forms.BoundField
 
 
 class ConcernForm(forms.Form):
@@ -59,11 +71,29 @@ class ConcernForm(forms.Form):
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.categories = categories
+        codes = [indicator.code for category in categories for indicator in category.current_indicators]
+        # The tick boxes are drawn by the template beside their basis; the field only checks what comes back.
+        self.fields["sign"] = forms.MultipleChoiceField(
+            label="Signs noticed", choices=[(code, code) for code in codes], required=False
+        )
         for category in categories:
             for indicator in category.current_indicators:
                 self.fields[f"ind_{indicator.code}"] = forms.ChoiceField(
-                    label=indicator.label, choices=BASIS_CHOICES, required=False, help_text=indicator.guidance
+                    label=indicator.label,
+                    choices=Basis.choices,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    help_text=indicator.guidance,
                 )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A sign is noticed when it is ticked or when how it is known was chosen; a tick without a basis is asked
+        # about, never given one: hearsay must not become first-hand by default.
+        for code in cleaned.get("sign", []):
+            if not cleaned.get(f"ind_{code}"):
+                self.add_error(f"ind_{code}", BASIS_MISSING)
+        return cleaned
 
     def clean_observed_at(self):
         observed_at = self.cleaned_data["observed_at"]
@@ -77,10 +107,29 @@ class ConcernForm(forms.Form):
         """Indicator code -> basis, for every indicator given a basis."""
         return {name[4:]: value for name, value in self.cleaned_data.items() if name.startswith("ind_") and value}
 
-    def grouped_fields(self):
-        """(category, [bound fields]) in taxonomy order, for the template."""
+    def ticked_codes(self) -> set[str]:
+        """Signs ticked or given a basis, as the form stands (posted or from the draft)."""
+        ticked = set(self["sign"].value() or [])
+        return ticked | {code for code in self._codes() if self[f"ind_{code}"].value()}
+
+    def _codes(self):
+        return (indicator.code for category in self.categories for indicator in category.current_indicators)
+
+    def grouped_signs(self):
+        """(category, number ticked, [SignRow]) in taxonomy order, for the template."""
+        ticked = self.ticked_codes()
         for category in self.categories:
-            yield category, [self[f"ind_{indicator.code}"] for indicator in category.current_indicators]
+            rows = [
+                SignRow(
+                    code=indicator.code,
+                    label=indicator.label,
+                    guidance=indicator.guidance,
+                    ticked=indicator.code in ticked,
+                    basis=self[f"ind_{indicator.code}"],
+                )
+                for indicator in category.current_indicators
+            ]
+            yield category, sum(row.ticked for row in rows), rows
 
 
 class AddendumForm(forms.Form):

@@ -27,7 +27,7 @@ TYPED = (
 
 def draft_holds_something(draft: ConcernDraft) -> bool:
     data = draft.data or {}
-    return bool(data.get("children") or data.get("indicators") or any(data.get(name) for name in TYPED))
+    return bool(data.get("children") or data.get("indicators") or data.get("signs") or any(data.get(name) for name in TYPED))
 
 
 def reminder_times(draft: ConcernDraft, calendar: SchoolCalendar) -> tuple[datetime, datetime]:

@@ -55,14 +55,16 @@ def _form_context(request, *, school, draft, form, search_text="", found=None, r
         "refused_files": refused,
         "attachments": Attachment.objects.filter(draft=draft),
         "hints": _hints(draft.data),
-        "fgm_ticked": bool(form[f"ind_{FGM}"].value()) if f"ind_{FGM}" in form.fields else False,
+        "fgm_ticked": FGM in form.ticked_codes(),
     }
 
 
 def _initial_from(draft) -> dict:
     data = dict(draft.data)
-    initial = {key: value for key, value in data.items() if key not in ("indicators", "children")}
-    initial.update({f"ind_{code}": basis for code, basis in data.get("indicators", {}).items()})
+    indicators = data.get("indicators", {})
+    initial = {key: value for key, value in data.items() if key not in ("indicators", "signs", "children")}
+    initial.update({f"ind_{code}": basis for code, basis in indicators.items()})
+    initial["sign"] = sorted(set(data.get("signs", [])) | set(indicators))
     for flag in ("dsl_told_in_person", "fgm_police_reported"):
         initial[flag] = initial.get(flag) in ("on", "true", "True", True)
     # Most concerns are written straight after: the time starts at now, one tap to change.

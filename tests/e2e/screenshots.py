@@ -19,7 +19,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.steps import give_password, saved_draft, sign_in
+from tests.e2e.steps import give_password, saved_draft, sign_in, sign_tick
 
 IMG = ROOT / "docs" / "img"
 TEACHER = "teacher@northfield.example"
@@ -193,14 +193,7 @@ def test_a_teacher_logs_a_concern_on_her_phone(site, open_browser, album, story)
     album.at(page, "staff-09-urgency", page.locator("#div_id_people_present"))
 
     for group, sign, code, basis, choice in SIGNS:
-        page.locator("summary", has_text=group).click()
-        select = page.get_by_label(sign)
-        saved_draft(
-            page,
-            select,
-            lambda select=select, choice=choice: select.select_option(label=choice),
-            holding=f'name="ind_{code}"\r\n\r\n{basis}',
-        )
+        sign_tick(page, group=group, sign=sign, code=code, basis=basis, choice=choice)
     album.at(page, "staff-10-signs", page.locator("details", has_text="Signs: possessions and money"))
 
     photo = Image.new("RGB", (640, 480), (150, 160, 170))

@@ -58,3 +58,17 @@ def tab_to(page, target, *, limit: int = 80) -> None:
         if target.evaluate("element => element === document.activeElement"):
             return
     raise AssertionError(f"{target} cannot be reached with the Tab key")
+
+
+def sign_tick(page, *, group: str, sign: str, code: str, basis: str, choice: str) -> None:
+    """Open a group of signs (unless it is open), tick one sign and choose how it is known: three taps at most.
+    Waits until the draft holds the basis."""
+    details = page.locator("details", has=page.locator("summary", has_text=group))
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    box = page.get_by_label(sign, exact=True)
+    box.check()
+    expect(box).to_be_checked()
+    row = page.locator("[data-sign]", has=box)
+    button = row.locator("label.btn", has_text=choice)
+    saved_draft(page, box, button.click, holding=f'name="ind_{code}"\r\n\r\n{basis}')

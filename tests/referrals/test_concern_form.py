@@ -11,6 +11,7 @@ from PIL import Image
 
 from referrals.attachments import attachment_path
 from referrals.models import Attachment, Concern, ConcernDraft, Indicator, IndicatorCategory, Notification
+from referrals.selectors.concerns import indicator_categories
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, jpeg_bytes
@@ -485,3 +486,46 @@ def test_a_submit_with_three_missing_answers_names_each_and_links_to_it(world, p
     for target in links:
         assert f'id="{target}"' in page, target
     assert "There is a problem with 3 answers" in summary
+
+
+def test_a_sign_ticked_without_saying_how_it_is_known_is_asked_about_never_given_a_basis(world, pupils):
+    client = signed_in_client(world.teacher)
+    key = start(client, world, pupils["jade"])
+    data = form_data(school=str(world.northfield.uuid), submission_key=key)
+    data["sign"] = ["SIG-CARS", "SIG-TRUANCY"]  # SIG-CARS has its basis in form_data; SIG-TRUANCY has none
+
+    response = client.post("/concerns/new/", data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page.split('class="alert alert-danger error-summary"')[1].split("</div>")[0]
+    label = Indicator.objects.get(code="SIG-TRUANCY").label
+    assert f'<a href="#id_ind_SIG-TRUANCY_0"><strong>{label}</strong> Choose how you know it' in summary
+    assert 'id="id_ind_SIG-TRUANCY_0"' in page
+    assert 'id="sign-SIG-TRUANCY" checked' in page  # the tick is kept, the question left open
+    assert not Concern.objects.exists()
+
+
+def test_the_signs_form_starts_with_nothing_ticked_and_no_basis_chosen(world):
+    client = signed_in_client(world.teacher)
+
+    page = client.get("/concerns/new/").content.decode()
+
+    assert 'name="sign"' in page
+    assert page.count('type="radio" class="btn-check"') == 3 * sum(len(c.current_indicators) for c in indicator_categories())
+    assert " checked" not in page.split('id="signs"')[1].split("</fieldset>\n\n")[0]
+
+
+def test_ticked_signs_come_back_with_the_draft_and_count_in_their_group(world):
+    client = signed_in_client(world.teacher)
+    client.post(
+        "/concerns/draft/",
+        {"school": str(world.northfield.uuid), "sign": ["SIG-CARS", "SIG-GIFTS"], "ind_SIG-GIFTS": "seen"},
+    )
+
+    page = client.get("/concerns/new/").content.decode()
+
+    assert 'id="sign-SIG-CARS" checked' in page
+    assert 'id="sign-SIG-GIFTS" checked' in page
+    assert 'value="seen" id="id_ind_SIG-GIFTS_0" autocomplete="off" checked' in page
+    assert "1 chosen" in page
