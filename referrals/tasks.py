@@ -52,3 +52,12 @@ def drafts_remind_task() -> int:
     from referrals.services.drafts import drafts_remind
 
     return drafts_remind()
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def drafts_tidy_task() -> dict:
+    """Warn about drafts untouched for three weeks and delete them a week later (never one holding a disclosure)."""
+    from referrals.services.drafts import drafts_tidy
+
+    return drafts_tidy()

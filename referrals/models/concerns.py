@@ -170,6 +170,8 @@ class ConcernDraft(models.Model):
     # Nothing typed waits unseen: its author is reminded at the end of the school day, the DSL a working day later.
     author_reminded_at = models.DateTimeField(null=True, blank=True)
     dsl_told_at = models.DateTimeField(null=True, blank=True)
+    # A draft untouched for 30 days is deleted only a week after its author and the DSL were told it would be.
+    deletion_notice_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["author", "school"], name="one_draft_per_author_school")]

@@ -95,9 +95,7 @@ def draft_save(*, author: User, school: School, posted, children: list[str] | No
     )
     # Ticked signs whose basis is not chosen yet: the tick comes back with the draft, the question stays open.
     ticked = posted.getlist("sign") if hasattr(posted, "getlist") else []
-    data["signs"] = sorted({str(code) for code in ticked if INDICATOR_CODE.fullmatch(str(code))})[
-        :MAX_DRAFT_INDICATORS
-    ]
+    data["signs"] = sorted({str(code) for code in ticked if INDICATOR_CODE.fullmatch(str(code))})[:MAX_DRAFT_INDICATORS]
     data["children"] = children if children is not None else draft.data.get("children", [])
     draft.data = data
     draft.updated_at = timezone.now()

@@ -27,6 +27,7 @@ class EventType(models.TextChoices):
     MEMBERSHIP_CHANGED = "membership_changed", "Role or membership changed"
     ACCESS_REFUSED = "access_refused", "Access refused"
     AUDIT_READ = "audit_read", "Read the audit trail"
+    DELETE = "delete", "Deleted"
 
 
 class Outcome(models.TextChoices):
@@ -49,6 +50,7 @@ WRITE_EVENTS = frozenset(
         EventType.SECOND_FACTOR_ENROLLED,
         EventType.PASSWORD_RESET,
         EventType.MEMBERSHIP_CHANGED,
+        EventType.DELETE,
     }
 )
 
@@ -66,6 +68,7 @@ OBJECT_LABELS = {
     "child_roster": "the pupil roster",
     "child_typeahead": "a search for a child",
     "concern": "a concern",
+    "concern_draft": "a draft concern",
     "concern_draft_children": "the children chosen in a draft concern",
     "concern_receipt": "the receipt for a concern",
     "export": "an export of referral records",

@@ -512,7 +512,8 @@ def test_the_signs_form_starts_with_nothing_ticked_and_no_basis_chosen(world):
     page = client.get("/concerns/new/").content.decode()
 
     assert 'name="sign"' in page
-    assert page.count('type="radio" class="btn-check"') == 3 * sum(len(c.current_indicators) for c in indicator_categories())
+    signs = sum(len(category.current_indicators) for category in indicator_categories())
+    assert page.count('type="radio" class="btn-check"') == 3 * signs
     assert " checked" not in page.split('id="signs"')[1].split("</fieldset>\n\n")[0]
 
 

@@ -1,13 +1,18 @@
-"""A draft left unsent reminds its author at the end of the school day, then tells the DSL a working day later."""
+"""A draft left unsent reminds its author at the end of the school day, then tells the DSL a working day later; one
+untouched for 30 days is deleted a week after both were told, unless it holds a disclosure or an immediate risk."""
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from django.core import mail
 
 from referrals.clocks import LONDON
+from referrals.models import Attachment, ConcernDraft
 from referrals.services.concerns import draft_for
-from referrals.services.drafts import drafts_remind
+from referrals.services.drafts import drafts_remind, drafts_tidy
+from safeguarding.audit.events import EventType
+from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_submission
 from tests.factories import ChildFactory
 
@@ -58,3 +63,84 @@ def test_a_draft_sent_or_with_nothing_typed_sends_no_reminder(world, run_tasks):
     run_tasks()  # the new concern's own notice to the team
 
     assert reminders_at(MONDAY_10AM + timedelta(days=3), run_tasks) == []
+
+
+def tidy_at(moment, run_tasks) -> tuple[dict, list]:
+    mail.outbox.clear()
+    with time_machine.travel(moment, tick=False):
+        counts = drafts_tidy()
+    run_tasks()
+    return counts, list(mail.outbox)
+
+
+def test_a_draft_untouched_for_30_days_is_deleted_a_week_after_its_author_and_the_dsl_were_told(world, run_tasks):
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        draft = unsent_draft(world, pupil)
+        draft.attachments.create(
+            school=world.northfield,
+            uploaded_by=world.teacher,
+            original_name="note.png",
+            content_type="image/png",
+            size=3,
+            sha256="0" * 64,
+            stored_name="draft-tidy-test",
+        )
+
+    assert tidy_at(MONDAY_10AM + timedelta(days=22), run_tasks) == ({"warned": 0, "deleted": 0}, [])
+    counts, (to_author, to_dsl) = tidy_at(MONDAY_10AM + timedelta(days=23), run_tasks)
+    assert counts == {"warned": 1, "deleted": 0}
+    assert to_author.to == [world.teacher.email] and "deleted on Wednesday 30 December" in to_author.body
+    assert to_dsl.to == [world.dsl.email] and world.teacher.full_name in to_dsl.body
+    for message in (to_author, to_dsl):
+        assert "Jade" not in message.body and "Turner" not in message.body and "uncle" not in message.body
+    assert tidy_at(MONDAY_10AM + timedelta(days=29), run_tasks) == ({"warned": 0, "deleted": 0}, [])  # once
+
+    counts, sent = tidy_at(MONDAY_10AM + timedelta(days=30), run_tasks)
+
+    assert counts == {"warned": 0, "deleted": 1} and sent == []
+    assert not ConcernDraft.objects.filter(pk=draft.pk).exists()
+    assert not Attachment.objects.filter(stored_name="draft-tidy-test").exists()
+    event = AuditEvent.objects.get(event_type=EventType.DELETE)
+    assert event.object_type == "concern_draft" and event.object_uuid == draft.uuid
+    assert "uncle" not in str(event.detail) and event.school_uuid == world.northfield.uuid
+
+
+def test_a_draft_touched_after_its_warning_starts_its_30_days_again(world, run_tasks):
+    pupil = ChildFactory(school=world.northfield)
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        draft = unsent_draft(world, pupil)
+    tidy_at(MONDAY_10AM + timedelta(days=23), run_tasks)
+    ConcernDraft.objects.filter(pk=draft.pk).update(updated_at=MONDAY_10AM + timedelta(days=25))
+
+    assert tidy_at(MONDAY_10AM + timedelta(days=31), run_tasks)[0] == {"warned": 0, "deleted": 0}
+    assert tidy_at(MONDAY_10AM + timedelta(days=48), run_tasks)[0] == {"warned": 1, "deleted": 0}
+    assert tidy_at(MONDAY_10AM + timedelta(days=55), run_tasks)[0] == {"warned": 0, "deleted": 1}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"urgency": "immediate"},
+        {"child_words": "He said he would hurt me"},
+        {"indicators": {"DISC-ABUSE": "told"}},
+        {"signs": ["DISC-ABUSE"]},
+    ],
+    ids=["immediate", "child's words", "disclosure ticked", "disclosure ticked without a basis"],
+)
+def test_a_draft_holding_a_disclosure_or_an_immediate_risk_is_never_deleted_by_itself(world, run_tasks, data):
+    pupil = ChildFactory(school=world.northfield)
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        draft = unsent_draft(world, pupil, **data)
+
+    assert tidy_at(MONDAY_10AM + timedelta(days=400), run_tasks) == ({"warned": 0, "deleted": 0}, [])
+    assert ConcernDraft.objects.filter(pk=draft.pk).exists()
+
+
+def test_an_empty_draft_goes_after_30_days_without_a_word(world, run_tasks):
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        draft = draft_for(author=world.teacher, school=world.northfield)
+
+    assert tidy_at(MONDAY_10AM + timedelta(days=29), run_tasks) == ({"warned": 0, "deleted": 0}, [])
+    assert tidy_at(MONDAY_10AM + timedelta(days=30), run_tasks) == ({"warned": 0, "deleted": 1}, [])
+    assert not ConcernDraft.objects.filter(pk=draft.pk).exists()
