@@ -28,6 +28,7 @@ from referrals.models import (
     Child,
     Closure,
     Concern,
+    ConcernDraft,
     ConcernMove,
     Decision,
     Escalation,
@@ -36,7 +37,16 @@ from referrals.models import (
     PatternAlert,
     Referral,
 )
-from referrals.services import actions, agency_referrals, child_file, children, concerns, notifications, reviews
+from referrals.services import (
+    actions,
+    agency_referrals,
+    child_file,
+    children,
+    concerns,
+    drafts,
+    notifications,
+    reviews,
+)
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
 from safeguarding.accounts.models import Membership, User
@@ -115,6 +125,13 @@ def _deactivated(world, person) -> Membership:
     return Membership.objects.get(pk=membership.pk)
 
 
+def _stale_draft(world) -> datetime.datetime:
+    """An empty draft untouched for 31 days; returns the time to tidy at."""
+    draft = concerns.draft_for(author=world.teacher, school=world.northfield)
+    ConcernDraft.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=31))
+    return timezone.now()
+
+
 def _new_pupil_row() -> dict:
     return {
         "upn": make_upn(la_code=873, establishment=8203, year=2020, serial=41),
@@ -186,6 +203,7 @@ CALLS = {
             "to_child": ChildFactory(school=w.northfield),
             "reason": "The wrong Jade",
         },
+        ConcernDraft,
         ConcernMove,
     ),
     "escalate_overdue": lambda w: Call(
@@ -333,6 +351,7 @@ CALLS = {
         },
         PatternAlert,
     ),
+    "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
     "second_factor_reset": lambda w: Call(
         accounts.second_factor_reset, {"actor": w.dsl, "membership": w.membership("deputy")}, TOTPDevice
     ),
