@@ -39,7 +39,7 @@ def referral_pdf(*, referral: Referral, user: User) -> bytes:
     """The referral as it went to the agency: only the concerns that were shared, and only the parts shared."""
     concerns = list(
         referral.shared_concerns.select_related("author")
-        .prefetch_related("indicators", "addenda", "decisions__outcomes")
+        .prefetch_related("indicators", "body_marks", "addenda", "decisions__outcomes")
         .order_by("observed_at")
     )
     chronology = []

@@ -203,7 +203,6 @@ CALLS = {
             "to_child": ChildFactory(school=w.northfield),
             "reason": "The wrong Jade",
         },
-        ConcernDraft,
         ConcernMove,
     ),
     "escalate_overdue": lambda w: Call(

@@ -10,6 +10,7 @@ from referrals.forms.fields import DateTimeInput
 from referrals.models import Basis, Urgency
 
 TEXT_LIMIT = 20_000
+MARK_KIND_MISSING = "Choose what kind of mark it is: a bruise, a cut or graze, a burn, a mark or other."
 BASIS_MISSING = "Choose how you know it: you saw it, you were told it, or it is your professional concern."
 
 
@@ -68,9 +69,10 @@ class ConcernForm(forms.Form):
     fgm_police_reported = forms.BooleanField(label="I have reported this to the police on 101", required=False)
     fgm_police_reference = forms.CharField(label="Police reference, if you have one", required=False, max_length=100)
 
-    def __init__(self, *args, categories, **kwargs):
+    def __init__(self, *args, categories, marks=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.categories = categories
+        self.marks = list(marks)  # the body map's marks (referrals.body_map.MarkEntry), checked in clean()
         codes = [indicator.code for category in categories for indicator in category.current_indicators]
         # The tick boxes are drawn by the template beside their basis; the field only checks what comes back.
         self.fields["sign"] = forms.MultipleChoiceField(
@@ -93,7 +95,20 @@ class ConcernForm(forms.Form):
         for code in cleaned.get("sign", []):
             if not cleaned.get(f"ind_{code}"):
                 self.add_error(f"ind_{code}", BASIS_MISSING)
+        for mark in self.marks:
+            mark.problem = "" if mark.kind else MARK_KIND_MISSING
         return cleaned
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and not self.mark_problems
+
+    @property
+    def mark_problems(self) -> list:
+        return [mark for mark in self.marks if mark.problem]
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.errors) + len(self.mark_problems)
 
     def clean_observed_at(self):
         observed_at = self.cleaned_data["observed_at"]

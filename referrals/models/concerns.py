@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from referrals.body_map import MarkKind, Side, region_label
 from referrals.models.children import Child
 from referrals.models.indicators import Indicator
 from safeguarding.accounts.models import School, User
@@ -155,6 +156,36 @@ class Addendum(models.Model):
 
     def __str__(self):
         return f"addendum to {self.concern}"
+
+
+class BodyMark(models.Model):
+    """A mark or injury placed on the body map of a concern: written once, with the concern, and never changed.
+
+    x and y are in the outline's own units (referrals/body_map.py); `region` names the part of the body."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="body_marks")
+    number = models.PositiveSmallIntegerField()
+    side = models.CharField(max_length=5, choices=Side.choices)
+    region = models.CharField(max_length=20)
+    x = models.PositiveSmallIntegerField()
+    y = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=MarkKind.choices)
+    size = models.CharField(max_length=60, blank=True)
+    colour = models.CharField(max_length=60, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["concern", "number"], name="one_number_per_mark")]
+
+    def __str__(self):
+        return f"mark {self.number} on {self.concern}"
+
+    @property
+    def region_label(self) -> str:
+        return region_label(self.side, self.region)
 
 
 class ConcernDraft(models.Model):

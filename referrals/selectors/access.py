@@ -131,6 +131,7 @@ def access_concern(*, user: User, context: RequestContext, concern_uuid, record_
         .select_related("child", "author", "school", "assigned_to", "acknowledged_by", "incident")
         .prefetch_related(
             "indicators",
+            "body_marks",
             "addenda",
             "decisions__outcomes",
             "closures",
@@ -158,7 +159,7 @@ def access_own_concern(*, user: User, context: RequestContext, concern_uuid, rec
             uuid=concern_uuid, author=user, school__in=schools_where(user, Capability.READ_OWN_CONCERNS)
         )
         .select_related("child", "school", "incident")
-        .prefetch_related("indicators", "addenda", "incident__attachments", "information_requests")
+        .prefetch_related("indicators", "body_marks", "addenda", "incident__attachments", "information_requests")
     )
     return _access(concerns, CONCERN, user=user, context=context, record_read=record_read)
 

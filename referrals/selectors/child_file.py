@@ -46,7 +46,8 @@ def _sources(child: Child, kinds):
         "concern": Concern.objects.filter(child=child)
         .select_related("author")
         .prefetch_related(
-            Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator__category"))
+            Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator__category")),
+            "body_marks",
         )
         .order_by("observed_at", "pk"),
         "addendum": Addendum.objects.filter(concern__child=child)

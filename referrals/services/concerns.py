@@ -5,7 +5,7 @@ A submitted concern is never edited: corrections are addenda with a reason, and 
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,10 +17,12 @@ from referrals.attachments import (
     attachment_store,
     too_large_message,
 )
+from referrals.body_map import marks_clean, marks_posted
 from referrals.clocks import SchoolCalendar
 from referrals.models import (
     Addendum,
     Attachment,
+    BodyMark,
     Child,
     Concern,
     ConcernDraft,
@@ -96,6 +98,11 @@ def draft_save(*, author: User, school: School, posted, children: list[str] | No
     # Ticked signs whose basis is not chosen yet: the tick comes back with the draft, the question stays open.
     ticked = posted.getlist("sign") if hasattr(posted, "getlist") else []
     data["signs"] = sorted({str(code) for code in ticked if INDICATOR_CODE.fullmatch(str(code))})[:MAX_DRAFT_INDICATORS]
+    # The marks of the body map, when the form sent them (a save from elsewhere keeps the ones the draft holds).
+    if "marks_shown" in posted:
+        data["marks"] = [mark.as_data() for mark in marks_posted(posted)]
+    elif draft.data.get("marks"):
+        data["marks"] = draft.data["marks"]
     data["children"] = children if children is not None else draft.data.get("children", [])
     draft.data = data
     draft.updated_at = timezone.now()
@@ -106,6 +113,13 @@ def draft_save(*, author: User, school: School, posted, children: list[str] | No
 
 def draft_children_set(*, draft: ConcernDraft, children: list[str]) -> None:
     draft.data = {**draft.data, "children": children}
+    draft.save(update_fields=["data"])
+
+
+def draft_marks_set(*, draft: ConcernDraft, marks: list) -> None:
+    """Keep the body map's marks (MarkEntry) with the draft, numbered afresh."""
+    kept = marks_clean([mark.as_data() for mark in marks])
+    draft.data = {**draft.data, "marks": [mark.as_data() for mark in kept]}
     draft.save(update_fields=["data"])
 
 
@@ -151,6 +165,7 @@ class ConcernInput:
     indicators: dict  # Indicator -> basis
     fgm_police_reported: bool | None
     fgm_police_reference: str
+    marks: list = field(default_factory=list)  # MarkEntry: a body map, for a concern about one child only
 
 
 def _next_reference(school: School) -> str:
@@ -217,6 +232,11 @@ def concern_submit(
         ConcernIndicator(concern=concern, indicator=indicator, basis=basis, label_at_time=indicator.label)
         for concern in concerns
         for indicator, basis in data.indicators.items()
+    )
+    if data.marks and len(concerns) != 1:
+        raise ValueError("a body map belongs to a concern about one child")
+    BodyMark.objects.bulk_create(
+        BodyMark(concern=concern, **mark.as_data(), number=mark.number) for concern in concerns for mark in data.marks
     )
     draft = ConcernDraft.objects.filter(author=actor, school=school).first()
     if draft is not None:

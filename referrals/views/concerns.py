@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals.attachments import attachment_path
+from referrals.body_map import REGION_CHOICES, MarkKind, Side, body_map_svg, mark_at_region, marks_clean, marks_posted
 from referrals.forms.concerns import AddendumForm, ConcernForm
 from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
@@ -22,6 +23,7 @@ from referrals.services.concerns import (
     draft_attachments_add,
     draft_children_set,
     draft_for,
+    draft_marks_set,
     draft_save,
     submission_key_clean,
 )
@@ -56,13 +58,16 @@ def _form_context(request, *, school, draft, form, search_text="", found=None, r
         "attachments": Attachment.objects.filter(draft=draft),
         "hints": _hints(draft.data),
         "fgm_ticked": FGM in form.ticked_codes(),
+        "body_maps": [(side.label, body_map_svg(form.marks, side, interactive=True)) for side in Side],
+        "mark_kinds": MarkKind.choices,
+        "region_choices": REGION_CHOICES,
     }
 
 
 def _initial_from(draft) -> dict:
     data = dict(draft.data)
     indicators = data.get("indicators", {})
-    initial = {key: value for key, value in data.items() if key not in ("indicators", "signs", "children")}
+    initial = {key: value for key, value in data.items() if key not in ("indicators", "signs", "children", "marks")}
     initial.update({f"ind_{code}": basis for code, basis in indicators.items()})
     initial["sign"] = sorted(set(data.get("signs", [])) | set(indicators))
     for flag in ("dsl_told_in_person", "fgm_police_reported"):
@@ -77,7 +82,9 @@ TEMPLATE = "referrals/concern_form.html"
 
 
 def _render_form(request, *, school, draft, form=None, status=200, **extra):
-    form = form or ConcernForm(initial=_initial_from(draft), categories=indicator_categories())
+    form = form or ConcernForm(
+        initial=_initial_from(draft), categories=indicator_categories(), marks=marks_clean(draft.data.get("marks", []))
+    )
     context = _form_context(request, school=school, draft=draft, form=form, **extra)
     return render(request, TEMPLATE, context, status=status)
 
@@ -101,6 +108,9 @@ def concern_new(request):
     if "add_child" in request.POST or "remove_child" in request.POST:
         _children_change(request, school=school, draft=draft)
         return _render_form(request, school=school, draft=draft)
+    if "add_mark" in request.POST or "remove_mark" in request.POST:
+        _marks_change(request, draft=draft)
+        return _render_form(request, school=school, draft=draft)
     if "find_child" in request.POST:
         if limited := rate_limited(request, "search"):
             return limited
@@ -122,11 +132,28 @@ def _children_change(request, *, school, draft) -> None:
     draft_children_set(draft=draft, children=kept)
 
 
+def _marks_change(request, *, draft) -> None:
+    """The body map without a pointer (or a script): add a mark at a region chosen from the list, or remove one."""
+    marks = marks_posted(request.POST)
+    if "add_mark" in request.POST:
+        marks = mark_at_region(marks, request.POST.get("mark_region_choice", ""))
+    else:
+        marks = [mark for mark in marks if str(mark.number) != request.POST["remove_mark"]]
+    draft_marks_set(draft=draft, marks=marks)
+
+
 def _submit(request, *, school, draft):
     refused = draft_attachments_add(author=request.user, draft=draft, files=request.FILES.getlist("attachments"))
-    form = ConcernForm(request.POST, categories=indicator_categories())
+    marks = marks_posted(request.POST)
+    form = ConcernForm(request.POST, categories=indicator_categories(), marks=marks)
     children = draft.data.get("children", [])
     chosen = children_selected(school=school, uuids=children)
+    if marks and len(children) + bool(request.POST.get("unlisted_child_name", "").strip()) > 1:
+        form.add_error(
+            None,
+            "A body map is for one child. Remove the other children and send this concern, then log a separate "
+            "concern for each of them.",
+        )
     if form.is_valid() and len(chosen) != len(children):
         form.add_error(None, "One of the children chosen is not on your school's roll. Choose them again.")
     elif form.is_valid() and not chosen and not form.cleaned_data["unlisted_child_name"].strip():
@@ -155,6 +182,7 @@ def _submit(request, *, school, draft):
             indicators={item: ticked[item.code] for item in Indicator.objects.filter(code__in=ticked)},
             fgm_police_reported=data["fgm_police_reported"] if FGM in ticked else None,
             fgm_police_reference=data["fgm_police_reference"],
+            marks=marks,
         ),
     )
     return redirect("concern_receipt", incident_uuid=incident.uuid)

@@ -34,3 +34,9 @@ def css_string(value):
     control characters and angle brackets dropped, so it can be marked safe inside the style sheet."""
     text = "".join(c for c in str(value) if c.isprintable() and c not in "<>")
     return mark_safe(text.replace("\\", "\\\\").replace('"', '\\"'))  # noqa: S308 - escaped just above
+
+
+@register.filter
+def problem_count(form) -> int:
+    """How many answers of a form have a problem: its errors, plus any it checks outside its fields."""
+    return getattr(form, "problem_count", len(form.errors))
