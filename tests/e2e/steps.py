@@ -8,8 +8,15 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import PASSWORD, axe_check
 
 
-def sign_in(person, *, code: str | None = None, before_sending: Callable[[str], None] | None = None) -> None:
-    """Sign in from the sign-in page, with the 6-digit code when the account needs one.
+def sign_in(
+    person,
+    *,
+    code: str | None = None,
+    paste_code: bool = False,
+    before_sending: Callable[[str], None] | None = None,
+) -> None:
+    """Sign in from the sign-in page, with the 6-digit code when the account needs one; `paste_code` pastes it from
+    the clipboard with Control+V, as from a password manager (WCAG 3.3.8: no transcribing demanded).
 
     `before_sending` is called with "password", then "code", once each form is filled and before it is sent."""
     page = person.page
@@ -21,7 +28,17 @@ def sign_in(person, *, code: str | None = None, before_sending: Callable[[str], 
     if code is not None:
         expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from your authenticator app")
         axe_check(page, "second factor")
-        page.get_by_label("6-digit code from your authenticator app").fill(code)
+        field = page.get_by_label("6-digit code from your authenticator app")
+        expect(field).to_have_attribute("autocomplete", "one-time-code")
+        if paste_code:
+            origin = page.url.split("/accounts/")[0]
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+            page.evaluate("code => navigator.clipboard.writeText(code)", code)
+            field.focus()
+            page.keyboard.press("Control+V")
+            expect(field).to_have_value(code)
+        else:
+            field.fill(code)
         if before_sending:
             before_sending("code")
         page.get_by_role("button", name="Confirm").click()
@@ -29,6 +46,8 @@ def sign_in(person, *, code: str | None = None, before_sending: Callable[[str], 
 
 
 def give_password(person, *, before_sending: Callable[[str], None] | None = None) -> None:
+    # A password manager may fill both (WCAG 3.3.8).
+    expect(person.page.get_by_label("Password")).to_have_attribute("autocomplete", "current-password")
     person.page.get_by_label("Email address").fill(person.email)
     person.page.get_by_label("Password").fill(PASSWORD)
     if before_sending:
@@ -72,3 +91,84 @@ def sign_tick(page, *, group: str, sign: str, code: str, basis: str, choice: str
     row = page.locator("[data-sign]", has=box)
     button = row.locator("label.btn", has_text=choice)
     saved_draft(page, box, button.click, holding=f'name="ind_{code}"\r\n\r\n{basis}')
+
+
+# What a pointer can hit for a control: the control itself, or for a tick box or radio button its whole row (or, for
+# Bootstrap's button-like radios, the label drawn as the button).
+_TARGET_BOX = """element => {
+    const target = element.classList.contains("btn-check") ? document.querySelector(`label[for="${element.id}"]`)
+        : (element.type === "checkbox" || element.type === "radio") ? (element.closest(".form-check") || element)
+        : element;
+    const box = target.getBoundingClientRect();
+    return {x: box.x, y: box.y, width: box.width, height: box.height};
+}"""
+
+
+def small_targets(page, scope: str, *, minimum: int = 44) -> list[str]:
+    """Controls inside `scope` (a CSS selector) whose target is smaller than minimum x minimum CSS pixels. Links
+    inside sentences are left out, as WCAG 2.5.5 leaves them out."""
+    return page.evaluate(
+        """([scope, minimum]) => {
+            const boxOf = """
+        + _TARGET_BOX
+        + """;
+            const controls = document.querySelectorAll(
+                `${scope} :is(button, select, textarea, summary, input:not([type=hidden]), a.btn)`);
+            const small = [];
+            for (const control of controls) {
+                if (!control.checkVisibility() && !control.classList.contains("btn-check")) continue;
+                const box = boxOf(control);
+                if (box.width === 0 && box.height === 0) continue;  // inside a closed group
+                if (box.width < minimum || box.height < minimum) {
+                    small.push(`${control.outerHTML.slice(0, 90)}: ${Math.round(box.width)}x${Math.round(box.height)}`);
+                }
+            }
+            return small;
+        }""",
+        [scope, minimum],
+    )
+
+
+def focus_obscured(page) -> str | None:
+    """What hides part of the focused control, if anything: an element fixed or stuck to the top of the screen (the
+    save-state bar, a header) whose box overlaps the control's. WCAG 2.4.11 asks that it is never entirely hidden;
+    this asks that no part is."""
+    return page.evaluate(
+        """() => {
+            const boxOf = """
+        + _TARGET_BOX
+        + """;
+            const focused = document.activeElement;
+            if (!focused || focused === document.body) return null;
+            const box = boxOf(focused);
+            for (const element of document.querySelectorAll("body *")) {
+                const position = getComputedStyle(element).position;
+                if (position !== "sticky" && position !== "fixed") continue;
+                if (element.contains(focused) || !element.checkVisibility()) continue;
+                const cover = element.getBoundingClientRect();
+                const overlaps = box.x < cover.right && box.x + box.width > cover.left
+                    && box.y < cover.bottom && box.y + box.height > cover.top;
+                if (overlaps) return `${focused.outerHTML.slice(0, 80)} under ${element.outerHTML.slice(0, 80)}`;
+            }
+            return null;
+        }"""
+    )
+
+
+def tab_through(page, scope: str, *, limit: int = 400) -> int:
+    """Press Tab from the top of the page until the focus leaves `scope`, checking at each stop that nothing stuck
+    to the screen hides the focused control (WCAG 2.4.11). Returns how many stops were inside the scope."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    stops = 0
+    entered = False
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        inside = page.evaluate(f"() => document.activeElement.closest({scope!r}) !== null")
+        if not inside and entered:
+            return stops
+        if inside:
+            entered = True
+            stops += 1
+            hidden = focus_obscured(page)
+            assert hidden is None, f"focus hidden at Tab stop {stops}: {hidden}"
+    return stops
