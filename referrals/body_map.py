@@ -92,8 +92,8 @@ def region_label(side: str, region: str) -> str:
 
 
 REGION_CHOICES = [
-    (Side.FRONT.label, [(f"front:{shape.key}", shape.front) for shape in SHAPES]),
-    (Side.BACK.label, [(f"back:{shape.key}", shape.back) for shape in SHAPES]),
+    (Side.FRONT.label, [(f"front:{shape.key}", f"Front: {shape.front}") for shape in SHAPES]),
+    (Side.BACK.label, [(f"back:{shape.key}", f"Back: {shape.back}") for shape in SHAPES]),
 ]
 
 
@@ -174,6 +174,8 @@ def body_map_svg(marks, side: str, *, interactive: bool = False) -> SafeString:
         '<svg class="body-map-side" viewBox="0 0 {} {}" role="img" aria-label="{}" data-side="{}"'
         ' xmlns="http://www.w3.org/2000/svg" width="{}" height="{}">'
         '<g fill="#f4f1ee" stroke="#3d3d3d" stroke-width="1.5">{}</g>'
+        '<g fill="#3d3d3d" font-size="14" font-family="sans-serif" aria-hidden="true">'
+        '<text x="6" y="18">{}</text><text x="{}" y="18" text-anchor="end">{}</text></g>'
         '<g class="marks" fill="#c0392b" stroke="#ffffff" stroke-width="1.5" font-size="13" font-weight="700"'
         ' text-anchor="middle" font-family="sans-serif">{}</g>'
         "</svg>",
@@ -184,6 +186,7 @@ def body_map_svg(marks, side: str, *, interactive: bool = False) -> SafeString:
         WIDTH,
         HEIGHT,
         _outline(side, interactive=interactive),
+        *(("R", WIDTH - 6, "L") if side == Side.FRONT else ("L", WIDTH - 6, "R")),
         marks_drawn(marks, side),
     )
 
