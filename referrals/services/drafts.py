@@ -113,15 +113,12 @@ def _tell_dsl(draft: ConcernDraft, *, now) -> int:
         if dsl is None:
             return 0
         started = timezone.localtime(draft.updated_at, LONDON)
-        email_enqueue(
-            to=[dsl.user.email],
+        _tell(
+            dsl,
+            draft,
             subject=f"Safeguard: a concern not yet sent at {draft.school.name}",
-            body=(
-                f"{draft.author.full_name} started a concern about a child in Safeguard, last worked on it on "
-                f"{started:%A %d %B at %H:%M}, and has not sent it. They were reminded at the end of that school "
-                "day.\n\nPlease check with them: it may hold something you need to know.\n\n"
-                "This email holds no child's name and nothing of what was written, on purpose.\n"
-            ),
+            news=f"last worked on it on {started:%A %d %B at %H:%M}, and has not sent it. They were reminded at the "
+            "end of that school day.\n\nPlease check with them: it may hold something you need to know.",
         )
     return 1
 
@@ -170,16 +167,13 @@ def _warn(draft: ConcernDraft, *, now) -> int:
         )
         dsl = school_dsl(school=draft.school)
         if dsl is not None and dsl.user_id != draft.author_id:
-            email_enqueue(
-                to=[dsl.user.email],
+            _tell(
+                dsl,
+                draft,
                 subject=f"Safeguard: an unsent concern at {draft.school.name} will be deleted in a week",
-                body=(
-                    f"{draft.author.full_name} started a concern about a child in Safeguard, last worked on it on "
-                    f"{touched:%A %d %B}, and has not sent it. It will be deleted on {deleted_on:%A %d %B} unless "
-                    "they open it before then. They have been told too.\n\n"
-                    "Please check with them that nothing in it needs to reach you.\n\n"
-                    "This email holds no child's name and nothing of what was written, on purpose.\n"
-                ),
+                news=f"last worked on it on {touched:%A %d %B}, and has not sent it. It will be deleted on "
+                f"{deleted_on:%A %d %B} unless they open it before then. They have been told too.\n\n"
+                "Please check with them that nothing in it needs to reach you.",
             )
     return 1
 
@@ -202,3 +196,15 @@ def _delete(draft: ConcernDraft, *, now) -> int:
     for file in files:
         attachment_path(file.stored_name).unlink(missing_ok=True)
     return 1
+
+
+def _tell(dsl, draft: ConcernDraft, *, subject: str, news: str) -> None:
+    """Email the DSL about a member of staff's unsent draft: who, and when; never the child or what was written."""
+    email_enqueue(
+        to=[dsl.user.email],
+        subject=subject,
+        body=(
+            f"{draft.author.full_name} started a concern about a child in Safeguard, {news}\n\n"
+            "This email holds no child's name and nothing of what was written, on purpose.\n"
+        ),
+    )

@@ -68,6 +68,18 @@ def carried_on_from(story, *facts: str) -> None:
         pytest.fail(f"An earlier journey did not get as far as its {', '.join(missing)}; see its failure above")
 
 
+def expect_what_she_gave(page, child: str) -> None:
+    """The form holds the child, the words and the signs (each with its basis) that the teacher gave."""
+    expect(page.locator(".chosen-children")).to_contain_text(child)
+    expect(page.get_by_label("What did you see or hear?")).to_have_value(ACCOUNT.format(name=child))
+    expect(page.get_by_label("The child's own words (optional)")).to_have_value(CHILD_WORDS)
+    expect(page.get_by_label("Where?")).to_have_value("The school gate on Mill Lane")
+    for sign, _code, _basis, choice in SIGNS.values():
+        row = page.locator("[data-sign]", has=page.get_by_label(sign, exact=True))
+        expect(row.get_by_role("checkbox")).to_be_checked()
+        expect(row.get_by_role("radio", name=choice)).to_be_checked()
+
+
 def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_out(
     site, open_browser, screens, story, tmp_path
 ):
@@ -129,14 +141,7 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
 
     give_password(teacher)
     expect(page).to_have_url(re.compile(r"/concerns/new/$"))
-    expect(page.locator(".chosen-children")).to_contain_text(story.child)
-    expect(page.get_by_label("What did you see or hear?")).to_have_value(ACCOUNT.format(name=story.child))
-    expect(page.get_by_label("The child's own words (optional)")).to_have_value(CHILD_WORDS)
-    expect(page.get_by_label("Where?")).to_have_value("The school gate on Mill Lane")
-    for sign, _code, _basis, choice in SIGNS.values():
-        row = page.locator("[data-sign]", has=page.get_by_label(sign, exact=True))
-        expect(row.get_by_role("checkbox")).to_be_checked()
-        expect(row.get_by_role("radio", name=choice)).to_be_checked()
+    expect_what_she_gave(page, story.child)
     axe_check(page, "teacher: draft back after signing in")
     screens.take(page, "teacher-draft-back")
 
@@ -188,13 +193,8 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("How urgent is it?")
     expect(summary).to_be_focused()
-    expect(page.locator(".chosen-children")).to_contain_text(story.child)
-    expect(page.get_by_label("What did you see or hear?")).to_have_value(ACCOUNT.format(name=story.child))
-    expect(page.get_by_label("The child's own words (optional)")).to_have_value(CHILD_WORDS)
+    expect_what_she_gave(page, story.child)
     expect(page.get_by_label("Who else was there?")).to_have_value("Mr Hill, the site manager")
-    for sign, _code, _basis, choice in SIGNS.values():
-        row = page.locator("[data-sign]", has=page.get_by_label(sign, exact=True))
-        expect(row.get_by_role("radio", name=choice)).to_be_checked()
     expect(page.locator("#marks [data-mark]")).to_have_count(2)
     expect(page.get_by_label("What kind of mark is mark 2?")).to_have_value("bruise")
     expect(page.get_by_label("Note").nth(1)).to_have_value(MARK_NOTE)
@@ -504,6 +504,7 @@ def test_a_teacher_logs_a_concern_with_two_signs_and_a_photo_in_a_few_taps_from_
     photo = tmp_path / "bruise-on-arm.jpg"
     Image.new("RGB", (64, 48), (120, 90, 100)).save(photo, format="JPEG")
     counted = Counted(page)
+    assert small_targets(page, "body") == [], "targets under 44x44 on the staff home page"
 
     counted.tap(page.get_by_role("link", name="Log a concern about a child"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Log a concern")
@@ -525,6 +526,7 @@ def test_a_teacher_logs_a_concern_with_two_signs_and_a_photo_in_a_few_taps_from_
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your concern has been sent")
     expect(page.locator("main li", has_text=child)).to_contain_text("Today")
+    assert small_targets(page, "body") == [], "targets under 44x44 on the receipt"
     JOURNEY_COUNTS["A concern with two signs and a photo, from the staff home page to the receipt (390x844)"] = (
         counted.taps,
         counted.typed,
