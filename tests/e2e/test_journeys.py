@@ -117,6 +117,14 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     page.get_by_label("Where?").fill("The school gate on Mill Lane")
     account = page.get_by_label("What did you see or hear?")
     saved_draft(page, account, lambda: account.fill(ACCOUNT.format(name=story.child)), holding="silver car")
+    # The search box narrows the signs of every group to those that match, and opens their groups.
+    search = page.get_by_label("Find a sign")
+    search.fill("car")
+    expect(page.get_by_label("Picked up or dropped off by unknown adults in cars", exact=True)).to_be_visible()
+    expect(page.get_by_label("Unexplained gifts, money or new things", exact=True)).to_be_hidden()
+    expect(page.locator("#sign-search-result")).to_contain_text(re.compile(r"\d+ signs? match"))
+    search.fill("")
+    expect(page.get_by_label("Picked up or dropped off by unknown adults in cars", exact=True)).to_be_hidden()
     for group, (sign, code, basis, choice) in SIGNS.items():
         sign_tick(page, group=group, sign=sign, code=code, basis=basis, choice=choice)
     expect(page.locator("summary", has_text="Signs: possessions and money")).to_contain_text("1 chosen")
