@@ -8,7 +8,17 @@ from hypothesis import strategies as st
 
 from referrals.attachments import attachment_path
 from referrals.forms.concerns import TEXT_LIMIT
-from referrals.models import Addendum, Attachment, Child, Concern, ConcernDraft, ConcernIndicator, Incident, Urgency
+from referrals.models import (
+    Addendum,
+    Attachment,
+    BodyMark,
+    Child,
+    Concern,
+    ConcernDraft,
+    ConcernIndicator,
+    Incident,
+    Urgency,
+)
 from tests.concerns import concern_by, jpeg_bytes
 from tests.factories import ChildFactory
 from tests.personas import signed_in_client
@@ -24,7 +34,7 @@ from tests.security.bad_input import (
     uuid_like,
 )
 
-CONCERN_RECORDS = (Incident, Concern, ConcernIndicator, Attachment)
+CONCERN_RECORDS = (Incident, Concern, ConcernIndicator, Attachment, BodyMark)
 PROBLEM = "There is a problem"
 
 
@@ -60,6 +70,14 @@ def concern_fields(world, key: str) -> dict:
         "unlisted_child_details": st.sampled_from(["", "Jade's cousin, at Riverside"]),
         "ind_SIG-GIFTS": st.sampled_from(["", "seen", "told", "professional"]),
         "ind_SIG-CARS": st.sampled_from(["", "seen"]),
+        "sign": st.sampled_from(["", "SIG-GIFTS", "SIG-CARS"]),
+        "marks_shown": st.just("1"),
+        "mark_side": st.sampled_from(["front", "back"]),
+        "mark_region": st.sampled_from(["left_forearm", "trunk"]),
+        "mark_x": st.sampled_from(["100", "153"]),
+        "mark_y": st.sampled_from(["177", "190"]),
+        "mark_kind": st.sampled_from(["bruise", "mark", ""]),
+        "mark_note": st.sampled_from(["", "Finger-shaped"]),
         "fgm_police_reported": st.sampled_from(["", "on"]),
         "fgm_police_reference": st.sampled_from(["", "WY-123"]),
     }
@@ -75,7 +93,15 @@ def valid_concern(world, key: str) -> dict:
     }
 
 
-CONCERN_EXTRAS = ("ind_NOT-A-CODE", "ind_", "ind_HOME-FGM", "attachments", "version")
+CONCERN_EXTRAS = (
+    "ind_NOT-A-CODE",
+    "ind_",
+    "ind_HOME-FGM",
+    "attachments",
+    "version",
+    "mark_size",
+    "mark_colour",
+)
 
 
 def assert_clean(*values):
@@ -108,6 +134,9 @@ def test_concern_form(world, writing, data):
         assert len(concerns) in (1, 2)
         for concern in concerns:
             assert len(concern.account) <= TEXT_LIMIT
+            for mark in concern.body_marks.all():
+                assert mark.kind and 0 <= mark.x <= 200 and 0 <= mark.y <= 420
+                assert_clean(mark.note, mark.size, mark.colour)
             assert_clean(concern.account, concern.child_words, concern.location, concern.unlisted_child_name)
 
 
