@@ -211,3 +211,19 @@ document.addEventListener("DOMContentLoaded", function () {
     changed(choice);
   });
 });
+
+// Enter in a one-line box must not send the form: the browser would press the form's first button, which may be
+// "Remove" beside a chosen child, or send a concern half-written. (In the child search, Enter still searches.)
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector(".concern-form form");
+  if (!form) {
+    return;
+  }
+  form.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || field.tagName !== "INPUT" || ["checkbox", "radio", "submit"].indexOf(field.type) !== -1) {
+      return;
+    }
+    event.preventDefault();
+  });
+});

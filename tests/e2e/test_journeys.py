@@ -196,6 +196,9 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
 
     present = page.get_by_label("Who else was there?")
     present.fill("Mr Hill, the site manager")
+    present.press("Enter")  # Enter in a one-line box sends nothing and removes nobody
+    expect(page.locator(".chosen-children")).to_contain_text(story.child)
+    expect(page.locator(".error-summary")).to_have_count(0)
     # WCAG 3.3.7: sent with the urgency not yet given, the form comes back with everything already given in place.
     page.get_by_role("button", name="Send to the safeguarding team").click()
     summary = page.locator(".error-summary")
