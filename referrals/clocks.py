@@ -1,7 +1,10 @@
 """The review clocks of DESIGN.md §4: when a concern must be acknowledged.
 
-Working days are Monday to Friday, except bank holidays in England and Wales and the school's closure days.
-"Working hours" are the school's hours on working days; "the end of the school day" is its closing time.
+Two calendars. The school's: Monday to Friday, except bank holidays in England and Wales and the school's closure
+days, in the school's hours; it runs the school's own clocks in term. Working days: Monday to Friday less bank
+holidays, whatever the school's closures; they run every agency's clock (the local authority's one working day),
+and the school's own clocks while the school is closed (a concern raised in the holidays goes to the holiday cover
+and is due on working days, at the school's usual closing time). "The end of the school day" is its closing time.
 
 - Immediate risk: within the school's immediate minutes (15), at any hour.
 - Today: by the end of the school day; when raised in the last hours of it (2), within that many working hours;
@@ -23,6 +26,28 @@ from safeguarding.core.dates import LONDON
 @lru_cache(maxsize=32)
 def _bank_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, not a bank holiday in England and Wales: the days every agency's clock counts."""
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def next_working_day(day: date) -> date:
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def agency_acknowledgement_due(made_at: datetime, working_days: int = 1) -> datetime:
+    """An agency's acknowledgement is due `working_days` working days after the referral, to the minute: the
+    school's closures do not stop the local authority's clock."""
+    moment = made_at.astimezone(LONDON)
+    day = moment.date()
+    for _ in range(working_days):
+        day = next_working_day(day)
+    return datetime.combine(day, moment.time(), tzinfo=LONDON)
 
 
 class SchoolCalendar:
@@ -66,7 +91,22 @@ class SchoolCalendar:
             day = self.next_working_day(day)
             moment = self.opens(day)
 
+    def is_closed_for_holiday(self, moment: datetime) -> bool:
+        """Whether the school is shut for a holiday or closure at `moment`: the next weekday it would open (today,
+        when still before its closing time) is one of its closure days."""
+        local = moment.astimezone(LONDON)
+        day = local.date()
+        if not (is_working_day(day) and local < self.closes(day)):
+            day = next_working_day(day)
+        return day in self.closure_days
+
     def acknowledgement_due(self, *, urgency: str, raised_at: datetime) -> datetime:
+        if self.closure_days and self.is_closed_for_holiday(raised_at):
+            # Out of term the clock runs on working days, with the holiday cover (not next term).
+            return SchoolCalendar(self.school, closure_days=set())._due(urgency=urgency, raised_at=raised_at)
+        return self._due(urgency=urgency, raised_at=raised_at)
+
+    def _due(self, *, urgency: str, raised_at: datetime) -> datetime:
         raised = raised_at.astimezone(LONDON)
         school = self.school
         if urgency == Urgency.IMMEDIATE:
@@ -87,12 +127,9 @@ class SchoolCalendar:
         return self.closes(day)
 
     def referral_acknowledgement_due(self, made_at: datetime) -> datetime:
-        """One working day (or the school's number) after the referral was made, at the same time of day."""
-        moment = made_at.astimezone(LONDON)
-        day = moment.date()
-        for _ in range(self.school.referral_ack_working_days):
-            day = self.next_working_day(day)
-        return datetime.combine(day, moment.time(), tzinfo=LONDON)
+        """One working day (or the school's number) after the referral was made, at the same time of day, on the
+        agencies' working days: the school's closures do not count."""
+        return agency_acknowledgement_due(made_at, self.school.referral_ack_working_days)
 
 
 def out_of_school_hours(school: School, moment: datetime, calendar: SchoolCalendar | None = None) -> bool:

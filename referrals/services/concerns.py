@@ -18,7 +18,7 @@ from referrals.attachments import (
     too_large_message,
 )
 from referrals.body_map import marks_clean, marks_posted
-from referrals.clocks import SchoolCalendar
+from referrals.clocks import LONDON, SchoolCalendar
 from referrals.models import (
     Addendum,
     Attachment,
@@ -33,7 +33,7 @@ from referrals.models import (
     Urgency,
 )
 from referrals.patterns import patterns_evaluate
-from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.access import holiday_cover_for, school_safeguarding_team
 from safeguarding.accounts.models import School, User
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -200,6 +200,11 @@ def concern_submit(
     # An immediate risk is due for acknowledgement in 15 minutes at any hour; out of school hours the team and the
     # headteacher are also told at once, by escalate_overdue's next round (every minute).
     ack_due_at = calendar.acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
+    # While the school is closed the concern goes to the week's holiday cover, if a person was named.
+    cover = None
+    if calendar.is_closed_for_holiday(incident.created_at):
+        cover = holiday_cover_for(school=school, day=timezone.localtime(incident.created_at, LONDON).date())
+    cover_person = cover.covered_by if cover and cover.covered_by_id and cover.covered_by.is_active else None
 
     subjects = [(child, "", "") for child in data.children]
     if data.unlisted_child_name:
@@ -217,6 +222,7 @@ def concern_submit(
             author_role=role,
             urgency=urgency,
             ack_due_at=ack_due_at,
+            assigned_to=cover_person.user if cover_person else None,
             observed_at=data.observed_at,
             location=data.location,
             account=data.account,
@@ -261,6 +267,8 @@ def concern_submit(
         )
     if notify:
         _team_notify(school=school, concerns=concerns, urgency=urgency)
+        if cover_person is not None:
+            _cover_notify(cover_person=cover_person, school=school, concerns=concerns, due=ack_due_at)
     for concern in concerns:
         if concern.child_id:
             patterns_evaluate(child=concern.child)
@@ -292,6 +300,20 @@ def _team_notify(*, school: School, concerns: list[Concern], urgency: str) -> No
         "Sign in to Safeguard to read it. This email holds no names or details, on purpose.\n"
     )
     email_enqueue(to=[member.user.email for member in team], subject=subject, body=body)
+
+
+def _cover_notify(*, cover_person, school: School, concerns: list[Concern], due) -> None:
+    """The week's holiday cover is told the concern is theirs, and by when; no names, nothing of what happened."""
+    email_enqueue(
+        to=[cover_person.user.email],
+        subject=f"Safeguard: you are covering {school.name}: a concern is yours",
+        body=(
+            f"{school.name} is closed and you are this week's safeguarding cover. "
+            f"{'A concern has' if len(concerns) == 1 else f'{len(concerns)} concerns have'} been raised and "
+            f"assigned to you, to acknowledge by {timezone.localtime(due, LONDON):%A %d %B at %H:%M}.\n\n"
+            "Sign in to Safeguard to read it. This email holds no names or details, on purpose.\n"
+        ),
+    )
 
 
 @transaction.atomic

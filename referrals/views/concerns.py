@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals.attachments import attachment_path
 from referrals.body_map import REGION_CHOICES, MarkKind, Side, body_map_svg, mark_at_region, marks_clean, marks_posted
+from referrals.clocks import SchoolCalendar
 from referrals.forms.concerns import AddendumForm, ConcernForm
 from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
@@ -27,6 +28,7 @@ from referrals.services.concerns import (
     draft_save,
     submission_key_clean,
 )
+from safeguarding.accounts.access import holiday_cover_for
 from safeguarding.accounts.ratelimit import rate_limited
 
 FGM = "HOME-FGM"
@@ -58,10 +60,19 @@ def _form_context(request, *, school, draft, form, search_text="", found=None, r
         "attachments": Attachment.objects.filter(draft=draft),
         "hints": _hints(draft.data),
         "fgm_ticked": FGM in form.ticked_codes(),
+        "holiday": _holiday(school),
         "body_maps": [(side.label, body_map_svg(form.marks, side, interactive=True)) for side in Side],
         "mark_kinds": MarkKind.choices,
         "region_choices": REGION_CHOICES,
     }
+
+
+def _holiday(school):
+    """While the school is closed: who the week's cover is (None when the DSL named nobody); else False."""
+    now = timezone.now()
+    if not SchoolCalendar(school).is_closed_for_holiday(now):
+        return False
+    return holiday_cover_for(school=school, day=timezone.localdate(now)) or None
 
 
 def _initial_from(draft) -> dict:

@@ -4,13 +4,14 @@ A membership reaches its own school; a trust membership reaches every school of 
 """
 
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.models import HolidayCover, Membership, School, User
 from safeguarding.accounts.permissions import Capability, can, members_with, membership_capabilities
 from safeguarding.accounts.roles import SECOND_FACTOR_ROLES, Role
 from safeguarding.audit.context import RequestContext
@@ -138,3 +139,9 @@ def user_may_sign_in(user: User, memberships: list[Membership] | None = None) ->
     if memberships is None:
         memberships = list(memberships_for_user(user))
     return user.is_active and (user.is_superuser or bool(memberships))
+
+
+def holiday_cover_for(*, school: School, day) -> HolidayCover | None:
+    """The cover arranged for the week holding `day` (weeks start on Monday), if the DSL set one."""
+    monday = day - timedelta(days=day.weekday())
+    return HolidayCover.objects.filter(school=school, week_starting=monday).select_related("covered_by__user").first()

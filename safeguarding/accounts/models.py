@@ -178,6 +178,39 @@ class ClosureDay(models.Model):
         return f"{self.school}: {self.date:%d/%m/%Y}"
 
 
+class HolidayCover(models.Model):
+    """Who covers safeguarding for a week the school is closed: a named DSL or deputy, or the local authority's
+    out-of-hours team and its number. Set by the DSL; a concern raised while the school is closed goes to them."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="holiday_cover")
+    week_starting = models.DateField(help_text="The Monday of the week covered.")
+    covered_by = models.ForeignKey(
+        "Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="holiday_cover"
+    )
+    team_name = models.CharField("out-of-hours team", max_length=200, blank=True)
+    team_phone = models.CharField(max_length=40, blank=True)
+    set_by = models.ForeignKey("User", on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["week_starting"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "week_starting"], name="one_cover_per_school_week"),
+            models.CheckConstraint(
+                condition=Q(covered_by__isnull=False) | ~Q(team_phone=""), name="cover_names_a_person_or_a_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.school}: week of {self.week_starting:%d/%m/%Y}"
+
+    @property
+    def who(self) -> str:
+        if self.covered_by_id:
+            return f"{self.covered_by.user.full_name} ({self.covered_by.get_role_display()})"
+        return f"{self.team_name or 'the out-of-hours team'} on {self.team_phone}"
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True, user__is_active=True)
