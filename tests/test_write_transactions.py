@@ -49,7 +49,7 @@ from referrals.services import (
 )
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
-from safeguarding.accounts.models import Membership, User
+from safeguarding.accounts.models import HolidayCover, Membership, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit import record as audit_record
 from safeguarding.audit.events import WRITE_EVENTS
@@ -351,6 +351,16 @@ CALLS = {
         PatternAlert,
     ),
     "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
+    "holiday_cover_set": lambda w: Call(
+        accounts.holiday_cover_set,
+        {
+            "actor": w.dsl,
+            "school": w.northfield,
+            "week_starting": datetime.date(2026, 8, 3),
+            "covered_by": w.membership("deputy"),
+        },
+        HolidayCover,
+    ),
     "second_factor_reset": lambda w: Call(
         accounts.second_factor_reset, {"actor": w.dsl, "membership": w.membership("deputy")}, TOTPDevice
     ),

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from safeguarding.accounts.models import HolidayCover, Membership, School, User
 from safeguarding.accounts.permissions import Capability, can, members_with, membership_capabilities
@@ -145,3 +146,13 @@ def holiday_cover_for(*, school: School, day) -> HolidayCover | None:
     """The cover arranged for the week holding `day` (weeks start on Monday), if the DSL set one."""
     monday = day - timedelta(days=day.weekday())
     return HolidayCover.objects.filter(school=school, week_starting=monday).select_related("covered_by__user").first()
+
+
+def holiday_cover_weeks(*, school: School):
+    """The cover named from this week on, soonest first."""
+    today = timezone.localdate()
+    return (
+        HolidayCover.objects.filter(school=school, week_starting__gte=today - timedelta(days=today.weekday()))
+        .select_related("covered_by__user", "set_by")
+        .order_by("week_starting")
+    )

@@ -83,3 +83,31 @@ class SafeguardPasswordResetForm(PasswordResetForm):
     def save(self, *args, **kwargs):
         for user in self.get_users(self.cleaned_data["email"]):
             notifications.password_reset_send(user=user)
+
+
+class HolidayCoverForm(forms.Form):
+    """Who covers one week the school is closed: a person of the safeguarding team, or an out-of-hours number."""
+
+    week_starting = forms.DateField(
+        label="Week starting",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Any day of the week: the cover runs Monday to Sunday.",
+        error_messages={"required": "Give a day of the week to cover.", "invalid": "Give the date as a date."},
+    )
+    covered_by = forms.ChoiceField(label="Who covers", required=False)
+    team_name = forms.CharField(label="Or an out-of-hours team", max_length=200, required=False)
+    team_phone = forms.CharField(label="Its phone number", max_length=40, required=False)
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = {str(member.uuid): member for member in team}
+        self.fields["covered_by"].choices = [("", "Nobody from the school: the team below")] + [
+            (str(member.uuid), f"{member.user.full_name} ({member.get_role_display()})") for member in team
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["covered_by"] = self.team.get(cleaned.get("covered_by") or "")
+        if cleaned["covered_by"] is None and not (cleaned.get("team_phone") or "").strip():
+            self.add_error("team_phone", "Choose who covers, or give the out-of-hours team's phone number.")
+        return cleaned

@@ -37,6 +37,7 @@ class Capability(models.TextChoices):
     HAND_OVER = "hand_over", "Hand the DSL role over"
     RESET_SECOND_FACTOR = "reset_second_factor", "Reset someone's second factor"
     MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
+    SET_COVER = "set_cover", "Arrange who covers safeguarding while the school is closed"
 
 
 C = Capability
@@ -84,6 +85,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.GRANT_ROLES,
             C.HAND_OVER,
             C.RESET_SECOND_FACTOR,
+            C.SET_COVER,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -105,6 +107,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.GRANT_ROLES,
             C.HAND_OVER,
             C.RESET_SECOND_FACTOR,
+            C.SET_COVER,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
@@ -136,6 +139,7 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "notification_open": (),
     "school_list": (C.LIST_STAFF,),
     "staff_list": (C.LIST_STAFF,),
+    "holiday_cover": (C.SET_COVER,),
     "staff_invite": (C.MANAGE_STAFF,),
     "staff_member": (C.LIST_STAFF,),
     "staff_role": (C.GRANT_ROLES,),

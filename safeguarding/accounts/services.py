@@ -5,16 +5,19 @@ raises AccountRuleError with a message for the person; an action the actor's rol
 PermissionDenied.
 """
 
+from datetime import timedelta
+
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import notifications
 from safeguarding.accounts.access import can_reset_second_factor, school_dsl, user_may_sign_in
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
-from safeguarding.accounts.models import Membership, School, User, UserSession
+from safeguarding.accounts.models import HolidayCover, Membership, School, User, UserSession
 from safeguarding.accounts.permissions import FLAG_CAPABILITIES, Capability, can
 from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
 from safeguarding.audit.context import RequestContext
@@ -418,3 +421,47 @@ def second_factor_reset(*, actor: User, context: RequestContext | None = None, m
     sessions_end_for_user(user=user)
     notifications.second_factor_reset_send(user=user, actor=actor)
     return removed
+
+
+@transaction.atomic
+def holiday_cover_set(
+    *,
+    actor: User,
+    context: RequestContext | None = None,
+    school: School,
+    week_starting,
+    covered_by: Membership | None,
+    team_name: str = "",
+    team_phone: str = "",
+) -> HolidayCover:
+    """Name who covers a week the school is closed: one of its active DSL or deputies, or an out-of-hours team
+    and its number. Setting a week again replaces what it held."""
+    _require(actor=actor, school=school, capability=Capability.SET_COVER)
+    monday = week_starting - timedelta(days=week_starting.weekday())
+    covers = (Role.DSL, Role.DEPUTY_DSL)
+    if covered_by is not None and (
+        covered_by.school_id != school.pk or not covered_by.is_active or covered_by.role not in covers
+    ):
+        raise AccountRuleError("Choose the school's DSL or one of its deputies.")
+    if covered_by is None and not team_phone.strip():
+        raise AccountRuleError("Choose a person, or give the out-of-hours team's phone number.")
+    cover, _ = HolidayCover.objects.update_or_create(
+        school=school,
+        week_starting=monday,
+        defaults={
+            "covered_by": covered_by,
+            "team_name": team_name.strip()[:200],
+            "team_phone": team_phone.strip()[:40],
+            "set_by": actor,
+            "set_at": timezone.now(),
+        },
+    )
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=school,
+        object_type="holiday_cover",
+        detail={"week_starting": monday.isoformat(), "membership": str(covered_by.uuid) if covered_by else ""},
+    )
+    return cover

@@ -79,6 +79,7 @@ OBJECT_LABELS = {
     "referral_pdf": "a referral as a PDF",
     "alert": "a pattern alert",
     "school": "a school page",
+    "holiday_cover": "the holiday cover",
     "incident": "a concern",
     "page": "a page",
 }

@@ -154,3 +154,27 @@ def test_the_staff_form_says_who_covers_while_the_school_is_closed(world):
 
     assert f"This week your concern goes to <strong>{deputy.user.full_name}" in page
     assert "is closed." in uncovered and "may not read it until the school opens" in uncovered
+
+
+def test_the_dsl_names_a_weeks_cover_and_a_deputy_may_not(world):
+    from tests.personas import signed_in_client
+
+    school = world.northfield
+    deputy = world.membership("deputy")
+    url = f"/schools/{school.uuid}/holiday-cover/"
+    form = {"week_starting": "2026-08-05", "covered_by": str(deputy.uuid)}
+
+    response = signed_in_client(world.dsl).post(url, form)
+
+    assert response.status_code == 302
+    cover = HolidayCover.objects.get(school=school)
+    assert cover.week_starting == date(2026, 8, 3) and cover.covered_by == deputy
+    assert deputy.user.full_name in signed_in_client(world.dsl).get(url).content.decode()
+    assert signed_in_client(world.deputy).post(url, form).status_code == 403
+    nobody = signed_in_client(world.dsl).post(url, {"week_starting": "2026-08-10", "covered_by": ""})
+    assert nobody.status_code == 400
+    assert "give the out-of-hours team&#x27;s phone number" in nobody.content.decode()
+    signed_in_client(world.dsl).post(
+        url, {"week_starting": "2026-08-10", "team_name": "Northshire EDT", "team_phone": "0300 123 4567"}
+    )
+    assert HolidayCover.objects.get(week_starting=date(2026, 8, 10)).who == "Northshire EDT on 0300 123 4567"

@@ -9,13 +9,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safeguarding.accounts import services
 from safeguarding.accounts.access import (
     can_reset_second_factor,
+    holiday_cover_weeks,
     school_dsl,
     school_get_for_user,
     school_membership_get,
     school_membership_view,
+    school_safeguarding_team,
     school_staff_page,
 )
-from safeguarding.accounts.forms import ExportPermissionForm, InviteForm, RoleForm
+from safeguarding.accounts.forms import ExportPermissionForm, HolidayCoverForm, InviteForm, RoleForm
 from safeguarding.accounts.permissions import Capability, can, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.record import record_rule_refusal
@@ -209,3 +211,22 @@ def staff_second_factor_reset(request, school_uuid, membership_uuid):
         reset,
         "{person}'s authenticator has been reset. They have been told by email.",
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holiday_cover(request, school_uuid):
+    """The DSL names who covers safeguarding in each week the school is closed."""
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=Capability.SET_COVER)
+    team = list(school_safeguarding_team(school=school).select_related("user"))
+    form = HolidayCoverForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.holiday_cover_set(actor=request.user, context=request.audit, school=school, **form.cleaned_data)
+        except services.AccountRuleError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, "Holiday cover saved.")
+            return redirect("holiday_cover", school_uuid=school.uuid)
+    context = {"school": school, "form": form, "weeks": holiday_cover_weeks(school=school)}
+    return render(request, "accounts/holiday_cover.html", context, status=400 if form.errors else 200)
