@@ -445,17 +445,14 @@ def holiday_cover_set(
         raise AccountRuleError("Choose the school's DSL or one of its deputies.")
     if covered_by is None and not team_phone.strip():
         raise AccountRuleError("Choose a person, or give the out-of-hours team's phone number.")
-    cover, _ = HolidayCover.objects.update_or_create(
-        school=school,
-        week_starting=monday,
-        defaults={
-            "covered_by": covered_by,
-            "team_name": team_name.strip()[:200],
-            "team_phone": team_phone.strip()[:40],
-            "set_by": actor,
-            "set_at": timezone.now(),
-        },
-    )
+    cover = HolidayCover.objects.select_for_update().filter(school=school, week_starting=monday).first()
+    cover = cover or HolidayCover(school=school, week_starting=monday)
+    cover.covered_by = covered_by
+    cover.team_name = team_name.strip()[:200]
+    cover.team_phone = team_phone.strip()[:40]
+    cover.set_by = actor
+    cover.set_at = timezone.now()
+    cover.save()
     record(
         EventType.UPDATE,
         user=actor,
