@@ -156,3 +156,16 @@ def holiday_cover_weeks(*, school: School):
         .select_related("covered_by__user", "set_by")
         .order_by("week_starting")
     )
+
+
+def schools_without_dsl(*, user: User, memberships) -> list[School]:
+    """For a school admin or trust lead: the schools they look after that have no active DSL (R3.2), named on every
+    page until one is. Nobody else is asked, and it costs no query for them."""
+    if not any(membership.role in (Role.SCHOOL_ADMIN, Role.TRUST_LEAD) for membership in memberships):
+        return []
+    with_dsl = Membership.objects.active().filter(role=Role.DSL, school__isnull=False).values("school")
+    return list(
+        schools_for_user(user=user, roles={Role.SCHOOL_ADMIN, Role.TRUST_LEAD})
+        .exclude(pk__in=with_dsl)
+        .order_by("name")
+    )

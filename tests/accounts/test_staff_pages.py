@@ -226,3 +226,20 @@ class TestOperatorAdmin:
         assert not response.wsgi_request.user.is_authenticated  # signs in again, code and all
         verified = signed_in_client(self.superuser(world)).get("/admin/login/?next=/admin/", follow=True)
         assert verified.status_code == 200 and verified.redirect_chain == [("/admin/", 302)]
+
+
+def test_a_school_with_no_active_dsl_is_named_on_every_page_for_its_admin_and_the_trust_lead(world):
+    from safeguarding.accounts.models import Membership
+
+    banner = "No Designated Safeguarding Lead:"
+    for person in (world.office, world.trustlead, world.teacher):
+        assert banner not in signed_in_client(person).get("/").content.decode()
+
+    Membership.objects.filter(school=world.northfield, role=Role.DSL).update(is_active=False)
+
+    for person, path in ((world.office, "/"), (world.office, "/guide/signs/"), (world.trustlead, "/queue/")):
+        page = signed_in_client(person).get(path, follow=True).content.decode()
+        assert banner in page, (person, path)
+        assert "Northfield" in page.split(banner)[1].split("</aside>")[0]
+    assert banner not in signed_in_client(world.teacher).get("/").content.decode()
+    assert banner not in signed_in_client(world.deputy).get("/").content.decode()
