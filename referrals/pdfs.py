@@ -58,12 +58,7 @@ def referral_pdf(*, referral: Referral, user: User) -> bytes:
                 for d in concern.decisions.all()
             ]
         chronology.sort()
-    attachments = list(
-        Attachment.objects.filter(incident__concerns__in=concerns)
-        .distinct()
-        .select_related("uploaded_by")
-        .order_by("created_at", "pk")
-    )
+    attachments = list(referral.shared_attachments.select_related("uploaded_by").order_by("created_at", "pk"))
     context = {
         "referral": referral,
         "child": referral.child,

@@ -127,6 +127,11 @@ class ReferralFactory(factory.Factory):
             purpose="To protect the child from harm",
             parents_informed=False,
             parents_not_informed_reason="Telling the stepfather could put the child at risk",
+            shared_attachments=list(decision.concern.incident.attachments.all()),
+            shared_child_words=True,
+            shared_chronology=True,
+            shared_rationale=True,
+            lawful_basis="public_task",
             made_at=made_at,
         )
 

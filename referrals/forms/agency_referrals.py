@@ -3,7 +3,7 @@
 from django import forms
 
 from referrals.forms.fields import DateInput, PlainText
-from referrals.models import AgencyDecision
+from referrals.models import AgencyDecision, LawfulBasis
 
 
 class ReferralForm(forms.Form):
@@ -27,15 +27,45 @@ class ReferralForm(forms.Form):
     parents_not_informed_reason = PlainText(
         label="If not, why not", max_length=5000, named="The reason parents were not told", required=False
     )
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis for sharing",
+        choices=LawfulBasis.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the lawful basis for sharing."},
+    )
+    shared_concerns = forms.MultipleChoiceField(
+        label="Concerns shared",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one concern to share."},
+    )
+    shared_child_words = forms.BooleanField(label="The child's own words, as recorded", required=False)
+    shared_rationale = forms.BooleanField(label="Your rationale for the decision", required=False)
+    shared_chronology = forms.BooleanField(label="The chronology of the concerns shared", required=False)
+    shared_attachments = forms.MultipleChoiceField(
+        label="Files shared (listed in the referral)", widget=forms.CheckboxSelectMultiple, required=False
+    )
     agency_reference = PlainText(
         label="Agency reference (if given)", max_length=100, named="The reference", required=False
     )
     agency_contact = PlainText(label="Contact at the agency", max_length=200, named="The contact", required=False)
 
-    def __init__(self, *args, agencies: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, agencies: list[tuple[str, str]], concerns=(), attachments=(), **kwargs):
+        kwargs.setdefault("initial", {})
+        concerns, attachments = list(concerns), list(attachments)
+        if concerns:
+            kwargs["initial"].setdefault("shared_concerns", [str(concerns[0].uuid)])
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = agencies
         self.fields["purpose"].error_messages["required"] = "Say why the information is being shared."
+        self.concerns = {str(concern.uuid): concern for concern in concerns}
+        self.attachments = {str(attachment.uuid): attachment for attachment in attachments}
+        self.fields["shared_concerns"].choices = [
+            (key, f"{concern.reference}, {concern.observed_at:%d/%m/%Y}: {concern.account[:80]}")
+            for key, concern in self.concerns.items()
+        ]
+        self.fields["shared_attachments"].choices = [
+            (key, attachment.original_name) for key, attachment in self.attachments.items()
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -47,6 +77,8 @@ class ReferralForm(forms.Form):
             and "parents_not_informed_reason" not in self.errors
         ):
             self.add_error("parents_not_informed_reason", "Say why parents or carers were not told.")
+        cleaned["shared_concerns"] = [self.concerns[key] for key in cleaned.get("shared_concerns", [])]
+        cleaned["shared_attachments"] = [self.attachments[key] for key in cleaned.get("shared_attachments", [])]
         return cleaned
 
 

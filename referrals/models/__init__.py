@@ -1,6 +1,6 @@
 """The safeguarding domain: children, indicators, concerns, reviews, decisions and referrals."""
 
-from referrals.models.agency_referrals import OUTCOME_AGENCIES, Agency, AgencyDecision, Referral
+from referrals.models.agency_referrals import OUTCOME_AGENCIES, Agency, AgencyDecision, LawfulBasis, Referral
 from referrals.models.children import Child, RollStatus, SendStatus, Sex, YearGroup
 from referrals.models.concerns import (
     AUTHOR_STATUS,
@@ -59,6 +59,7 @@ __all__ = [
     "IndicatorCategory",
     "IndicatorKind",
     "InformationRequest",
+    "LawfulBasis",
     "Notification",
     "Outcome",
     "PatternAlert",

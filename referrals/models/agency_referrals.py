@@ -46,6 +46,15 @@ OUTCOME_AGENCIES = {
 }
 
 
+class LawfulBasis(models.TextChoices):
+    """The lawful basis for sharing (UK GDPR Articles 6 and 9; Data Protection Act 2018, Schedule 1)."""
+
+    PUBLIC_TASK = "public_task", "Public task, safeguarding (UK GDPR 6(1)(e), 9(2)(g); DPA 2018 Sch. 1 para 18)"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (UK GDPR 6(1)(c))"
+    VITAL_INTERESTS = "vital_interests", "Vital interests: someone's life may be at risk (UK GDPR 6(1)(d))"
+    CONSENT = "consent", "Consent of the parent or carer, or of the young person"
+
+
 class Referral(models.Model):
     """A referral and its information-sharing record: what went to whom, when, why, and what came back."""
 
@@ -60,10 +69,13 @@ class Referral(models.Model):
     agency_contact = models.CharField("contact at the agency", max_length=200, blank=True)
     # What was shared (the information-sharing record).
     shared_concerns = models.ManyToManyField(Concern, related_name="referrals")
-    shared_child_words = models.BooleanField("the child's own words", default=True)
-    shared_chronology = models.BooleanField("the relevant chronology", default=True)
-    shared_rationale = models.BooleanField("the DSL's rationale", default=True)
+    # What went to the agency, as the DSL chose it on the referral form: nothing is shared by default.
+    shared_child_words = models.BooleanField("the child's own words", default=False)
+    shared_chronology = models.BooleanField("the relevant chronology", default=False)
+    shared_rationale = models.BooleanField("the DSL's rationale", default=False)
+    shared_attachments = models.ManyToManyField("referrals.Attachment", related_name="referrals", blank=True)
     purpose = models.CharField("purpose of sharing", max_length=300)
+    lawful_basis = models.CharField(max_length=30, choices=LawfulBasis.choices, blank=True)
     parents_informed = models.BooleanField("parents or carers were told")
     parents_not_informed_reason = models.TextField(blank=True)
     # What came back.

@@ -251,3 +251,14 @@ def child_concern(*, child: Child, concern_uuid: str) -> Concern | None:
         return Concern.objects.filter(child=child, uuid=uuid.UUID(concern_uuid)).first() if concern_uuid else None
     except ValueError:
         return None
+
+
+def referral_sharable(*, concern: Concern) -> tuple[list[Concern], list[Attachment]]:
+    """What a referral from `concern` may share: the concern itself first, then the child's other concerns, newest
+    first; and the files attached to any of them."""
+    if concern.child_id is None:
+        return [concern], list(concern.incident.attachments.all())
+    others = list(
+        Concern.objects.filter(child_id=concern.child_id).exclude(pk=concern.pk).order_by("-observed_at", "-pk")
+    )
+    return [concern, *others], child_attachments(child=concern.child)

@@ -50,8 +50,15 @@ def referral_create(
     agency_reference: str = "",
     agency_contact: str = "",
     shared_concerns: list[Concern] | None = None,
+    shared_child_words: bool = False,
+    shared_chronology: bool = False,
+    shared_rationale: bool = False,
+    shared_attachments: list | None = None,
+    lawful_basis: str = "",
     made_at=None,
 ) -> Referral:
+    """Record a referral and exactly what it shared (R10.8): the concerns chosen (the decision's own if none are
+    given), each part ticked, and each file; nothing else is said to have gone."""
     concern = decision.concern
     if concern.child is None or not can(actor, Capability.REFER, concern.school):
         raise PermissionDenied
@@ -78,9 +85,15 @@ def referral_create(
         parents_informed=parents_informed,
         parents_not_informed_reason=parents_not_informed_reason.strip(),
         ack_due_at=ack_due_at,
+        shared_child_words=shared_child_words,
+        shared_chronology=shared_chronology,
+        shared_rationale=shared_rationale,
+        lawful_basis=lawful_basis,
     )
     shared = [c for c in (shared_concerns or [concern]) if c.child_id == concern.child_id]
     referral.shared_concerns.set(shared)
+    incidents = {c.incident_id for c in shared}
+    referral.shared_attachments.set([a for a in shared_attachments or [] if a.incident_id in incidents])
     _audit(referral, actor=actor, context=context, action="made")
     return referral
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.forms.agency_referrals import AcknowledgedForm, EscalateForm, OutcomeForm, ReferralForm
+from referrals.forms.agency_referrals import AcknowledgedForm, EscalateForm, OutcomeForm
 from referrals.models import Agency, Decision
 from referrals.pdfs import child_file_pdf, referral_pdf
 from referrals.selectors.access import REFERRAL, access_child, access_concern, access_referral, record_view
 from referrals.services import agency_referrals as services
-from referrals.views.review import review_page
+from referrals.views.review import referral_form, review_page
 from safeguarding.accounts.permissions import Capability, can, capabilities_at
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_rule_refusal
@@ -86,7 +86,7 @@ def referral_new(request, concern_uuid):
         )
         messages.error(request, "Record a decision that names the agency first.")
         return redirect("concern_review", concern_uuid=concern.uuid)
-    form = ReferralForm(request.POST, agencies=agencies)
+    form = referral_form(concern, agencies=agencies, data=request.POST)
     if form.is_valid():
         try:
             referral = services.referral_create(

@@ -12,7 +12,7 @@ from referrals.forms.agency_referrals import ReferralForm
 from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
 from referrals.models import Agency, ConcernStatus
 from referrals.selectors.access import access_concern
-from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals
+from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals, referral_sharable
 from referrals.selectors.concerns import concern_referrals
 from referrals.services import reviews
 from referrals.services.actions import action_owners
@@ -175,6 +175,12 @@ def _main_step(concern, *, agencies, referrals) -> str:
     return ""
 
 
+def referral_form(concern, *, agencies, data=None) -> ReferralForm:
+    """The referral form of `concern`: the agencies its decision names, and what may be shared."""
+    concerns, attachments = referral_sharable(concern=concern)
+    return ReferralForm(data, agencies=agencies, concerns=concerns, attachments=attachments)
+
+
 def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 200):
     """The review page of `concern` (reached through `access_concern`), with the forms in `forms` as they were
     sent back, each with its errors and what was typed, and fresh ones for the rest. Above the decision, the
@@ -193,7 +199,7 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
         "move_form": forms.get("move") or MoveForm(school=concern.school),
         "question_form": forms.get("ask") or QuestionForm(),
         "assign_form": forms.get("assign") or AssignForm(team=team, initial={"to": assigned}),
-        "referral_form": forms.get("referral") or ReferralForm(agencies=agencies),
+        "referral_form": forms.get("referral") or referral_form(concern, agencies=agencies),
         "action_form": ActionForm(owners=action_owners(school=concern.school), initial={"concern": concern.uuid}),
         "can_act": may_act,
         "main_step": main_step,

@@ -6,7 +6,7 @@ import time_machine
 from django.core import mail
 
 from referrals.clocks import LONDON
-from referrals.models import Notification, Referral
+from referrals.models import Concern, Notification, Referral
 from referrals.services.agency_referrals import referral_create, referrals_overdue_notify
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
@@ -114,12 +114,56 @@ def test_a_referral_is_made_from_the_concern_page(world, pupil):
 
     response = client.post(
         f"/queue/{concern.uuid}/referral/",
-        {"agency": "social_care", "purpose": "Protect the child", "parents_informed": "yes"},
+        {
+            "agency": "social_care",
+            "purpose": "Protect the child",
+            "parents_informed": "yes",
+            "lawful_basis": "public_task",
+            "shared_concerns": [str(concern.uuid)],
+        },
     )
 
     assert response.status_code == 302
     assert Referral.objects.count() == 2
     assert Referral.objects.latest("made_at").parents_informed
+
+
+def test_a_referral_shares_exactly_what_was_ticked_and_says_so(world, pupil):
+    from tests.concerns import concern_by
+
+    other = concern_by(world.teacher, pupil, indicators=("ABUSE-NEGLECT",), with_file=False)
+    Concern.objects.filter(pk=other.pk).update(account="She said her stepfather locks her out at night.")
+    first = referral_for(world, pupil)
+    concern = first.decision.concern
+    Concern.objects.filter(pk=concern.pk).update(child_words="He told me not to tell anyone about the car")
+    client = signed_in_client(world.dsl)
+
+    form = client.get(f"/queue/{concern.uuid}/").content.decode()
+    assert f'value="{other.uuid}"' in form and 'name="shared_child_words"' in form
+    response = client.post(
+        f"/queue/{concern.uuid}/referral/",
+        {
+            "agency": "social_care",
+            "purpose": "Risk of sexual exploitation",
+            "parents_informed": "yes",
+            "lawful_basis": "public_task",
+            "shared_concerns": [str(concern.uuid)],
+            "shared_rationale": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    referral = Referral.objects.latest("pk")
+    assert list(referral.shared_concerns.all()) == [concern]
+    assert not referral.shared_child_words and referral.shared_rationale and not referral.shared_chronology
+    record = client.get(f"/referrals/{referral.uuid}/").content.decode()
+    assert concern.reference in record and other.reference not in record
+    assert "Not the child's words" in record and "Not the chronology" in record
+    text = pdf_text(client.get(f"/referrals/{referral.uuid}/pdf/").content)
+    assert concern.reference in text and other.reference not in text
+    assert "stepfather locks her out" not in text
+    assert "not to tell anyone" not in text and "own words" not in text
+    assert "Public task" in text
 
 
 def pdf_text(content: bytes) -> str:

@@ -75,12 +75,12 @@ def test_the_whole_file_pdf_lists_the_photo_and_shows_it(world, concern):
     assert any(page.images for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_the_referral_pdf_lists_the_files_of_the_concerns_it_shares(world):
+def test_the_referral_pdf_lists_the_files_it_shares(world):
     referral = ReferralFactory(child=ChildFactory(school=world.northfield), dsl=world.dsl, with_file=True)
     response = signed_in_client(world.dsl).get(f"/referrals/{referral.uuid}/pdf/")
 
     text = pdf_text(response)
-    assert "Files attached to the concerns shared" in text
+    assert "Files shared" in text
     shared = Attachment.objects.get(incident__concerns__in=referral.shared_concerns.all())
     assert shared.original_name in text and "Listed only" in text
 
