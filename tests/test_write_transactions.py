@@ -93,6 +93,18 @@ def _decided(world, concern):
     )
 
 
+def _referred(world, concern):
+    # The decision named children's social care: its referral comes before the concern may close.
+    agency_referrals.referral_create(
+        actor=world.dsl,
+        context=None,
+        decision=concern.decisions.get(),
+        agency="social_care",
+        purpose="Significant harm is likely.",
+        parents_informed=True,
+    )
+
+
 def _closed(world, concern):
     reviews.concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
 
@@ -177,7 +189,7 @@ CALLS = {
         {
             "actor": w.dsl,
             "context": None,
-            "concern": _concern(w, _acknowledged, _decided),
+            "concern": _concern(w, _acknowledged, _decided, _referred),
             "summary": "a",
             "follow_up": "b",
             "outcome": "c",
@@ -186,7 +198,12 @@ CALLS = {
     ),
     "concern_reopen": lambda w: Call(
         reviews.concern_reopen,
-        {"actor": w.dsl, "context": None, "concern": _concern(w, _acknowledged, _decided, _closed), "reason": "More"},
+        {
+            "actor": w.dsl,
+            "context": None,
+            "concern": _concern(w, _acknowledged, _decided, _referred, _closed),
+            "reason": "More",
+        },
         Concern,
     ),
     "information_request": lambda w: Call(

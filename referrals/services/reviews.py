@@ -15,6 +15,7 @@ from django.utils import timezone
 from referrals.clocks import SchoolCalendar, out_of_school_hours
 from referrals.models import (
     OUTCOME_AGENCIES,
+    Agency,
     Closure,
     Concern,
     ConcernMove,
@@ -26,6 +27,7 @@ from referrals.models import (
     Notification,
     Outcome,
     PatternAlert,
+    Referral,
     Threshold,
     Urgency,
 )
@@ -277,12 +279,27 @@ def concern_close(
     concern = _locked(concern, actor=actor, expected_version=expected_version)
     if concern.status != ConcernStatus.DECIDED:
         raise ConcernConflict("Record a decision, with its reasons, before closing.")
+    if unreferred := _referrals_missing(concern):
+        raise ClosureIncomplete(
+            f"The decision was to refer to {unreferred}: record the referral before closing (R2.1, R4.1)."
+        )
     closure = Closure.objects.create(concern=concern, closed_by=actor, **values)
     concern.status = ConcernStatus.CLOSED
     concern.version += 1
     concern.save(update_fields=["status", "version"])
     _audit(concern, actor=actor, context=context, action="closed")
     return closure
+
+
+def _referrals_missing(concern: Concern) -> str:
+    """The agencies the latest decision on `concern` named but no referral of the concern's child went to since."""
+    decision = concern.decisions.order_by("-decided_at").prefetch_related("outcomes").first()
+    if decision is None:
+        return ""
+    named = {OUTCOME_AGENCIES[o.outcome] for o in decision.outcomes.all() if o.outcome in OUTCOME_AGENCIES}
+    made = set(Referral.objects.filter(decision=decision).values_list("agency", flat=True))
+    missing = [Agency(agency).label for agency in Agency.values if agency in named - made]
+    return " and ".join(missing)
 
 
 @transaction.atomic

@@ -335,3 +335,37 @@ def test_a_decided_concern_shows_its_decision_as_a_record_and_offers_the_referra
     main = page.split('id="next-heading"')[1].split("</section>")[0]
     assert 'name="outcomes"' not in main  # the decision is not offered again as the next step
     assert "Record a new decision" in page.split("Other actions")[1]
+
+
+def test_a_concern_decided_for_social_care_cannot_close_before_its_referral_is_recorded(world):
+    from referrals.services.agency_referrals import referral_create
+
+    concern = concern_by(world.teacher, ChildFactory(school=world.northfield), with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    decision = decision_record(
+        actor=world.dsl,
+        context=None,
+        concern=concern,
+        outcomes=["social_care"],
+        rationale="Significant harm is likely.",
+        threshold="child_protection",
+    )
+
+    with pytest.raises(ClosureIncomplete, match=r"refer to Children's social care.*record the referral"):
+        concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
+    response = signed_in_client(world.dsl).post(
+        f"/queue/{concern.uuid}/",
+        {
+            "action": "close",
+            "summary": "a",
+            "follow_up": "b",
+            "outcome": "c",
+            "version": Concern.objects.get(pk=concern.pk).version,
+        },
+    )
+    assert "record the referral before closing" in response.content.decode()
+
+    referral_create(
+        actor=world.dsl, context=None, decision=decision, agency="social_care", purpose="Harm", parents_informed=True
+    )
+    concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")

@@ -21,6 +21,7 @@ from referrals.models import (
     Threshold,
     Urgency,
 )
+from referrals.services.agency_referrals import referral_create
 from referrals.services.reviews import concern_acknowledge, concern_close, decision_record
 from referrals.upn import make_upn
 from tests.concerns import concern_by, referral_for
@@ -67,6 +68,14 @@ def concern_at(world, child, status: str) -> Concern:
     )
     if status == ConcernStatus.DECIDED:
         return Concern.objects.get(pk=concern.pk)
+    referral_create(
+        actor=world.dsl,
+        context=None,
+        decision=concern.decisions.get(),
+        agency="social_care",
+        purpose="Risk",
+        parents_informed=True,
+    )
     concern_close(actor=world.dsl, context=None, concern=concern, summary="S", follow_up="F", outcome="O")
     return Concern.objects.get(pk=concern.pk)
 
