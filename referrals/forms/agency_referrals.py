@@ -102,6 +102,13 @@ class OutcomeForm(forms.Form):
         choices=[("", "Choose their decision"), *AgencyDecision.choices],
         error_messages={"required": "Choose the agency's decision.", "invalid_choice": "Choose the agency's decision."},
     )
+    decided_on = forms.DateField(
+        label="The day they decided",
+        required=False,
+        widget=DateInput(),
+        help_text="Leave empty for today.",
+        error_messages={"invalid": "Give the day as a date, or leave it empty for today."},
+    )
     follow_up_on = forms.DateField(
         label="Follow up on (optional)",
         required=False,

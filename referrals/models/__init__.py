@@ -1,6 +1,13 @@
 """The safeguarding domain: children, indicators, concerns, reviews, decisions and referrals."""
 
-from referrals.models.agency_referrals import OUTCOME_AGENCIES, Agency, AgencyDecision, LawfulBasis, Referral
+from referrals.models.agency_referrals import (
+    OUTCOME_AGENCIES,
+    Agency,
+    AgencyDecision,
+    AgencyDecisionEntry,
+    LawfulBasis,
+    Referral,
+)
 from referrals.models.children import Child, RollStatus, SendStatus, Sex, YearGroup
 from referrals.models.concerns import (
     AUTHOR_STATUS,
@@ -39,6 +46,7 @@ __all__ = [
     "Addendum",
     "Agency",
     "AgencyDecision",
+    "AgencyDecisionEntry",
     "Attachment",
     "Basis",
     "BodyMark",

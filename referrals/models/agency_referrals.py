@@ -106,3 +106,21 @@ class Referral(models.Model):
     @property
     def awaiting_acknowledgement(self) -> bool:
         return self.acknowledged_at is None
+
+
+class AgencyDecisionEntry(models.Model):
+    """What the agency decided, as the DSL recorded it, and when the agency decided it. Written once: a later
+    decision is a new entry, and the earlier one stays in the chronology."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(max_length=30, choices=AgencyDecision.choices)
+    decided_on = models.DateField("the agency decided on")
+    follow_up_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} on {self.referral}"

@@ -60,7 +60,10 @@ def _sources(child: Child, kinds):
         "closure": Closure.objects.filter(concern__child=child)
         .select_related("closed_by", "concern")
         .order_by("closed_at", "pk"),
-        "referral": Referral.objects.filter(child=child).select_related("made_by").order_by("made_at", "pk"),
+        "referral": Referral.objects.filter(child=child)
+        .select_related("made_by")
+        .prefetch_related("decisions")
+        .order_by("made_at", "pk"),
         "move": ConcernMove.objects.filter(Q(from_child=child) | Q(to_child=child))
         .select_related("moved_by", "concern", "from_child", "to_child")
         .order_by("moved_at", "pk"),

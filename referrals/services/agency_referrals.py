@@ -8,7 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.clocks import SchoolCalendar
-from referrals.models import OUTCOME_AGENCIES, Agency, AgencyDecision, Concern, Decision, Notification, Referral
+from referrals.models import (
+    OUTCOME_AGENCIES,
+    Agency,
+    AgencyDecision,
+    AgencyDecisionEntry,
+    Concern,
+    Decision,
+    Notification,
+    Referral,
+)
 from safeguarding.accounts.access import school_safeguarding_team
 from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, can
@@ -123,9 +132,26 @@ def referral_acknowledged(
 
 @transaction.atomic
 def referral_outcome(
-    *, actor: User, context: RequestContext | None, referral: Referral, agency_decision: str, follow_up_on=None
+    *,
+    actor: User,
+    context: RequestContext | None,
+    referral: Referral,
+    agency_decision: str,
+    follow_up_on=None,
+    decided_on=None,
 ) -> Referral:
+    """Record what the agency decided (and on what day). A change of decision is a new entry: the earlier stays."""
     referral = _locked(referral, actor)
+    decided_on = decided_on or timezone.localdate()
+    if decided_on > timezone.localdate() or decided_on < referral.made_at.date():
+        raise ValueError("The agency's decision falls between the day of the referral and today.")
+    AgencyDecisionEntry.objects.create(
+        referral=referral,
+        decision=AgencyDecision(agency_decision),
+        decided_on=decided_on,
+        follow_up_on=follow_up_on,
+        recorded_by=actor,
+    )
     referral.agency_decision = AgencyDecision(agency_decision)
     referral.follow_up_on = follow_up_on
     referral.save(update_fields=["agency_decision", "follow_up_on"])

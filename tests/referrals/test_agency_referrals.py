@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from referrals.clocks import LONDON
 from referrals.models import Concern, Notification, Referral
@@ -275,3 +277,25 @@ def test_a_referral_sent_back_with_an_error_records_that_the_dsl_saw_it(world, p
 
     views = AuditEvent.objects.filter(event_type=EventType.VIEW, object_type="referral", object_uuid=referral.uuid)
     assert views.count() == 1 and views.get().child_uuid == pupil.uuid
+
+
+def test_a_second_agency_decision_keeps_the_first_in_the_chronology(world, pupil):
+    from referrals.models import AgencyDecisionEntry
+    from referrals.services.agency_referrals import referral_outcome
+
+    referral = referral_for(world, pupil)
+    today = timezone.localdate()
+    referral_outcome(
+        actor=world.dsl, context=None, referral=referral, agency_decision="child_in_need", decided_on=today
+    )
+    referral_outcome(actor=world.dsl, context=None, referral=referral, agency_decision="section_47")
+
+    entries = list(AgencyDecisionEntry.objects.filter(referral=referral))
+    assert [entry.decision for entry in entries] == ["child_in_need", "section_47"]
+    file_page = html.unescape(signed_in_client(world.dsl).get(f"/children/{pupil.uuid}/").content.decode())
+    assert "earlier decision: Child in need: section 17 assessment" in file_page
+    assert "; decision: Section 47 enquiries" in file_page
+    record = signed_in_client(world.dsl).get(f"/referrals/{referral.uuid}/").content.decode()
+    assert record.count("decided ") >= 2
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AgencyDecisionEntry.objects.filter(pk=entries[0].pk).update(decision="nfa")
