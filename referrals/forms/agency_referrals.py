@@ -1,9 +1,38 @@
 """A referral to another agency, and what the agency said back."""
 
-from django import forms
+from datetime import timedelta
 
-from referrals.forms.fields import DateInput, PlainText
+from django import forms
+from django.utils import timezone
+
+from referrals.forms.fields import DateInput, DateTimeInput, PlainText
 from referrals.models import AgencyDecision, LawfulBasis
+
+
+def _when(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        help_text="When it happened; leave as it is if it was just now.",
+        error_messages={"invalid": "Give the date and time, or leave it empty for now."},
+    )
+
+
+def _now_typed() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def _clean_when(value):
+    """A time as it happened: now when not given; never in the future, nor more than a year back."""
+    if value is None:
+        return timezone.now()
+    if value > timezone.now() + timedelta(minutes=5):
+        raise forms.ValidationError("This is in the future: give the time it happened.")
+    if value < timezone.now() - timedelta(days=366):
+        raise forms.ValidationError("Check the date: this is more than a year ago.")
+    return value
 
 
 class ReferralForm(forms.Form):
@@ -27,6 +56,7 @@ class ReferralForm(forms.Form):
     parents_not_informed_reason = PlainText(
         label="If not, why not", max_length=5000, named="The reason parents were not told", required=False
     )
+    made_at = _when("When the referral was made")
     lawful_basis = forms.ChoiceField(
         label="Lawful basis for sharing",
         choices=LawfulBasis.choices,
@@ -51,6 +81,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args, agencies: list[tuple[str, str]], concerns=(), attachments=(), **kwargs):
         kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("made_at", _now_typed())
         concerns, attachments = list(concerns), list(attachments)
         if concerns:
             kwargs["initial"].setdefault("shared_concerns", [str(concerns[0].uuid)])
@@ -66,6 +97,9 @@ class ReferralForm(forms.Form):
         self.fields["shared_attachments"].choices = [
             (key, attachment.original_name) for key, attachment in self.attachments.items()
         ]
+
+    def clean_made_at(self):
+        return _clean_when(self.cleaned_data.get("made_at"))
 
     def clean(self):
         cleaned = super().clean()
@@ -92,6 +126,14 @@ class AcknowledgedForm(forms.Form):
         error_messages={"required": "Give the name and team of the person who acknowledged it."},
     )
     reference = PlainText(label="Their reference (if given)", max_length=100, named="The reference", required=False)
+    acknowledged_at = _when("When they acknowledged it")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("acknowledged_at", _now_typed())
+        super().__init__(*args, **kwargs)
+
+    def clean_acknowledged_at(self):
+        return _clean_when(self.cleaned_data.get("acknowledged_at"))
 
 
 class OutcomeForm(forms.Form):

@@ -63,7 +63,9 @@ class Referral(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="referrals")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="referrals")
     agency = models.CharField(max_length=20, choices=Agency.choices)
+    # When it happened, as the DSL gave it, beside when it was typed in.
     made_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now)
     made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     agency_reference = models.CharField(max_length=100, blank=True)
     agency_contact = models.CharField("contact at the agency", max_length=200, blank=True)
@@ -81,6 +83,7 @@ class Referral(models.Model):
     # What came back.
     ack_due_at = models.DateTimeField("acknowledgement due", null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_recorded_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by_name = models.CharField("acknowledged by (name and team)", max_length=200, blank=True)
     agency_decision = models.CharField(max_length=30, choices=AgencyDecision.choices, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)

@@ -3,6 +3,8 @@
 Sharing does not wait for consent when a child is at risk; whether parents were told is recorded, and why not.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -78,6 +80,8 @@ def referral_create(
     if not parents_informed and not parents_not_informed_reason.strip():
         raise ValueError("Say why parents or carers were not told.")
     made_at = made_at or timezone.now()
+    if made_at < decision.decided_at - timedelta(days=1):
+        raise ValueError("A referral is made after the decision to refer: check its date and time.")
     ack_due_at = None
     if agency == Agency.SOCIAL_CARE:
         ack_due_at = SchoolCalendar(concern.school).referral_acknowledgement_due(made_at)
@@ -116,16 +120,29 @@ def _locked(referral: Referral, actor: User) -> Referral:
 
 @transaction.atomic
 def referral_acknowledged(
-    *, actor: User, context: RequestContext | None, referral: Referral, by_name: str, reference: str = ""
+    *,
+    actor: User,
+    context: RequestContext | None,
+    referral: Referral,
+    by_name: str,
+    reference: str = "",
+    acknowledged_at=None,
 ) -> Referral:
-    """The agency confirmed receipt: who (name and team) and when; their reference if they gave one."""
+    """The agency confirmed receipt: who (name and team) and when it happened (recorded beside when it was typed);
+    their reference if they gave one."""
     referral = _locked(referral, actor)
     if not by_name.strip():
         raise ValueError("Give the name and team of the person who acknowledged it.")
-    referral.acknowledged_at = timezone.now()
+    acknowledged_at = acknowledged_at or timezone.now()
+    if acknowledged_at < referral.made_at:
+        raise ValueError("The acknowledgement comes after the referral was made.")
+    referral.acknowledged_at = acknowledged_at
+    referral.acknowledgement_recorded_at = timezone.now()
     referral.acknowledged_by_name = by_name.strip()[:200]
     referral.agency_reference = reference.strip()[:100] or referral.agency_reference
-    referral.save(update_fields=["acknowledged_at", "acknowledged_by_name", "agency_reference"])
+    referral.save(
+        update_fields=["acknowledged_at", "acknowledgement_recorded_at", "acknowledged_by_name", "agency_reference"]
+    )
     _audit(referral, actor=actor, context=context, action="acknowledged")
     return referral
 

@@ -299,3 +299,39 @@ def test_a_second_agency_decision_keeps_the_first_in_the_chronology(world, pupil
     assert record.count("decided ") >= 2
     with pytest.raises(DatabaseError), transaction.atomic():
         AgencyDecisionEntry.objects.filter(pk=entries[0].pk).update(decision="nfa")
+
+
+def test_a_referral_and_its_acknowledgement_keep_the_times_they_happened_beside_when_they_were_typed(world, pupil):
+    first = referral_for(world, pupil)
+    concern = first.decision.concern
+    client = signed_in_client(world.dsl)
+    made = timezone.localtime() - timedelta(hours=3)
+
+    client.post(
+        f"/queue/{concern.uuid}/referral/",
+        {
+            "agency": "social_care",
+            "purpose": "Protect the child",
+            "parents_informed": "yes",
+            "lawful_basis": "public_task",
+            "shared_concerns": [str(concern.uuid)],
+            "made_at": made.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    referral = Referral.objects.latest("pk")
+    acknowledged = timezone.localtime() - timedelta(hours=1)
+    client.post(
+        f"/referrals/{referral.uuid}/",
+        {"action": "acknowledged", "by_name": "Duty desk", "acknowledged_at": acknowledged.strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    referral.refresh_from_db()
+    assert referral.made_at == made.replace(second=0, microsecond=0)
+    assert referral.recorded_at - referral.made_at > timedelta(hours=2)
+    assert referral.acknowledged_at == acknowledged.replace(second=0, microsecond=0)
+    assert referral.acknowledgement_recorded_at > referral.acknowledged_at
+    from referrals.forms.agency_referrals import AcknowledgedForm
+
+    future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    form = AcknowledgedForm({"by_name": "X", "acknowledged_at": future})
+    assert not form.is_valid() and "in the future" in str(form.errors["acknowledged_at"])
