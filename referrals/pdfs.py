@@ -2,9 +2,13 @@
 a transfer. Every page carries who produced it and when; every download is recorded."""
 
 import base64
+import io
+import textwrap
+from functools import lru_cache
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 from weasyprint import HTML
 
 from referrals.attachments import attachment_path
@@ -16,6 +20,25 @@ from safeguarding.accounts.models import User
 def _watermark(user: User) -> str:
     when = timezone.localtime()
     return f"Produced by {user.full_name} on {when:%a %d %b %Y at %H:%M}. Confidential: safeguarding record."
+
+
+@lru_cache(maxsize=64)
+def _watermark_image(text: str) -> str:
+    """The page's diagonal watermark as a picture (a data address), not as text: drawn as text it would be read
+    into every line copied out of the PDF and scramble it."""
+    width, height = 1240, 1754  # A4 at 150 dots an inch
+    font = ImageFont.load_default(size=58)
+    lines = ["CONFIDENTIAL", *textwrap.wrap(text, 36)]
+    stamp = Image.new("RGBA", (1700, 90 * len(lines)), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(stamp)
+    for index, line in enumerate(lines):
+        draw.text((850, 45 + 90 * index), line, font=font, fill=(180, 0, 0, 48), anchor="mm")
+    stamp = stamp.rotate(30, expand=True)
+    page = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    page.alpha_composite(stamp, ((width - stamp.width) // 2, (height - stamp.height) // 2))
+    out = io.BytesIO()
+    page.save(out, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _with_pictures(attachments: list[Attachment]) -> list[Attachment]:
@@ -32,6 +55,7 @@ def _with_pictures(attachments: list[Attachment]) -> list[Attachment]:
 
 
 def _render(template: str, context: dict) -> bytes:
+    context = {**context, "watermark_image": _watermark_image(context["watermark"])}
     return HTML(string=render_to_string(template, context)).write_pdf()
 
 

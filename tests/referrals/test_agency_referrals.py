@@ -335,3 +335,25 @@ def test_a_referral_and_its_acknowledgement_keep_the_times_they_happened_beside_
     future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     form = AcknowledgedForm({"by_name": "X", "acknowledged_at": future})
     assert not form.is_valid() and "in the future" in str(form.errors["acknowledged_at"])
+
+
+def test_text_copied_out_of_the_referral_pdf_reads_as_whole_sentences(world, pupil):
+    import io
+
+    from pypdf import PdfReader
+
+    account = (
+        "At 15:20 I saw Jade get into a silver car driven by a man of about twenty-five. "
+        "She had a new phone this week and would not say where it came from."
+    )
+    referral = referral_for(world, pupil)
+    Concern.objects.filter(pk=referral.shared_concerns.get().pk).update(account=account)
+
+    content = signed_in_client(world.dsl).get(f"/referrals/{referral.uuid}/pdf/").content
+
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages)
+    for sentence in account.split(". "):
+        assert sentence.rstrip(".") in text
+    # The diagonal watermark is a picture on every page, so it is not read into the text.
+    assert all(page.images for page in PdfReader(io.BytesIO(content)).pages)
+    assert "CONFIDENTIAL" not in text

@@ -6,7 +6,9 @@ import re
 
 import pypdfium2
 import pytest
+import time_machine
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 from PIL import ImageChops
 
 from referrals import body_map
@@ -191,9 +193,10 @@ def test_the_marks_are_drawn_in_the_child_file_pdf(world, pupil, monkeypatch):
     submitted_with_marks(world, pupil, *two_marks())
     dsl = signed_in_client(world.dsl)
 
-    with_marks = dsl.get(f"/children/{pupil.uuid}/pdf/").getvalue()
-    monkeypatch.setattr(body_map, "marks_drawn", lambda marks, side: "")  # the same map with nothing drawn on it
-    without = dsl.get(f"/children/{pupil.uuid}/pdf/").getvalue()
+    with time_machine.travel(timezone.now(), tick=False):  # one minute for both: the watermark names it
+        with_marks = dsl.get(f"/children/{pupil.uuid}/pdf/").getvalue()
+        monkeypatch.setattr(body_map, "marks_drawn", lambda marks, side: "")  # the same map with nothing drawn on it
+        without = dsl.get(f"/children/{pupil.uuid}/pdf/").getvalue()
 
     drawn, blank = _page_images(with_marks), _page_images(without)
     assert len(drawn) == len(blank)
