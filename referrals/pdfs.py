@@ -14,6 +14,7 @@ from weasyprint import HTML
 from referrals.attachments import attachment_path
 from referrals.models import Attachment, Child, Referral
 from referrals.selectors.child_file import child_attachments, chronology_all
+from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.models import User
 
 
@@ -89,6 +90,7 @@ def referral_pdf(*, referral: Referral, user: User) -> bytes:
         "concerns": concerns,
         "attachments": attachments,
         "chronology": chronology,
+        "dsl": school_dsl(school=referral.school),
         "watermark": _watermark(user),
     }
     return _render("referrals/pdf/referral.html", context)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from referrals.forms.fields import DateInput, DateTimeInput, PlainText
 from referrals.models import AgencyDecision, LawfulBasis
+from referrals.models.agency_referrals import YesNoUnsure
 
 
 def _when(label: str) -> forms.DateTimeField:
@@ -57,6 +58,19 @@ class ReferralForm(forms.Form):
         label="If not, why not", max_length=5000, named="The reason parents were not told", required=False
     )
     made_at = _when("When the referral was made")
+    significant_harm = forms.ChoiceField(
+        label="Is the child suffering, or likely to suffer, significant harm?",
+        choices=YesNoUnsure.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the child is suffering, or likely to suffer, significant harm."},
+    )
+    immediate_protection = forms.BooleanField(label="The child needs protecting today", required=False)
+    child_knows = forms.ChoiceField(
+        label="Does the child know about the referral?",
+        choices=YesNoUnsure.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the child knows about the referral."},
+    )
     lawful_basis = forms.ChoiceField(
         label="Lawful basis for sharing",
         choices=LawfulBasis.choices,

@@ -46,6 +46,12 @@ OUTCOME_AGENCIES = {
 }
 
 
+class YesNoUnsure(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNSURE = "unsure", "Not sure"
+
+
 class LawfulBasis(models.TextChoices):
     """The lawful basis for sharing (UK GDPR Articles 6 and 9; Data Protection Act 2018, Schedule 1)."""
 
@@ -78,6 +84,17 @@ class Referral(models.Model):
     shared_attachments = models.ManyToManyField("referrals.Attachment", related_name="referrals", blank=True)
     purpose = models.CharField("purpose of sharing", max_length=300)
     lawful_basis = models.CharField(max_length=30, choices=LawfulBasis.choices, blank=True)
+    # What a front door asks first (R4.5).
+    significant_harm = models.CharField(
+        "is the child suffering, or likely to suffer, significant harm?",
+        max_length=10,
+        choices=YesNoUnsure.choices,
+        blank=True,
+    )
+    immediate_protection = models.BooleanField("the child needs protecting today", default=False)
+    child_knows = models.CharField(
+        "does the child know about the referral?", max_length=10, choices=YesNoUnsure.choices, blank=True
+    )
     parents_informed = models.BooleanField("parents or carers were told")
     parents_not_informed_reason = models.TextField(blank=True)
     # What came back.

@@ -66,6 +66,9 @@ def referral_create(
     shared_rationale: bool = False,
     shared_attachments: list | None = None,
     lawful_basis: str = "",
+    significant_harm: str = "",
+    immediate_protection: bool = False,
+    child_knows: str = "",
     made_at=None,
 ) -> Referral:
     """Record a referral and exactly what it shared (R10.8): the concerns chosen (the decision's own if none are
@@ -102,6 +105,9 @@ def referral_create(
         shared_chronology=shared_chronology,
         shared_rationale=shared_rationale,
         lawful_basis=lawful_basis,
+        significant_harm=significant_harm,
+        immediate_protection=immediate_protection,
+        child_knows=child_knows,
     )
     shared = [c for c in (shared_concerns or [concern]) if c.child_id == concern.child_id]
     referral.shared_concerns.set(shared)

@@ -121,6 +121,8 @@ def test_a_referral_is_made_from_the_concern_page(world, pupil):
             "purpose": "Protect the child",
             "parents_informed": "yes",
             "lawful_basis": "public_task",
+            "significant_harm": "yes",
+            "child_knows": "no",
             "shared_concerns": [str(concern.uuid)],
         },
     )
@@ -149,6 +151,8 @@ def test_a_referral_shares_exactly_what_was_ticked_and_says_so(world, pupil):
             "purpose": "Risk of sexual exploitation",
             "parents_informed": "yes",
             "lawful_basis": "public_task",
+            "significant_harm": "yes",
+            "child_knows": "no",
             "shared_concerns": [str(concern.uuid)],
             "shared_rationale": "on",
         },
@@ -314,6 +318,8 @@ def test_a_referral_and_its_acknowledgement_keep_the_times_they_happened_beside_
             "purpose": "Protect the child",
             "parents_informed": "yes",
             "lawful_basis": "public_task",
+            "significant_harm": "yes",
+            "child_knows": "no",
             "shared_concerns": [str(concern.uuid)],
             "made_at": made.strftime("%Y-%m-%dT%H:%M"),
         },
@@ -357,3 +363,30 @@ def test_text_copied_out_of_the_referral_pdf_reads_as_whole_sentences(world, pup
     # The diagonal watermark is a picture on every page, so it is not read into the text.
     assert all(page.images for page in PdfReader(io.BytesIO(content)).pages)
     assert "CONFIDENTIAL" not in text
+
+
+def test_the_referral_pdf_answers_the_front_doors_first_questions_and_gives_the_dsls_contact(world, pupil):
+    first = referral_for(world, pupil)
+    concern = first.decision.concern
+    client = signed_in_client(world.dsl)
+    client.post(
+        f"/queue/{concern.uuid}/referral/",
+        {
+            "agency": "social_care",
+            "purpose": "Protect the child",
+            "parents_informed": "yes",
+            "lawful_basis": "public_task",
+            "significant_harm": "yes",
+            "immediate_protection": "on",
+            "child_knows": "no",
+            "shared_concerns": [str(concern.uuid)],
+        },
+    )
+    referral = Referral.objects.latest("pk")
+
+    text = " ".join(pdf_text(client.get(f"/referrals/{referral.uuid}/pdf/").content).split())
+
+    assert "Significant harm (suffering, or likely to suffer) Yes" in text
+    assert "Needs protecting today Yes" in text
+    assert "The child knows about this referral No" in text
+    assert f"{world.dsl.full_name}, Designated Safeguarding Lead, {world.dsl.email}" in text
