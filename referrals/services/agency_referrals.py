@@ -3,8 +3,6 @@
 Sharing does not wait for consent when a child is at risk; whether parents were told is recorded, and why not.
 """
 
-from datetime import timedelta
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -83,8 +81,6 @@ def referral_create(
     if not parents_informed and not parents_not_informed_reason.strip():
         raise ValueError("Say why parents or carers were not told.")
     made_at = made_at or timezone.now()
-    if made_at < decision.decided_at - timedelta(days=1):
-        raise ValueError("A referral is made after the decision to refer: check its date and time.")
     ack_due_at = None
     if agency == Agency.SOCIAL_CARE:
         ack_due_at = SchoolCalendar(concern.school).referral_acknowledgement_due(made_at)
