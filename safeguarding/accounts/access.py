@@ -148,14 +148,24 @@ def holiday_cover_for(*, school: School, day) -> HolidayCover | None:
     return HolidayCover.objects.filter(school=school, week_starting=monday).select_related("covered_by__user").first()
 
 
-def holiday_cover_weeks(*, school: School):
-    """The cover named from this week on, soonest first."""
+def holiday_cover_weeks(*, user: User, context: RequestContext, school: School) -> list[HolidayCover]:
+    """The cover named from this week on, soonest first, recorded with the members of staff it names."""
     today = timezone.localdate()
-    return (
+    weeks = list(
         HolidayCover.objects.filter(school=school, week_starting__gte=today - timedelta(days=today.weekday()))
         .select_related("covered_by__user", "set_by")
         .order_by("week_starting")
     )
+    record(
+        EventType.LIST,
+        user=user,
+        context=context,
+        school=school,
+        object_type="holiday_cover",
+        shown_ids=[week.covered_by.uuid for week in weeks if week.covered_by_id],
+        row_count=len(weeks),
+    )
+    return weeks
 
 
 def schools_without_dsl(*, user: User, memberships) -> list[School]:

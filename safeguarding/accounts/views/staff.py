@@ -228,5 +228,6 @@ def holiday_cover(request, school_uuid):
         else:
             messages.success(request, "Holiday cover saved.")
             return redirect("holiday_cover", school_uuid=school.uuid)
-    context = {"school": school, "form": form, "weeks": holiday_cover_weeks(school=school)}
+    weeks = holiday_cover_weeks(user=request.user, context=request.audit, school=school)
+    context = {"school": school, "form": form, "weeks": weeks}
     return render(request, "accounts/holiday_cover.html", context, status=400 if form.errors else 200)
