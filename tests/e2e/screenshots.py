@@ -19,7 +19,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.steps import give_password, saved_draft, sign_in, sign_tick
+from tests.e2e.steps import give_password, referral_fill, saved_draft, sign_in, sign_tick
 
 IMG = ROOT / "docs" / "img"
 TEACHER = "teacher@northfield.example"
@@ -278,18 +278,7 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     expect(page.locator(".messages")).to_contain_text("Decision recorded.")
 
     referral = page.locator("section", has=page.get_by_role("heading", name="Next step: make the referral"))
-    referral.get_by_role("combobox", name="Agency").select_option(label="Children's social care (front door / MASH)")
-    referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
-    referral.get_by_role("group", name="Were parents or carers told?").get_by_label("No", exact=True).check()
-    referral.get_by_label("If not, why not").fill("Telling her mother first could put her at greater risk")
-    referral.get_by_label("Contact at the agency").fill("Duty social worker, Northshire front door")
-    referral.get_by_label("Public task, safeguarding", exact=False).check()
-    referral.get_by_label("The child's own words, as recorded").check()
-    referral.get_by_label("Your rationale for the decision").check()
-    harm = referral.get_by_role("group", name="Is the child suffering, or likely to suffer, significant harm?")
-    harm.get_by_label("Yes", exact=True).check()
-    knows = referral.get_by_role("group", name="Does the child know about the referral?")
-    knows.get_by_label("No", exact=True).check()
+    referral_fill(referral)
     album.part(page, "dsl-08-referral-form", referral)
     referral.get_by_role("button", name="Record the referral").click()
     expect(page.locator(".messages")).to_contain_text("Referral recorded.")

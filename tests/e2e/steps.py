@@ -172,3 +172,21 @@ def tab_through(page, scope: str, *, limit: int = 400) -> int:
             hidden = focus_obscured(page)
             assert hidden is None, f"focus hidden at Tab stop {stops}: {hidden}"
     return stops
+
+
+def referral_fill(referral) -> None:
+    """Fill the referral form (the `referral` section of the review page) as the demo's DSL does: children's social
+    care, parents not told and why, the lawful basis, the child's words and the rationale shared, the front door's
+    first questions answered."""
+    referral.get_by_role("combobox", name="Agency").select_option(label="Children's social care (front door / MASH)")
+    referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
+    referral.get_by_role("group", name="Were parents or carers told?").get_by_label("No", exact=True).check()
+    referral.get_by_label("If not, why not").fill("Telling her mother first could put her at greater risk")
+    referral.get_by_label("Contact at the agency").fill("Duty social worker, Northshire front door")
+    referral.get_by_label("Public task, safeguarding", exact=False).check()
+    referral.get_by_label("The child's own words, as recorded").check()
+    referral.get_by_label("Your rationale for the decision").check()
+    harm = referral.get_by_role("group", name="Is the child suffering, or likely to suffer, significant harm?")
+    harm.get_by_label("Yes", exact=True).check()
+    knows = referral.get_by_role("group", name="Does the child know about the referral?")
+    knows.get_by_label("No", exact=True).check()

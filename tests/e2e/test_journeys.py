@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from tests.e2e.conftest import JOURNEY_COUNTS, axe_check
 from tests.e2e.steps import (
     give_password,
+    referral_fill,
     saved_draft,
     sign_in,
     sign_tick,
@@ -314,18 +315,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.locator("main .badge").first).to_have_text("Decided")
 
     referral = page.locator("section", has=page.get_by_role("heading", name="Next step: make the referral"))
-    referral.get_by_role("combobox", name="Agency").select_option(label="Children's social care (front door / MASH)")
-    referral.get_by_label("Why the information is shared").fill("Risk of child sexual exploitation")
-    referral.get_by_role("group", name="Were parents or carers told?").get_by_label("No", exact=True).check()
-    referral.get_by_label("If not, why not").fill("Telling her mother first could put her at greater risk")
-    referral.get_by_label("Contact at the agency").fill("Duty social worker, Northshire front door")
-    referral.get_by_label("Public task, safeguarding", exact=False).check()
-    referral.get_by_label("The child's own words, as recorded").check()
-    referral.get_by_label("Your rationale for the decision").check()
-    harm = referral.get_by_role("group", name="Is the child suffering, or likely to suffer, significant harm?")
-    harm.get_by_label("Yes", exact=True).check()
-    knows = referral.get_by_role("group", name="Does the child know about the referral?")
-    knows.get_by_label("No", exact=True).check()
+    referral_fill(referral)
     axe_check(page, "DSL: concern, decided")
     screens.take(page, "dsl-decided")
     referral.get_by_role("button", name="Record the referral").click()

@@ -114,18 +114,7 @@ def test_a_referral_is_made_from_the_concern_page(world, pupil):
     concern = first.decision.concern
     client = signed_in_client(world.dsl)
 
-    response = client.post(
-        f"/queue/{concern.uuid}/referral/",
-        {
-            "agency": "social_care",
-            "purpose": "Protect the child",
-            "parents_informed": "yes",
-            "lawful_basis": "public_task",
-            "significant_harm": "yes",
-            "child_knows": "no",
-            "shared_concerns": [str(concern.uuid)],
-        },
-    )
+    response = referral_post(client, concern)
 
     assert response.status_code == 302
     assert Referral.objects.count() == 2
@@ -144,19 +133,7 @@ def test_a_referral_shares_exactly_what_was_ticked_and_says_so(world, pupil):
 
     form = client.get(f"/queue/{concern.uuid}/").content.decode()
     assert f'value="{other.uuid}"' in form and 'name="shared_child_words"' in form
-    response = client.post(
-        f"/queue/{concern.uuid}/referral/",
-        {
-            "agency": "social_care",
-            "purpose": "Risk of sexual exploitation",
-            "parents_informed": "yes",
-            "lawful_basis": "public_task",
-            "significant_harm": "yes",
-            "child_knows": "no",
-            "shared_concerns": [str(concern.uuid)],
-            "shared_rationale": "on",
-        },
-    )
+    response = referral_post(client, concern, purpose="Risk of sexual exploitation", shared_rationale="on")
 
     assert response.status_code == 302, response.content.decode()[:2000]
     referral = Referral.objects.latest("pk")
@@ -311,19 +288,7 @@ def test_a_referral_and_its_acknowledgement_keep_the_times_they_happened_beside_
     client = signed_in_client(world.dsl)
     made = timezone.localtime() - timedelta(hours=3)
 
-    client.post(
-        f"/queue/{concern.uuid}/referral/",
-        {
-            "agency": "social_care",
-            "purpose": "Protect the child",
-            "parents_informed": "yes",
-            "lawful_basis": "public_task",
-            "significant_harm": "yes",
-            "child_knows": "no",
-            "shared_concerns": [str(concern.uuid)],
-            "made_at": made.strftime("%Y-%m-%dT%H:%M"),
-        },
-    )
+    referral_post(client, concern, made_at=made.strftime("%Y-%m-%dT%H:%M"))
     referral = Referral.objects.latest("pk")
     acknowledged = timezone.localtime() - timedelta(hours=1)
     client.post(
@@ -369,19 +334,7 @@ def test_the_referral_pdf_answers_the_front_doors_first_questions_and_gives_the_
     first = referral_for(world, pupil)
     concern = first.decision.concern
     client = signed_in_client(world.dsl)
-    client.post(
-        f"/queue/{concern.uuid}/referral/",
-        {
-            "agency": "social_care",
-            "purpose": "Protect the child",
-            "parents_informed": "yes",
-            "lawful_basis": "public_task",
-            "significant_harm": "yes",
-            "immediate_protection": "on",
-            "child_knows": "no",
-            "shared_concerns": [str(concern.uuid)],
-        },
-    )
+    referral_post(client, concern, immediate_protection="on")
     referral = Referral.objects.latest("pk")
 
     text = " ".join(pdf_text(client.get(f"/referrals/{referral.uuid}/pdf/").content).split())
@@ -390,3 +343,21 @@ def test_the_referral_pdf_answers_the_front_doors_first_questions_and_gives_the_
     assert "Needs protecting today Yes" in text
     assert "The child knows about this referral No" in text
     assert f"{world.dsl.full_name}, Designated Safeguarding Lead, {world.dsl.email}" in text
+
+
+def referral_post(client, concern, **fields):
+    """Send the review page's referral form for `concern`: children's social care, sharing the concern itself, with
+    the questions answered; `fields` change or add to that."""
+    return client.post(
+        f"/queue/{concern.uuid}/referral/",
+        {
+            "agency": "social_care",
+            "purpose": "Protect the child",
+            "parents_informed": "yes",
+            "lawful_basis": "public_task",
+            "significant_harm": "yes",
+            "child_knows": "no",
+            "shared_concerns": [str(concern.uuid)],
+            **fields,
+        },
+    )
