@@ -475,6 +475,7 @@ def _referral_row(rng: random.Random, decision: dict, agency: str, now) -> dict:
         "concern_id": concern["id"],
         "agency": agency,
         "made_at": made,
+        "recorded_at": made,
         "made_by_id": decision["decided_by_id"],
         "agency_reference": f"REF-{rng.randrange(10**6):06d}",
         "purpose": "To protect the child from significant harm",
@@ -486,6 +487,7 @@ def _referral_row(rng: random.Random, decision: dict, agency: str, now) -> dict:
         row["ack_due_at"] = made + timedelta(days=1 if made.weekday() < 4 else 3)
     if now - made > timedelta(days=7) and rng.random() < 0.9:
         row["acknowledged_at"] = made + timedelta(hours=rng.randint(1, 30))
+        row["acknowledgement_recorded_at"] = row["acknowledged_at"]
         row["acknowledged_by_name"] = "Duty social worker, MASH"
         if agency == "social_care":
             row["agency_decision"] = rng.choice(AgencyDecision.values)
