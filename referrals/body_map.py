@@ -5,7 +5,7 @@ so a mark's position means the same thing in each. Positions are in the outline'
 side). Left and right are the child's: on the front view the child's left is on the viewer's right.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import models
 from django.utils.html import format_html, format_html_join
@@ -48,6 +48,14 @@ class Shape:
     def holds(self, x: int, y: int) -> bool:
         return self.x <= x <= self.x + self.width and self.y <= y <= self.y + self.height
 
+    def words(self, side: str) -> str:
+        return self.front if side == Side.FRONT else self.back
+
+    def on(self, side: str) -> "Shape":
+        """The shape as drawn on `side`: on the back view the child's right is on the viewer's right, so limbs swap
+        places."""
+        return self if side == Side.FRONT else replace(self, x=WIDTH - self.x - self.width)
+
 
 def _pair(key: str, words: str, *, x: int, y: int, width: int, height: int, ellipse: bool = False) -> list[Shape]:
     """The child's right and left of a limb; on the front the child's right is drawn on the viewer's left."""
@@ -74,21 +82,9 @@ SHAPES: tuple[Shape, ...] = (
 SHAPE_BY_KEY = {shape.key: shape for shape in SHAPES}
 
 
-def _drawn_x(shape: Shape, side: str) -> int:
-    """On the back view the child's right is on the viewer's right: limbs swap places."""
-    return shape.x if side == Side.FRONT else WIDTH - shape.x - shape.width
-
-
-def _region_words(side: str, region: str) -> str:
-    shape = SHAPE_BY_KEY[region]
-    return (shape.front if side == Side.FRONT else shape.back).lower()
-
-
 def region_label(side: str, region: str) -> str:
     shape = SHAPE_BY_KEY.get(region)
-    if shape is None:
-        return ""
-    return f"{Side(side).label}: {shape.front if side == Side.FRONT else shape.back}"
+    return f"{Side(side).label}: {shape.words(side)}" if shape is not None else ""
 
 
 REGION_CHOICES = [
@@ -100,8 +96,7 @@ REGION_CHOICES = [
 def region_point(side: str, region: str, taken: int = 0) -> tuple[int, int]:
     """Where a mark chosen from the region list is drawn: the region's centre, moved along for each mark already
     there so that numbers do not sit on one another."""
-    shape = SHAPE_BY_KEY[region]
-    x, y = _drawn_x(shape, side) + shape.width // 2, shape.y + shape.height // 2
+    x, y = SHAPE_BY_KEY[region].on(side).centre
     if taken:
         x += ((taken % 3) - 1) * 14
         y += (taken // 3 + 1) * 14 * (1 if taken % 2 else -1)
@@ -110,30 +105,28 @@ def region_point(side: str, region: str, taken: int = 0) -> tuple[int, int]:
 
 def region_at(side: str, x: int, y: int) -> str:
     """The region a tapped point falls in, or the nearest one."""
-    for shape in SHAPES:
-        drawn = Shape(shape.key, shape.front, shape.back, _drawn_x(shape, side), shape.y, shape.width, shape.height)
-        if drawn.holds(x, y):
+    drawn = [shape.on(side) for shape in SHAPES]
+    for shape in drawn:
+        if shape.holds(x, y):
             return shape.key
 
     def distance(shape: Shape) -> int:
-        cx, cy = _drawn_x(shape, side) + shape.width // 2, shape.y + shape.height // 2
+        cx, cy = shape.centre
         return (cx - x) ** 2 + (cy - y) ** 2
 
-    return min(SHAPES, key=distance).key
+    return min(drawn, key=distance).key
 
 
 def _outline(side: str, *, interactive: bool) -> SafeString:
     parts = []
-    for shape in SHAPES:
-        x = _drawn_x(shape, side)
-        label = shape.front if side == Side.FRONT else shape.back
+    for shape in (shape.on(side) for shape in SHAPES):
+        label = shape.words(side)
         extra = format_html(' data-region="{}" data-label="{}"', shape.key, label) if interactive else ""
         if shape.ellipse:
             parts.append(
                 format_html(
                     '<ellipse class="region" cx="{}" cy="{}" rx="{}" ry="{}"{}><title>{}</title></ellipse>',
-                    x + shape.width // 2,
-                    shape.y + shape.height // 2,
+                    *shape.centre,
                     shape.width // 2,
                     shape.height // 2,
                     extra,
@@ -144,7 +137,7 @@ def _outline(side: str, *, interactive: bool) -> SafeString:
             parts.append(
                 format_html(
                     '<rect class="region" x="{}" y="{}" width="{}" height="{}" rx="9"{}><title>{}</title></rect>',
-                    x,
+                    shape.x,
                     shape.y,
                     shape.width,
                     shape.height,
@@ -168,7 +161,9 @@ def marks_drawn(marks, side: str) -> SafeString:
 def body_map_svg(marks, side: str, *, interactive: bool = False) -> SafeString:
     """One side of the body map with its marks, as inline SVG (no script, no style attribute: CSP-safe)."""
     label = Side(side).label
-    placed = [f"mark {mark.number}, {_region_words(side, mark.region)}" for mark in marks if mark.side == side]
+    placed = [
+        f"mark {mark.number}, {SHAPE_BY_KEY[mark.region].words(side).lower()}" for mark in marks if mark.side == side
+    ]
     title = f"Body map, {label.lower()}: " + ("; ".join(placed) if placed else "no marks")
     return format_html(
         '<svg class="body-map-side" viewBox="0 0 {} {}" role="img" aria-label="{}" data-side="{}"'
