@@ -42,7 +42,8 @@ def raw_copy(schools: list[School]) -> tuple[float, int, int]:
     query = (
         "COPY (SELECT s.name, c.legal_first_name || ' ' || c.legal_last_name, c.upn, c.year_group, r.agency, "
         "to_char(r.made_at, 'DD/MM/YYYY HH24:MI'), u.full_name, r.agency_reference, r.acknowledged_at, "
-        "r.agency_decision, r.parents_informed, r.escalated_at FROM referrals_referral r "
+        "r.agency_decision, r.parents_informed, "
+        "EXISTS (SELECT 1 FROM referrals_referralescalation e WHERE e.referral_id = r.id) FROM referrals_referral r "
         "JOIN referrals_child c ON c.id = r.child_id JOIN accounts_school s ON s.id = r.school_id "
         f"JOIN accounts_user u ON u.id = r.made_by_id WHERE r.school_id IN ({ids}) "
         "ORDER BY r.made_at, r.id) TO STDOUT WITH CSV"

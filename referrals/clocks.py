@@ -126,6 +126,18 @@ class SchoolCalendar:
             day = self.next_working_day(day)
         return self.closes(day)
 
+    def school_days_after(self, day: date, school_days: int) -> date:
+        """The school day `school_days` school days after `day`: weekends, bank holidays and the school's closures
+        (its holidays) do not count."""
+        for _ in range(school_days):
+            day = self.next_working_day(day)
+        return day
+
+    def referral_review_due(self, made_at: datetime) -> date:
+        """When a referral with nothing back is to be reviewed: the school's interval (20 by default) in school
+        days (REQUIREMENTS.md R4.4)."""
+        return self.school_days_after(made_at.astimezone(LONDON).date(), self.school.referral_review_school_days)
+
     def referral_acknowledgement_due(self, made_at: datetime) -> datetime:
         """One working day (or the school's number) after the referral was made, at the same time of day, on the
         agencies' working days: the school's closures do not count."""

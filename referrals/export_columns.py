@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Expression, F, Func, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, Expression, F, Func, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from referrals.models import Agency, AgencyDecision, YearGroup
+from referrals.models import Agency, AgencyDecision, ReferralEscalation, YearGroup
 
 # The neutraliser, written once in the regular-expression dialect that Python's `re` and PostgreSQL read alike.
 # Control characters a spreadsheet cannot hold are removed, and carriage returns with them (an XLSX reads them back as
@@ -113,7 +113,7 @@ COLUMNS = (
     Column("Acknowledged on", F("acknowledged_at"), kind=DateTime, width=17),
     Column("Agency decision", label("agency_decision", AgencyDecision), width=40),
     Column("Parents told", yes_no(Q(parents_informed=True)), width=12),
-    Column("Escalated", yes_no(Q(escalated_at__isnull=False)), width=10),
+    Column("Escalated", yes_no(Q(Exists(ReferralEscalation.objects.filter(referral=OuterRef("pk"))))), width=10),
 )
 HEADERS = tuple(column.header for column in COLUMNS)
 

@@ -84,8 +84,18 @@ def referral_pdf(*, referral: Referral, user: User) -> bytes:
             ]
         chronology.sort()
     attachments = list(referral.shared_attachments.select_related("uploaded_by").order_by("created_at", "pk"))
+    earlier_concerns = []
+    if referral.shared_rationale:
+        # Part of the reasons: the earlier concerns the DSL said they rely on, unless shared whole above.
+        earlier_concerns = list(
+            referral.decision.relies_on.exclude(pk__in=[c.pk for c in concerns])
+            .select_related("author")
+            .prefetch_related("indicators")
+            .order_by("observed_at")
+        )
     context = {
         "referral": referral,
+        "earlier_concerns": earlier_concerns,
         "child": referral.child,
         "concerns": concerns,
         "attachments": attachments,

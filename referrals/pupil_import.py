@@ -17,6 +17,23 @@ from referrals.upn import normalise_upn, upn_problem
 
 REQUIRED_COLUMNS = ("upn", "legal_first_name", "legal_last_name", "date_of_birth", "year_group")
 OPTIONAL_COLUMNS = ("preferred_name", "sex", "send")
+# The family columns: a file without one leaves what the roster has.
+FAMILY_TEXT_COLUMNS = {
+    "address": 1000,
+    "previous_address": 1000,
+    "home_language": 60,
+    "communication_needs": 200,
+    "ethnicity": 80,
+    "religion": 80,
+    "household": 2000,
+    "gp": 200,
+    "other_agencies": 2000,
+}
+CARERS_IN_FILE = 2
+CARER_TEXT_COLUMNS = {"name": 150, "relationship": 60, "phone": 30, "email": 254, "address": 1000}
+CARER_YES_NO_COLUMNS = {"parental_responsibility": False, "lives_with_child": True}
+YES = {"y", "yes", "true", "1"}
+NO = {"n", "no", "false", "0"}
 COLUMNS_HELP = """\
 Columns (a header row first; names in any order and any case; extra columns are ignored):
   upn               required  13-character Unique Pupil Number, e.g. B123456789012
@@ -27,9 +44,17 @@ Columns (a header row first; names in any order and any case; extra columns are 
   preferred_name    optional  only if different from the legal first name
   sex               optional  F, M or U (not known); blank means not known
   send              optional  none, sen_support or ehc_plan; blank means none
+Family columns, all optional; a column the file leaves out keeps what the roster has:
+  address, previous_address, home_language, ethnicity, religion, gp, communication_needs
+  household         other people in the household (a line each: name, relationship, age of a child)
+  other_agencies    other agencies involved, with contacts
+  interpreter_needed  yes or no
+  carer1_name, carer1_relationship, carer1_parental_responsibility (yes/no), carer1_lives_with_child (yes/no),
+  carer1_phone, carer1_email, carer1_address; the same for carer2. A row naming carers replaces the pupil's list.
 The file must be UTF-8 text (in Excel: Save as "CSV UTF-8").
 """
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 YOUNGEST_AGE, OLDEST_AGE = 2, 25
 
@@ -143,7 +168,50 @@ def _check_row(values: dict, line: int, seen_upns: dict[str, int]) -> tuple[dict
     if send not in SendStatus.values:
         problem("send", f"unknown value {send!r}: use none, sen_support or ehc_plan")
     row["send"] = send
+    _check_family(values, row, problem)
     return row, problems
+
+
+def _yes_no(raw: str, *, default: bool) -> bool | None:
+    text = raw.strip().lower()
+    if not text:
+        return default
+    return True if text in YES else False if text in NO else None
+
+
+def _check_family(values: dict, row: dict, problem) -> None:
+    """The optional family columns the file has: text within its length, yes or no, and each carer named."""
+    for column, limit in FAMILY_TEXT_COLUMNS.items():
+        if column in values:
+            row[column] = values[column].strip()
+            if len(row[column]) > limit:
+                problem(column, f"longer than {limit} characters")
+    if "interpreter_needed" in values:
+        row["interpreter_needed"] = _yes_no(values["interpreter_needed"], default=False)
+        if row["interpreter_needed"] is None:
+            problem("interpreter_needed", "use yes or no")
+    carer_columns = [f"carer{n}_{name}" for n in range(1, CARERS_IN_FILE + 1) for name in CARER_TEXT_COLUMNS]
+    if not any(column in values for column in carer_columns):
+        return
+    row["carers"] = []
+    for number in range(1, CARERS_IN_FILE + 1):
+        prefix = f"carer{number}_"
+        carer = {name: values.get(prefix + name, "").strip() for name in CARER_TEXT_COLUMNS}
+        if not any(carer.values()):
+            continue
+        for name, limit in CARER_TEXT_COLUMNS.items():
+            if len(carer[name]) > limit:
+                problem(prefix + name, f"longer than {limit} characters")
+        for name in ("name", "relationship"):
+            if not carer[name]:
+                problem(prefix + name, "missing: a carer needs a name and a relationship to the pupil")
+        if carer["email"] and not EMAIL.fullmatch(carer["email"]):
+            problem(prefix + "email", "not an email address")
+        for name, default in CARER_YES_NO_COLUMNS.items():
+            carer[name] = _yes_no(values.get(prefix + name, ""), default=default)
+            if carer[name] is None:
+                problem(prefix + name, "use yes or no")
+        row["carers"].append(carer)
 
 
 def check_pupil_file(data: bytes) -> CheckedFile:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from referrals.clocks import SchoolCalendar
 from referrals.models import (
     Action,
+    Carer,
     Child,
     Closure,
     Concern,
@@ -332,8 +333,11 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
     added = 0
     # The story is about a girl in Year 9 at Northfield; the disclosure about a girl at Riverside.
     story_child = next(c for c in children["northfield"] if c.sex == Sex.FEMALE and c.year_group == "9")
+    _story_family(story_child)
     for number, (days_ago, email, account, indicators, words) in enumerate(STORY):
-        account = account.replace("Chloe Ward", story_child.display_name)
+        account = account.replace("Chloe Ward", story_child.display_name).replace(
+            "Chloe", story_child.display_name.split()[0]
+        )
         added += _submit(
             key=f"demo-story-{number}",
             author=User.objects.get(email=email),
@@ -430,6 +434,44 @@ def _demo_actions(*, story_child: Child) -> None:
     )
 
 
+def _story_family(child: Child) -> None:
+    """What the school's information system holds of the story child's family, as a referral form asks it."""
+    if child.carers.exists():
+        return
+    child.address = "14 Canal Terrace\nNorthfield\nNF4 2QP"
+    child.previous_address = "Flat 3, 88 Station Road, Eastwick EW1 5RT (until last summer)"
+    child.home_language = "English"
+    child.ethnicity = "White British"
+    surname = child.legal_last_name
+    child.household = f"Jordan {surname}, brother, 17\nKai {surname}, brother, 4"
+    child.gp = "Dr A Okafor, Canal Street Surgery, 01632 960 411"
+    child.other_agencies = "None known. An early help assessment was offered last year and not taken up."
+    child.save()
+    Carer.objects.bulk_create(
+        [
+            Carer(
+                child=child,
+                position=0,
+                name=f"Donna {surname}",
+                relationship="Mother",
+                parental_responsibility=True,
+                phone="07700 900 318",
+                email=f"donna.{''.join(ch for ch in surname.lower() if ch.isalpha())}@example.org",
+            ),
+            Carer(
+                child=child,
+                position=1,
+                name=f"Lee {surname}",
+                relationship="Father",
+                parental_responsibility=True,
+                lives_with_child=False,
+                phone="07700 900 752",
+                address="Lives in Eastwick; sees the children at weekends.",
+            ),
+        ]
+    )
+
+
 def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
     """Referrals in every state: acknowledged with a decision, escalated, awaiting and overdue, and recent."""
     from referrals.services.agency_referrals import (
@@ -447,7 +489,12 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
         (disclosure_child, "social_care", 3, "waiting", ""),
     )
     for child, agency, days_ago, state, agency_decision in plans:
-        concern = Concern.objects.filter(child=child, status=ConcernStatus.IN_REVIEW).order_by("observed_at").first()
+        made_at = timezone.now() - timedelta(days=days_ago, hours=2)
+        concern = (
+            Concern.objects.filter(child=child, status=ConcernStatus.IN_REVIEW, observed_at__lt=made_at)
+            .order_by("-observed_at")
+            .first()
+        )
         if concern is None:
             concern = Concern.objects.filter(child=child).order_by("observed_at").first()
             dsl = _school_dsl(child.school)
@@ -464,6 +511,7 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
             outcomes=[agency],
             rationale="Several signs together point to a risk of significant harm; a referral is needed.",
             threshold="child_protection" if agency == "social_care" else "child_in_need",
+            relies_on=list(Concern.objects.filter(child=child, observed_at__lt=concern.observed_at)),
         )
         referral = referral_create(
             actor=dsl,
@@ -473,7 +521,14 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
             purpose="To protect the child from significant harm",
             parents_informed=agency != "social_care",
             parents_not_informed_reason="" if agency != "social_care" else "Telling the family could increase the risk",
-            made_at=timezone.now() - timedelta(days=days_ago, hours=2),
+            shared_child_words=True,
+            shared_rationale=True,
+            shared_chronology=agency == "social_care",
+            lawful_basis="public_task",
+            significant_harm="yes" if agency == "social_care" else "unsure",
+            immediate_protection=False,
+            child_knows="no",
+            made_at=made_at,
         )
         if state in ("acknowledged", "escalated"):
             referral_acknowledged(actor=dsl, context=None, referral=referral, by_name="Duty social worker, MASH")

@@ -45,6 +45,7 @@ from referrals.models import (
     Notification,
     PatternAlert,
     Referral,
+    ReferralEscalation,
     SendStatus,
     Sex,
     Threshold,
@@ -492,8 +493,14 @@ def _referral_row(rng: random.Random, decision: dict, agency: str, now) -> dict:
         if agency == "social_care":
             row["agency_decision"] = rng.choice(AgencyDecision.values)
         if rng.random() < 0.02:
-            row["escalated_at"] = row["acknowledged_at"] + timedelta(days=2)
-            row["escalation_reason"] = "No action taken despite new signs; escalating."
+            escalated = row["acknowledged_at"] + timedelta(days=2)
+            row["escalation"] = {
+                "uuid": _uuid(rng),
+                "escalated_on": timezone.localtime(escalated, LONDON).date(),
+                "reason": "No action taken despite new signs; escalating.",
+                "recorded_by_id": row["made_by_id"],
+                "recorded_at": escalated,
+            }
     return row
 
 
@@ -544,13 +551,16 @@ def _closure_row(row: dict) -> dict:
 
 def _write_referrals(referrals: list[dict]) -> int:
     ids = _ids(Referral, len(referrals))
-    shared = []
+    shared, escalations = [], []
     for referral, referral_id in zip(referrals, ids, strict=True):
         referral["id"] = referral_id
         referral["decision_id"] = referral.pop("decision")["id"]
         shared.append({"referral_id": referral_id, "concern_id": referral.pop("concern_id")})
+        if escalation := referral.pop("escalation", None):
+            escalations.append({**escalation, "referral_id": referral_id})
     written = _copy(Referral, referrals)
     _copy(Referral.shared_concerns.through, shared)
+    _copy(ReferralEscalation, escalations)
     return written
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from referrals.forms.fields import DateInput, DateTimeInput, PlainText
-from referrals.models import AgencyDecision, LawfulBasis
+from referrals.models import AgencyDecision, LawfulBasis, ReferralMeeting
 from referrals.models.agency_referrals import YesNoUnsure
 
 
@@ -83,7 +83,11 @@ class ReferralForm(forms.Form):
         error_messages={"required": "Choose at least one concern to share."},
     )
     shared_child_words = forms.BooleanField(label="The child's own words, as recorded", required=False)
-    shared_rationale = forms.BooleanField(label="Your rationale for the decision", required=False)
+    shared_rationale = forms.BooleanField(
+        label="Your rationale for the decision",
+        required=False,
+        help_text="With the level of need applied and the earlier concerns the rationale relies on, if any.",
+    )
     shared_chronology = forms.BooleanField(label="The chronology of the concerns shared", required=False)
     shared_attachments = forms.MultipleChoiceField(
         label="Files shared (listed in the referral)", widget=forms.CheckboxSelectMultiple, required=False
@@ -174,8 +178,8 @@ class OutcomeForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    """The school disagrees with the agency's decision and takes it higher (the escalation policy of the local
-    safeguarding partners)."""
+    """The school disagrees with the agency's response, or the child's situation is not improving, and takes it
+    higher under the local safeguarding partners' escalation procedure."""
 
     reason = PlainText(
         label="Reason for escalating",
@@ -184,3 +188,61 @@ class EscalateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Give the reason for escalating."},
     )
+    escalated_to = PlainText(
+        label="Escalated to (name and role)", max_length=200, named="The name and role", required=False
+    )
+    escalated_on = forms.DateField(
+        label="The day you escalated",
+        required=False,
+        widget=DateInput(),
+        help_text="Leave empty for today.",
+        error_messages={"invalid": "Give the day as a date, or leave it empty for today."},
+    )
+
+
+class EscalationOutcomeForm(forms.Form):
+    """What came of one escalation."""
+
+    outcome = PlainText(
+        label="What came of it",
+        max_length=5000,
+        named="The outcome",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what came of the escalation."},
+    )
+    outcome_on = forms.DateField(
+        label="The day of the outcome",
+        required=False,
+        widget=DateInput(),
+        help_text="Leave empty for today.",
+        error_messages={"invalid": "Give the day as a date, or leave it empty for today."},
+    )
+
+
+class MeetingForm(forms.Form):
+    """A strategy discussion, conference or meeting about the referral."""
+
+    kind = forms.ChoiceField(
+        label="Meeting",
+        choices=[("", "Choose the meeting"), *ReferralMeeting.Kind.choices],
+        error_messages={"required": "Choose the kind of meeting.", "invalid_choice": "Choose the kind of meeting."},
+    )
+    held_at = forms.DateTimeField(
+        label="When it was held",
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        help_text="Or when it will be, for one arranged.",
+        error_messages={"required": "Give the date and time.", "invalid": "Give the date and time."},
+    )
+    school_attended = forms.BooleanField(label="The school took part", required=False, initial=True)
+    note = PlainText(
+        label="What was agreed (optional)",
+        max_length=5000,
+        named="The note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("held_at", _now_typed())
+        super().__init__(*args, **kwargs)

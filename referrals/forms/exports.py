@@ -3,7 +3,7 @@ from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
 from referrals.forms.fields import CodeInput, DateInput
-from referrals.models import Agency, ExportRecord
+from referrals.models import Agency, ExportRecord, LawfulBasis
 from referrals.selectors.exports import ExportFilters
 from safeguarding.accounts.models import School
 
@@ -23,6 +23,18 @@ class ExportForm(forms.Form):
             "required": "Say what the export is for: it is recorded with the export.",
             "min_length": "Say what the export is for: it is recorded with the export.",
         },
+    )
+    leaves_school = forms.BooleanField(
+        label="The file will go outside the school",
+        required=False,
+        help_text="For example to the local authority or an inspector: the export is then recorded as a disclosure.",
+    )
+    shared_with = forms.CharField(label="Who receives it (organisation and person)", max_length=300, required=False)
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis for sharing it",
+        required=False,
+        choices=[("", "Choose the lawful basis"), *LawfulBasis.choices],
+        error_messages={"invalid_choice": "Choose the lawful basis for sharing it."},
     )
     school = forms.ChoiceField(
         label="School", required=False, error_messages={"invalid_choice": "Choose one of your schools."}
@@ -68,6 +80,9 @@ class ExportForm(forms.Form):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             "purpose",
+            "leaves_school",
+            "shared_with",
+            "lawful_basis",
             "school",
             Row(Column("date_from"), Column("date_to")),
             "agency",
@@ -75,6 +90,17 @@ class ExportForm(forms.Form):
             Field("format", wrapper_class="mb-3"),
             "code",
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("leaves_school"):
+            if not (cleaned.get("shared_with") or "").strip():
+                self.add_error("shared_with", "Say who receives the file: it goes outside the school.")
+            if not cleaned.get("lawful_basis") and "lawful_basis" not in self.errors:
+                self.add_error("lawful_basis", "Choose the lawful basis for sharing it.")
+        else:
+            cleaned["shared_with"], cleaned["lawful_basis"] = "", ""
+        return cleaned
 
     def clean_format(self) -> str:
         return self.cleaned_data["format"] or ExportRecord.Format.CSV

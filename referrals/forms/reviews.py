@@ -3,7 +3,7 @@
 from django import forms
 
 from referrals.forms.fields import DateInput, PlainText
-from referrals.models import OUTCOME_AGENCIES, Outcome, Threshold
+from referrals.models import OUTCOME_AGENCIES, Concern, Outcome, Threshold
 from referrals.selectors.children import school_child_by_upn
 from referrals.upn import normalise_upn
 
@@ -29,9 +29,39 @@ class DecisionForm(forms.Form):
         help_text="Needed with any referral.",
     )
     next_review = forms.DateField(label="Next review", required=False, widget=DateInput)
+    relies_on = forms.MultipleChoiceField(
+        label="Earlier concerns these reasons rely on",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A referral that shares your reasons lists these with them.",
+    )
+
+    def __init__(self, *args, concern: Concern, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = concern.school.threshold_level_names
+        self.fields["threshold"].choices = [
+            ("", "Choose the threshold"),
+            *([(level, level) for level in levels] if levels else Threshold.choices),
+        ]
+        if concern.school.threshold_document_url:
+            self.fields["threshold"].help_text += " See the local threshold document (link above)."
+        earlier = (
+            Concern.objects.filter(child_id=concern.child_id, observed_at__lt=concern.observed_at).order_by(
+                "-observed_at"
+            )
+            if concern.child_id
+            else Concern.objects.none()
+        )
+        self.earlier = {str(c.uuid): c for c in earlier}
+        self.fields["relies_on"].choices = [
+            (key, f"{c.reference}, {c.observed_at:%d/%m/%Y}: {c.account[:80]}") for key, c in self.earlier.items()
+        ]
+        if not self.earlier:
+            del self.fields["relies_on"]
 
     def clean(self):
         cleaned = super().clean()
+        cleaned["relies_on"] = [self.earlier[key] for key in cleaned.get("relies_on", [])]
         if not cleaned.get("threshold") and any(value in OUTCOME_AGENCIES for value in cleaned.get("outcomes", [])):
             self.add_error("threshold", "Choose the threshold applied: a referral needs one.")
         return cleaned

@@ -7,8 +7,10 @@ from referrals.models.agency_referrals import (
     AgencyDecisionEntry,
     LawfulBasis,
     Referral,
+    ReferralEscalation,
+    ReferralMeeting,
 )
-from referrals.models.children import Child, RollStatus, SendStatus, Sex, YearGroup
+from referrals.models.children import Carer, Child, RollStatus, SendStatus, Sex, YearGroup
 from referrals.models.concerns import (
     AUTHOR_STATUS,
     Addendum,
@@ -50,6 +52,7 @@ __all__ = [
     "Attachment",
     "Basis",
     "BodyMark",
+    "Carer",
     "CaseNote",
     "Child",
     "Closure",
@@ -72,6 +75,8 @@ __all__ = [
     "Outcome",
     "PatternAlert",
     "Referral",
+    "ReferralEscalation",
+    "ReferralMeeting",
     "RollStatus",
     "SeedSign",
     "SendStatus",

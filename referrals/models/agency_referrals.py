@@ -106,10 +106,10 @@ class Referral(models.Model):
     follow_up_on = models.DateField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     follow_up_notified_at = models.DateTimeField(null=True, blank=True)
-    # When the DSL disagrees with the outcome.
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    escalation_reason = models.TextField(blank=True)
-    escalation_outcome = models.TextField(blank=True)
+    # A review when nothing has come back (R4.4): due after the school's interval of school days.
+    review_due_on = models.DateField("review due", null=True, blank=True)
+    review_notified_at = models.DateTimeField(null=True, blank=True)
+    threshold_level = models.CharField("level of need applied", max_length=200, blank=True)
 
     class Meta:
         ordering = ["-made_at"]
@@ -144,3 +144,62 @@ class AgencyDecisionEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_decision_display()} on {self.referral}"
+
+
+class ReferralEscalation(models.Model):
+    """The school took the agency's response higher under the local escalation procedure (REQUIREMENTS.md R4.4):
+    why, when and to whom, then what came of it. Each escalation is its own record; the outcome is added once."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="escalations")
+    escalated_on = models.DateField("the day it was escalated")
+    escalated_to = models.CharField("escalated to (name and role)", max_length=200, blank=True)
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    outcome = models.TextField(blank=True)
+    outcome_on = models.DateField("the day of the outcome", null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["escalated_on", "recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="escalation_has_reason"),
+            models.CheckConstraint(
+                condition=Q(outcome="", outcome_on__isnull=True) | (~Q(outcome="") & Q(outcome_on__isnull=False)),
+                name="escalation_outcome_with_its_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"escalation of {self.referral} on {self.escalated_on:%d/%m/%Y}"
+
+
+class ReferralMeeting(models.Model):
+    """A strategy discussion, conference or meeting about the referral, dated when it was held (entered) beside
+    when it was recorded. Written once."""
+
+    class Kind(models.TextChoices):
+        STRATEGY = "strategy", "Strategy discussion"
+        INITIAL_CONFERENCE = "initial_conference", "Initial child protection conference"
+        REVIEW_CONFERENCE = "review_conference", "Review child protection conference"
+        CORE_GROUP = "core_group", "Core group meeting"
+        CHILD_IN_NEED = "child_in_need", "Child in need meeting"
+        TEAM_AROUND = "team_around", "Team around the family meeting"
+        OTHER = "other", "Other multi-agency meeting"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    held_at = models.DateTimeField("when it was held")
+    school_attended = models.BooleanField("the school took part", default=True)
+    note = models.TextField("what was agreed", blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.held_at:%d/%m/%Y}"

@@ -82,6 +82,28 @@ class Child(models.Model):
     roll_status = models.CharField(max_length=20, choices=RollStatus.choices, default=RollStatus.ON_ROLL)
     left_on = models.DateField(null=True, blank=True)
     destination = models.CharField(max_length=200, blank=True, help_text="Where the child went when they left.")
+    # What a multi-agency referral form asks and the school's MIS holds (REQUIREMENTS.md R4.5).
+    address = models.TextField("home address", blank=True)
+    previous_address = models.TextField("previous address", blank=True, help_text="If the family moved recently.")
+    home_language = models.CharField("first language", max_length=60, blank=True)
+    interpreter_needed = models.BooleanField("the family needs an interpreter", default=False)
+    communication_needs = models.CharField(
+        "communication needs", max_length=200, blank=True, help_text="For the child or the family, if any."
+    )
+    ethnicity = models.CharField(max_length=80, blank=True)
+    religion = models.CharField("religion (optional)", max_length=80, blank=True)
+    household = models.TextField(
+        "other people in the household",
+        blank=True,
+        help_text="Names, relationship to the child and ages of the children, one per line.",
+    )
+    gp = models.CharField("GP (name and practice)", max_length=200, blank=True)
+    other_agencies = models.TextField(
+        "other agencies involved",
+        blank=True,
+        help_text="For example a social worker, early help worker, CAMHS or a youth offending team, with contacts.",
+    )
+    siblings = models.ManyToManyField("self", blank=True, help_text="Brothers and sisters at the trust's schools.")
     # Safeguarding flags: set by the DSL on the child's file, never from the roster.
     looked_after = models.BooleanField("looked-after child", default=False)
     cp_plan = models.BooleanField("child protection plan", default=False)
@@ -115,3 +137,23 @@ class Child(models.Model):
         today = timezone.localdate()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class Carer(models.Model):
+    """A parent or carer of a child: who holds parental responsibility, and how to reach them."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="carers")
+    name = models.CharField(max_length=150)
+    relationship = models.CharField("relationship to the child", max_length=60, help_text="For example mother.")
+    parental_responsibility = models.BooleanField("has parental responsibility", default=False)
+    lives_with_child = models.BooleanField("lives with the child", default=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField("address, if not the child's", blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.relationship})"

@@ -281,6 +281,7 @@ class Notification(models.Model):
         INFORMATION_REQUEST = "information_request", "Question about your concern"
         REFERRAL_OVERDUE = "referral_overdue", "Referral not yet acknowledged by the agency"
         REFERRAL_FOLLOW_UP = "referral_follow_up", "Referral follow-up due"
+        REFERRAL_REVIEW = "referral_review", "Referral with no outcome: time to review"
         ACTION = "action", "An action for you"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

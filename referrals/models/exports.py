@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from referrals.models.agency_referrals import LawfulBasis
 from referrals.models.children import Child
 from safeguarding.accounts.models import School, Trust, User
 
@@ -20,6 +21,10 @@ class ExportRecord(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     trust = models.ForeignKey(Trust, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     purpose = models.CharField(max_length=300)
+    # An export that leaves the school is a disclosure, with its sharing record (REQUIREMENTS.md R10.8).
+    leaves_school = models.BooleanField("the file goes outside the school", default=False)
+    shared_with = models.CharField("shared with (organisation and person)", max_length=300, blank=True)
+    lawful_basis = models.CharField(max_length=30, choices=LawfulBasis.choices, blank=True)
     filters = models.JSONField(default=dict)
     format = models.CharField(max_length=5, choices=Format.choices)
     started_at = models.DateTimeField(default=timezone.now)

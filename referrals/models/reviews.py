@@ -25,6 +25,8 @@ class Outcome(models.TextChoices):
 
 
 class Threshold(models.TextChoices):
+    """The levels of need offered until a school sets its local partners' own (REQUIREMENTS.md R4.6)."""
+
     UNIVERSAL = "universal", "Universal: needs met in school"
     EARLY_HELP = "early_help", "Early help"
     CHILD_IN_NEED = "child_in_need", "Child in need (section 17)"
@@ -37,8 +39,11 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     rationale = models.TextField()
-    threshold = models.CharField(max_length=20, choices=Threshold.choices)
+    # One of the school's levels of need as it stood when decided, or a key of Threshold before it set them.
+    threshold = models.CharField(max_length=200, blank=True)
     next_review = models.DateField(null=True, blank=True)
+    # The child's earlier concerns the rationale weighs: a referral that shares the rationale lists them.
+    relies_on = models.ManyToManyField(Concern, blank=True, related_name="relied_on_by")
 
     class Meta:
         ordering = ["decided_at"]
@@ -46,6 +51,10 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"decision on {self.concern}"
+
+    @property
+    def threshold_label(self) -> str:
+        return Threshold(self.threshold).label if self.threshold in Threshold.values else self.threshold
 
 
 class DecisionOutcome(models.Model):

@@ -3,6 +3,8 @@
 Sharing does not wait for consent when a child is at risk; whether parents were told is recorded, and why not.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +19,8 @@ from referrals.models import (
     Decision,
     Notification,
     Referral,
+    ReferralEscalation,
+    ReferralMeeting,
 )
 from safeguarding.accounts.access import school_safeguarding_team
 from safeguarding.accounts.models import User
@@ -81,9 +85,10 @@ def referral_create(
     if not parents_informed and not parents_not_informed_reason.strip():
         raise ValueError("Say why parents or carers were not told.")
     made_at = made_at or timezone.now()
+    calendar = SchoolCalendar(concern.school)
     ack_due_at = None
     if agency == Agency.SOCIAL_CARE:
-        ack_due_at = SchoolCalendar(concern.school).referral_acknowledgement_due(made_at)
+        ack_due_at = calendar.referral_acknowledgement_due(made_at)
     referral = Referral.objects.create(
         school=concern.school,
         child=concern.child,
@@ -104,6 +109,8 @@ def referral_create(
         significant_harm=significant_harm,
         immediate_protection=immediate_protection,
         child_knows=child_knows,
+        threshold_level=decision.threshold_label,
+        review_due_on=calendar.referral_review_due(made_at),
     )
     shared = [c for c in (shared_concerns or [concern]) if c.child_id == concern.child_id]
     referral.shared_concerns.set(shared)
@@ -179,23 +186,96 @@ def referral_outcome(
 
 
 @transaction.atomic
-def referral_escalate(*, actor: User, context: RequestContext | None, referral: Referral, reason: str) -> Referral:
-    """The DSL disagrees with the agency's outcome and escalates under the local procedure."""
+def referral_escalate(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    referral: Referral,
+    reason: str,
+    escalated_on=None,
+    escalated_to: str = "",
+) -> ReferralEscalation:
+    """The school takes the agency's response higher under the local procedure. Each escalation is a new record:
+    an earlier one, and its outcome, stay as they were."""
     referral = _locked(referral, actor)
     if not reason.strip():
         raise ValueError("Give the reason for escalating.")
-    referral.escalated_at = timezone.now()
-    referral.escalation_reason = reason.strip()
-    referral.save(update_fields=["escalated_at", "escalation_reason"])
+    escalated_on = escalated_on or timezone.localdate()
+    if escalated_on > timezone.localdate() or escalated_on < timezone.localdate(referral.made_at):
+        raise ValueError("The escalation falls between the day of the referral and today.")
+    escalation = ReferralEscalation.objects.create(
+        referral=referral,
+        escalated_on=escalated_on,
+        escalated_to=escalated_to.strip()[:200],
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
     _audit(referral, actor=actor, context=context, action="escalated")
-    return referral
+    return escalation
+
+
+@transaction.atomic
+def referral_escalation_outcome(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    escalation: ReferralEscalation,
+    outcome: str,
+    outcome_on=None,
+) -> ReferralEscalation:
+    """What came of an escalation, added once; a later turn is a new escalation."""
+    referral = _locked(escalation.referral, actor)
+    escalation = ReferralEscalation.objects.select_for_update().get(pk=escalation.pk, referral=referral)
+    if escalation.outcome:
+        raise ValueError("This escalation's outcome is already recorded: escalate again if it has moved on.")
+    if not outcome.strip():
+        raise ValueError("Say what came of the escalation.")
+    outcome_on = outcome_on or timezone.localdate()
+    if outcome_on > timezone.localdate() or outcome_on < escalation.escalated_on:
+        raise ValueError("The outcome falls between the day of the escalation and today.")
+    escalation.outcome = outcome.strip()
+    escalation.outcome_on = outcome_on
+    escalation.outcome_recorded_by = actor
+    escalation.outcome_recorded_at = timezone.now()
+    escalation.save(update_fields=["outcome", "outcome_on", "outcome_recorded_by", "outcome_recorded_at"])
+    _audit(referral, actor=actor, context=context, action="escalation_outcome")
+    return escalation
+
+
+@transaction.atomic
+def referral_meeting_record(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    referral: Referral,
+    kind: str,
+    held_at,
+    school_attended: bool = True,
+    note: str = "",
+) -> ReferralMeeting:
+    """A strategy discussion, conference or meeting, dated when it was held; recorded once."""
+    referral = _locked(referral, actor)
+    if held_at < referral.made_at - timedelta(days=1):
+        raise ValueError("The meeting comes after the referral was made.")
+    if held_at > timezone.now() + timedelta(days=366):
+        raise ValueError("Give a date within the next year.")
+    meeting = ReferralMeeting.objects.create(
+        referral=referral,
+        kind=ReferralMeeting.Kind(kind),
+        held_at=held_at,
+        school_attended=school_attended,
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    _audit(referral, actor=actor, context=context, action="meeting")
+    return meeting
 
 
 def referrals_overdue_notify(*, now=None) -> int:
     """Tell the DSL and deputies, once, of each referral the agency has not acknowledged in time, and of each
     follow-up that has come due."""
     now = now or timezone.now()
-    notified = _follow_ups_notify(now=now)
+    notified = _follow_ups_notify(now=now) + _reviews_notify(now=now)
     overdue = Referral.objects.filter(
         acknowledged_at__isnull=True, ack_due_at__lte=now, overdue_notified_at__isnull=True
     ).select_related("school")
@@ -223,6 +303,44 @@ def referrals_overdue_notify(*, now=None) -> int:
                     f"A referral to {referral.get_agency_display()} made by {referral.school.name} was due to be "
                     "acknowledged and has not been. Chase the agency, and record the acknowledgement in Safeguard.\n"
                     "This email holds no names or details, on purpose.\n"
+                ),
+            )
+            notified += 1
+    return notified
+
+
+def _reviews_notify(*, now) -> int:
+    """Tell the DSL and deputies, once, of each referral that has reached its review date with no outcome from the
+    agency: time to chase, or to consider escalating (REQUIREMENTS.md R4.4)."""
+    notified = 0
+    due = Referral.objects.filter(
+        review_due_on__lte=timezone.localdate(now), review_notified_at__isnull=True, agency_decision=""
+    )
+    for referral in due.select_related("school"):
+        with transaction.atomic():
+            if not Referral.objects.filter(pk=referral.pk, review_notified_at__isnull=True).update(
+                review_notified_at=now
+            ):
+                continue
+            team = list(school_safeguarding_team(school=referral.school))
+            Notification.objects.bulk_create(
+                Notification(
+                    recipient_id=m.user_id,
+                    school=referral.school,
+                    kind=Notification.Kind.REFERRAL_REVIEW,
+                    referral=referral,
+                    child_id=referral.child_id,
+                )
+                for m in team
+            )
+            email_enqueue(
+                to=[m.user.email for m in team],
+                subject=f"Safeguard: a referral from {referral.school.name} is due for review",
+                body=(
+                    f"A referral to {referral.get_agency_display()} made by {referral.school.name} has had no "
+                    f"outcome recorded in {referral.school.referral_review_school_days} school days. Review it: "
+                    "chase the agency, or follow the local escalation procedure if the child's situation is not "
+                    "improving.\nThis email holds no names or details, on purpose.\n"
                 ),
             )
             notified += 1

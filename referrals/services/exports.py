@@ -17,7 +17,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from referrals.export_columns import HEADERS, cell_rows, copy_sql, sheet_prepare, text_rows
-from referrals.models import ExportRecord
+from referrals.models import ExportRecord, LawfulBasis
 from referrals.selectors.exports import ExportFilters, export_children_uuids, export_file_path, referrals_for_export
 from safeguarding.accounts.models import User
 from safeguarding.audit.context import RequestContext, keyed_hash
@@ -26,9 +26,22 @@ from safeguarding.audit.record import record
 
 
 @transaction.atomic
-def export_begin(*, user: User, context: RequestContext, filters: ExportFilters, purpose: str, file_format: str):
+def export_begin(
+    *,
+    user: User,
+    context: RequestContext,
+    filters: ExportFilters,
+    purpose: str,
+    file_format: str,
+    shared_with: str = "",
+    lawful_basis: str = "",
+):
     """The record, the children it covers and the "export started" event, written before the first byte leaves,
-    so that an export cut short still shows in each child's who-viewed list."""
+    so that an export cut short still shows in each child's who-viewed list. An export that goes outside the school
+    names who receives it and the lawful basis: its record is the sharing record (R10.8)."""
+    shared_with = shared_with.strip()
+    if shared_with and lawful_basis not in LawfulBasis.values:
+        raise ValueError("Choose the lawful basis for sharing the file outside the school.")
     trusts = {school.trust_id for school in filters.schools}
     export = ExportRecord.objects.create(
         user=user,
@@ -37,6 +50,9 @@ def export_begin(*, user: User, context: RequestContext, filters: ExportFilters,
         purpose=purpose,
         filters=filters.as_dict(),
         format=file_format,
+        leaves_school=bool(shared_with),
+        shared_with=shared_with[:300],
+        lawful_basis=lawful_basis if shared_with else "",
     )
     record(
         EventType.EXPORT_STARTED,
@@ -52,6 +68,8 @@ def export_begin(*, user: User, context: RequestContext, filters: ExportFilters,
             "format": file_format,
             "purpose_hash": keyed_hash(purpose),
             "purpose_length": len(purpose),
+            "leaves_school": export.leaves_school,
+            **({"lawful_basis": export.lawful_basis} if export.leaves_school else {}),
         },
     )
     _children_record(export, filters)
@@ -59,13 +77,28 @@ def export_begin(*, user: User, context: RequestContext, filters: ExportFilters,
 
 
 def export_start(
-    *, user: User, context: RequestContext, filters: ExportFilters, purpose: str, file_format: str
+    *,
+    user: User,
+    context: RequestContext,
+    filters: ExportFilters,
+    purpose: str,
+    file_format: str,
+    shared_with: str = "",
+    lawful_basis: str = "",
 ) -> ExportRecord:
     """Begin an export (`export_begin`); one of more than EXPORT_BACKGROUND_ROWS rows is handed to the worker,
     and comes back marked `in_background`. Any other is sent by the caller with `csv_stream` or `xlsx_file`."""
     from referrals.tasks import export_build_task
 
-    export = export_begin(user=user, context=context, filters=filters, purpose=purpose, file_format=file_format)
+    export = export_begin(
+        user=user,
+        context=context,
+        filters=filters,
+        purpose=purpose,
+        file_format=file_format,
+        shared_with=shared_with,
+        lawful_basis=lawful_basis,
+    )
     rows = referrals_for_export(filters).count()
     if rows > settings.EXPORT_BACKGROUND_ROWS:
         ExportRecord.objects.filter(pk=export.pk).update(in_background=True, expected_rows=rows)

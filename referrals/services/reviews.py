@@ -210,10 +210,12 @@ def decision_record(
     rationale: str,
     threshold: str,
     next_review=None,
+    relies_on: list[Concern] | None = None,
     expected_version: int | None = None,
 ) -> Decision:
     """Record a decision with its reasons: one or more outcomes, the rationale (always, also for no referral),
-    the threshold applied and the next review date."""
+    the threshold applied (one of the school's levels of need), the child's earlier concerns the reasons rely on,
+    and the next review date."""
     concern = _locked(concern, actor=actor, expected_version=expected_version)
     if concern.status not in (ConcernStatus.IN_REVIEW, ConcernStatus.DECIDED):
         raise ConcernConflict(
@@ -228,12 +230,17 @@ def decision_record(
         raise ValueError("Give the reasons for the decision, also when nothing is referred.")
     if not threshold and any(value in OUTCOME_AGENCIES for value in outcomes):
         raise ValueError("Choose the threshold applied: a referral needs one.")
+    if threshold and threshold not in (concern.school.threshold_level_names or Threshold.values):
+        raise ValueError("Choose one of the school's levels of need.")
     decision = Decision.objects.create(
         concern=concern,
         decided_by=actor,
         rationale=rationale.strip(),
-        threshold=Threshold(threshold) if threshold else "",
+        threshold=threshold,
         next_review=next_review,
+    )
+    decision.relies_on.set(
+        [c for c in relies_on or [] if c.child_id == concern.child_id and c.child_id and c.pk != concern.pk]
     )
     DecisionOutcome.objects.bulk_create(DecisionOutcome(decision=decision, outcome=value) for value in outcomes)
     concern.status = ConcernStatus.DECIDED

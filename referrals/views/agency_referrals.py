@@ -1,6 +1,7 @@
 """A referral to another agency: its record, what came back, and the PDFs."""
 
 import hashlib
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,8 +12,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.forms.agency_referrals import AcknowledgedForm, EscalateForm, OutcomeForm
-from referrals.models import Agency, Decision
+from referrals.forms.agency_referrals import (
+    AcknowledgedForm,
+    EscalateForm,
+    EscalationOutcomeForm,
+    MeetingForm,
+    OutcomeForm,
+)
+from referrals.models import Agency, Decision, ReferralEscalation
 from referrals.pdfs import child_file_pdf, referral_pdf
 from referrals.selectors.access import REFERRAL, access_child, access_concern, access_referral, record_view
 from referrals.services import agency_referrals as services
@@ -21,7 +28,13 @@ from safeguarding.accounts.permissions import Capability, can, capabilities_at
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_rule_refusal
 
-REPLIES = {"acknowledged": AcknowledgedForm, "outcome": OutcomeForm, "escalate": EscalateForm}
+REPLIES = {
+    "acknowledged": AcknowledgedForm,
+    "outcome": OutcomeForm,
+    "escalate": EscalateForm,
+    "escalation_outcome": EscalationOutcomeForm,
+    "meeting": MeetingForm,
+}
 
 
 @never_cache
@@ -39,32 +52,77 @@ def referral_detail(request, referral_uuid):
     if action not in REPLIES:
         raise PermissionDenied
     form = REPLIES[action](request.POST)
+    about = {"referral": referral}
+    if action == "escalation_outcome":
+        # Each escalation's outcome form has its own prefix, so that its fields' ids are unique on the page.
+        # The escalation is named by its uuid, and must be one of this referral's.
+        escalation = ReferralEscalation.objects.filter(
+            referral=referral, uuid__in=_uuids(request.POST.getlist("escalation"))
+        ).first()
+        if escalation is None:
+            raise PermissionDenied
+        about = {"escalation": escalation}
+        form = EscalationOutcomeForm(request.POST, prefix=_outcome_prefix(escalation))
     if form.is_valid():
         service = {
             "acknowledged": services.referral_acknowledged,
             "outcome": services.referral_outcome,
             "escalate": services.referral_escalate,
+            "escalation_outcome": services.referral_escalation_outcome,
+            "meeting": services.referral_meeting_record,
         }[action]
         try:
-            service(actor=request.user, context=request.audit, referral=referral, **form.cleaned_data)
+            service(actor=request.user, context=request.audit, **about, **form.cleaned_data)
         except ValueError as problem:
             form.add_error(None, str(problem))
         else:
             messages.success(request, "Saved.")
             return redirect("referral_detail", referral_uuid=referral.uuid)
     record_view(referral, REFERRAL, user=request.user, context=request.audit)
+    if action == "escalation_outcome":
+        form.escalation = about["escalation"]
     return _referral_page(request, referral, forms={action: form}, status=400)
+
+
+def _outcome_prefix(escalation: ReferralEscalation) -> str:
+    return f"escalation-{escalation.pk}"
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    parsed = []
+    for value in values[:1]:
+        try:
+            parsed.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return parsed
 
 
 def _referral_page(request, referral, *, forms=None, status=200):
     forms = forms or {}
+    failed_outcome = forms.get("escalation_outcome")
+    escalations = [
+        (
+            escalation,
+            failed_outcome
+            if failed_outcome and failed_outcome.escalation.pk == escalation.pk
+            else EscalationOutcomeForm(prefix=_outcome_prefix(escalation))
+            if not escalation.outcome
+            else None,
+        )
+        for escalation in referral.escalations.select_related("recorded_by", "outcome_recorded_by")
+    ]
     context = {
         "referral": referral,
+        "escalations": escalations,
+        "meetings": referral.meetings.select_related("recorded_by"),
+        "meeting_form": forms.get("meeting") or MeetingForm(),
         "acknowledged_form": forms.get("acknowledged") or AcknowledgedForm(),
         "outcome_form": forms.get("outcome")
         or OutcomeForm(initial={"agency_decision": referral.agency_decision, "follow_up_on": referral.follow_up_on}),
         "escalate_form": forms.get("escalate") or EscalateForm(),
         "now": timezone.now(),
+        "today": timezone.localdate(),
     }
     return render(request, "referrals/referral_detail.html", context, status=status)
 

@@ -57,6 +57,8 @@ def _export_response(request, form: ExportForm):
         filters=filters,
         purpose=form.cleaned_data["purpose"],
         file_format=form.cleaned_data["format"],
+        shared_with=form.cleaned_data["shared_with"],
+        lawful_basis=form.cleaned_data["lawful_basis"],
     )
     if export.in_background:
         return redirect("export_status", export_uuid=export.uuid)

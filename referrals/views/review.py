@@ -72,7 +72,7 @@ def _ask(request, concern, forms):
 
 @action("decide")
 def _decide(request, concern, forms):
-    form = forms["decide"] = DecisionForm(request.POST)
+    form = forms["decide"] = DecisionForm(request.POST, concern=concern)
     if not form.is_valid():
         raise ValueError("Choose the outcome, the threshold and give the reasons.")
     reviews.decision_record(
@@ -193,7 +193,7 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
     child = concern.child
     context = {
         "concern": concern,
-        "decision_form": forms.get("decide") or DecisionForm(),
+        "decision_form": forms.get("decide") or DecisionForm(concern=concern),
         "closure_form": forms.get("close") or ClosureForm(),
         "reason_form": forms.get("reopen") or ReasonForm(),
         "move_form": forms.get("move") or MoveForm(school=concern.school),

@@ -5,8 +5,9 @@ from django.contrib.auth.forms import PasswordResetForm
 
 from safeguarding.accounts import notifications
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
-from safeguarding.accounts.models import User
+from safeguarding.accounts.models import School, User
 from safeguarding.accounts.roles import GRANTABLE_ROLES
+from safeguarding.accounts.services import LOCAL_ARRANGEMENT_FIELDS
 
 
 class SafeguardForm(forms.Form):
@@ -111,3 +112,21 @@ class HolidayCoverForm(forms.Form):
         if cleaned["covered_by"] is None and not (cleaned.get("team_phone") or "").strip():
             self.add_error("team_phone", "Choose who covers, or give the out-of-hours team's phone number.")
         return cleaned
+
+
+class LocalArrangementsForm(forms.ModelForm):
+    """What the school's local safeguarding partners set: the front door's contacts, the published levels of need,
+    and how long a referral may go with nothing back before it is reviewed."""
+
+    class Meta:
+        model = School
+        fields = list(LOCAL_ARRANGEMENT_FIELDS)
+        widgets = {"threshold_levels": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_threshold_levels(self):
+        levels = [line.strip() for line in self.cleaned_data["threshold_levels"].splitlines() if line.strip()]
+        if any(len(level) > 200 for level in levels):
+            raise forms.ValidationError("Keep each level to one line of at most 200 characters.")
+        if len(levels) != len({level.casefold() for level in levels}):
+            raise forms.ValidationError("Each level of need appears once.")
+        return "\n".join(levels)

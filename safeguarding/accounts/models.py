@@ -3,7 +3,7 @@ from datetime import time
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -93,6 +93,10 @@ class Trust(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def threshold_level_names(self) -> list[str]:
+        return [line.strip() for line in self.threshold_levels.splitlines() if line.strip()]
+
 
 class School(models.Model):
     """A school, with its hours, its clocks and the contacts its staff need."""
@@ -119,6 +123,23 @@ class School(models.Model):
     sla_routine_working_days = models.PositiveSmallIntegerField("routine: acknowledge within (working days)", default=1)
     referral_ack_working_days = models.PositiveSmallIntegerField(
         "children's social care referral: acknowledgement due within (working days)", default=1
+    )
+    referral_review_school_days = models.PositiveSmallIntegerField(
+        "review a referral with no outcome after (school days)",
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+    )
+    # The local safeguarding partners' levels of need (REQUIREMENTS.md R4.6): the DSL records which applied.
+    threshold_document_url = models.URLField(
+        "local threshold document (link)",
+        blank=True,
+        help_text="The levels of need, or continuum of need, your local safeguarding partners publish.",
+    )
+    threshold_levels = models.TextField(
+        "levels of need",
+        blank=True,
+        help_text="One level per line, in the words of your threshold document. Until set, the four levels of "
+        "Working Together are offered.",
     )
 
     # Unusual access (DESIGN.md §6): flagged on the audit page and emailed to the DSL.
@@ -161,6 +182,11 @@ class School(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def threshold_level_names(self) -> list[str]:
+        """The school's own levels of need, one per line of its setting; empty until the DSL sets them."""
+        return [line.strip() for line in self.threshold_levels.splitlines() if line.strip()]
 
 
 class ClosureDay(models.Model):

@@ -37,7 +37,10 @@ class Capability(models.TextChoices):
     HAND_OVER = "hand_over", "Hand the DSL role over"
     RESET_SECOND_FACTOR = "reset_second_factor", "Reset someone's second factor"
     MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
-    SET_COVER = "set_cover", "Arrange who covers safeguarding while the school is closed"
+    SET_COVER = (
+        "set_cover",
+        "Set the school's safeguarding arrangements: holiday cover, the local contacts and levels of need",
+    )
 
 
 C = Capability
@@ -140,6 +143,7 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "school_list": (C.LIST_STAFF,),
     "staff_list": (C.LIST_STAFF,),
     "holiday_cover": (C.SET_COVER,),
+    "local_arrangements": (C.SET_COVER,),
     "staff_invite": (C.MANAGE_STAFF,),
     "staff_member": (C.LIST_STAFF,),
     "staff_role": (C.GRANT_ROLES,),

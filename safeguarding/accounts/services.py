@@ -462,3 +462,40 @@ def holiday_cover_set(
         detail={"week_starting": monday.isoformat(), "membership": str(covered_by.uuid) if covered_by else ""},
     )
     return cover
+
+
+# The school settings its DSL keeps, as its local safeguarding partners set them.
+LOCAL_ARRANGEMENT_FIELDS = (
+    "front_door_name",
+    "front_door_phone",
+    "front_door_out_of_hours_phone",
+    "front_door_email",
+    "threshold_document_url",
+    "threshold_levels",
+    "referral_review_school_days",
+)
+
+
+@transaction.atomic
+def local_arrangements_update(
+    *, actor: User, context: RequestContext | None = None, school: School, values: dict
+) -> School:
+    """Save the school's local safeguarding arrangements. The audit event names the settings changed."""
+    _require(actor=actor, school=school, capability=Capability.SET_COVER)
+    unknown = set(values) - set(LOCAL_ARRANGEMENT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not local arrangements: {', '.join(sorted(unknown))}")
+    school = School.objects.select_for_update().get(pk=school.pk)
+    for name, value in values.items():
+        setattr(school, name, value)
+    school.full_clean()
+    school.save(update_fields=list(values))
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=school,
+        object_type="local_arrangements",
+        detail={"fields": sorted(values)},
+    )
+    return school

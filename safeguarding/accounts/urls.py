@@ -19,6 +19,7 @@ urlpatterns = [
     path("schools/", staff.school_list, name="school_list"),
     path("schools/<uuid:school_uuid>/staff/", staff.staff_list, name="staff_list"),
     path("schools/<uuid:school_uuid>/holiday-cover/", staff.holiday_cover, name="holiday_cover"),
+    path("schools/<uuid:school_uuid>/local-arrangements/", staff.local_arrangements, name="local_arrangements"),
     path("schools/<uuid:school_uuid>/staff/invite/", staff.staff_invite, name="staff_invite"),
     path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/", staff.staff_member, name="staff_member"),
     path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/role/", staff.staff_role, name="staff_role"),

@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from referrals.models import Child, ExportRecord, Referral
+from referrals.models import Child, ExportRecord, Referral, ReferralEscalation
 from safeguarding.audit.context import keyed_hash
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
@@ -188,8 +188,9 @@ def test_the_same_export_as_csv_and_xlsx_holds_the_same_cells(world, referral, p
 
 
 def test_labels_not_codes_in_csv_and_xlsx(world, referral, path):
-    Referral.objects.filter(pk=referral.pk).update(
-        agency_decision="nfa_signpost", escalated_at=timezone.now(), parents_informed=True
+    Referral.objects.filter(pk=referral.pk).update(agency_decision="nfa_signpost", parents_informed=True)
+    ReferralEscalation.objects.create(
+        referral=referral, escalated_on=timezone.localdate(), reason="We disagree", recorded_by=world.dsl
     )
 
     csv_export, xlsx_export = both_formats(signed_in_client(world.dsl), world.dsl)

@@ -156,7 +156,7 @@ def test_nul_bytes_in_notes_and_referral_details_are_dropped_before_they_are_sto
     assert PatternAlert.objects.get().acknowledgement_note == "Spoke to her"
     referral.refresh_from_db()
     assert (referral.acknowledged_by_name, referral.agency_reference) == ("Sam Lee", "R")
-    assert referral.escalation_reason == "We disagree"
+    assert referral.escalations.get().reason == "We disagree"
 
 
 def test_nul_bytes_in_filters_are_not_server_errors(world, jade):
@@ -241,7 +241,7 @@ def test_100000_character_notes_and_referral_details_are_refused_with_a_message(
     assert "The reason is too long: it can be at most 5,000 characters." in escalation.content.decode()
     assert "The reason parents were not told is too long" in another.content.decode()
     assert not CaseNote.objects.exists() and not PatternAlert.objects.get().acknowledged_at
-    assert Referral.objects.count() == 1 and not Referral.objects.get().escalated_at
+    assert Referral.objects.count() == 1 and not Referral.objects.get().escalations.exists()
 
 
 # --- Malformed UUIDs -----------------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ staff_role                 login 403   403    ok    403    403     403   404    
 staff_export               login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 staff_hand_over            login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 holiday_cover              login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
+local_arrangements         login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 staff_deactivate           login 403   403    403   403    ok      ok    404     404   404   404     404   403   403
 staff_reactivate           login 403   403    403   403    refused refused 404     404   404   404     404   403   403
 staff_second_factor_reset  login 403   403    ok    403    403     403   404     404   404   404     404   ok    403

@@ -17,7 +17,13 @@ from safeguarding.accounts.access import (
     school_safeguarding_team,
     school_staff_page,
 )
-from safeguarding.accounts.forms import ExportPermissionForm, HolidayCoverForm, InviteForm, RoleForm
+from safeguarding.accounts.forms import (
+    ExportPermissionForm,
+    HolidayCoverForm,
+    InviteForm,
+    LocalArrangementsForm,
+    RoleForm,
+)
 from safeguarding.accounts.permissions import Capability, can, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.record import record_rule_refusal
@@ -231,3 +237,20 @@ def holiday_cover(request, school_uuid):
     weeks = holiday_cover_weeks(user=request.user, context=request.audit, school=school)
     context = {"school": school, "form": form, "weeks": weeks}
     return render(request, "accounts/holiday_cover.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def local_arrangements(request, school_uuid):
+    """The DSL keeps the school's local arrangements: the front door's contacts, the levels of need the local
+    partners publish, and when a referral with nothing back is reviewed."""
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=Capability.SET_COVER)
+    form = LocalArrangementsForm(request.POST or None, instance=school)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        if values:
+            services.local_arrangements_update(actor=request.user, context=request.audit, school=school, values=values)
+        messages.success(request, "Local arrangements saved.")
+        return redirect("local_arrangements", school_uuid=school.uuid)
+    context = {"school": school, "form": form}
+    return render(request, "accounts/local_arrangements.html", context, status=400 if form.errors else 200)
