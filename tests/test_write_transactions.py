@@ -24,6 +24,7 @@ import referrals.services
 from referrals.models import (
     Action,
     Addendum,
+    Carer,
     CaseNote,
     Child,
     Closure,
@@ -36,6 +37,8 @@ from referrals.models import (
     Notification,
     PatternAlert,
     Referral,
+    ReferralEscalation,
+    ReferralMeeting,
 )
 from referrals.services import (
     actions,
@@ -49,7 +52,7 @@ from referrals.services import (
 )
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
-from safeguarding.accounts.models import HolidayCover, Membership, User
+from safeguarding.accounts.models import HolidayCover, Membership, School, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit import record as audit_record
 from safeguarding.audit.events import WRITE_EVENTS
@@ -250,7 +253,30 @@ CALLS = {
     "referral_escalate": lambda w: Call(
         agency_referrals.referral_escalate,
         {"actor": w.dsl, "context": None, "referral": _referral(w), "reason": "The risk is higher than they think"},
-        Referral,
+        ReferralEscalation,
+    ),
+    "referral_escalation_outcome": lambda w: Call(
+        agency_referrals.referral_escalation_outcome,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "escalation": agency_referrals.referral_escalate(
+                actor=w.dsl, context=None, referral=_referral(w), reason="Not improving"
+            ),
+            "outcome": "The team manager reopened the case",
+        },
+        ReferralEscalation,
+    ),
+    "referral_meeting_record": lambda w: Call(
+        agency_referrals.referral_meeting_record,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "referral": _referral(w),
+            "kind": "strategy",
+            "held_at": timezone.now(),
+        },
+        ReferralMeeting,
     ),
     "notifications_mark_read": lambda w: Call(
         notifications.notifications_mark_read,
@@ -274,6 +300,15 @@ CALLS = {
         children.child_update_roster,
         {"actor": w.office, "child": ChildFactory(school=w.northfield), "values": {"preferred_name": "Jay"}},
         Child,
+    ),
+    "child_family_update": lambda w: Call(
+        children.child_family_update,
+        {
+            "actor": w.office,
+            "child": ChildFactory(school=w.northfield),
+            "carers": [{"name": "Anna Turner", "relationship": "Mother", "parental_responsibility": True}],
+        },
+        Carer,
     ),
     "roster_import": lambda w: Call(
         children.roster_import, {"school": w.northfield, "rows": [_new_pupil_row()]}, Child
@@ -368,6 +403,11 @@ CALLS = {
         PatternAlert,
     ),
     "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
+    "local_arrangements_update": lambda w: Call(
+        accounts.local_arrangements_update,
+        {"actor": w.dsl, "school": w.northfield, "values": {"threshold_levels": "Level 1\nLevel 2"}},
+        School,
+    ),
     "holiday_cover_set": lambda w: Call(
         accounts.holiday_cover_set,
         {

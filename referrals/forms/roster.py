@@ -99,6 +99,13 @@ class CarerForm(forms.ModelForm):
 
 
 class BaseCarerFormSet(forms.BaseFormSet):
+    def acceptable(self) -> bool:
+        """Valid when sent; not sent at all is fine too."""
+        return not self.is_bound or self.is_valid()
+
+    def changed(self) -> bool:
+        return self.is_bound and self.has_changed()
+
     def carers(self) -> list[dict]:
         """The parents and carers as the form now lists them, without the emptied and removed rows."""
         return [
@@ -112,7 +119,11 @@ CarerFormSet = forms.formset_factory(CarerForm, formset=BaseCarerFormSet, extra=
 
 
 def carer_formset(child: Child | None, data=None) -> BaseCarerFormSet:
+    """The parents and carers part of the roster form. A post without it (the form sent without its carers part)
+    leaves the carers as they are."""
     initial = [{name: getattr(carer, name) for name in CARER_FIELDS} for carer in child.carers.all()] if child else []
+    if data is not None and "carer-TOTAL_FORMS" not in data:
+        data = None
     return CarerFormSet(data, initial=initial, prefix="carer")
 
 

@@ -46,7 +46,7 @@ def roster_add(request, school_uuid):
     school = roster_school_get(user=request.user, school_uuid=school_uuid)
     form = RosterForm(request.POST or None, school=school)
     carers = carer_formset(None, request.POST or None)
-    if request.method == "POST" and form.is_valid() and carers.is_valid():
+    if request.method == "POST" and form.is_valid() and carers.acceptable():
         values = {name: value for name, value in form.cleaned_data.items() if name != "sibling_upns"}
         with transaction.atomic():
             child = child_create(actor=request.user, context=request.audit, school=school, values=values)
@@ -63,7 +63,7 @@ def _family_save(request, child, form, carers) -> None:
         actor=request.user,
         context=request.audit,
         child=child,
-        carers=carers.carers() if carers.has_changed() else None,
+        carers=carers.carers() if carers.changed() else None,
         siblings=form.siblings if "sibling_upns" in form.changed_data else None,
     )
 
@@ -79,13 +79,13 @@ def roster_pupil(request, school_uuid, child_uuid):
     )
     form = RosterForm(request.POST or None, instance=child, school=school)
     carers = carer_formset(child, request.POST or None)
-    if posting and form.is_valid() and carers.is_valid():
+    if posting and form.is_valid() and carers.acceptable():
         values = {field: form.cleaned_data[field] for field in form.changed_data if field != "sibling_upns"}
         with transaction.atomic():
             if values:
                 child_update_roster(actor=request.user, context=request.audit, child=child, values=values)
             _family_save(request, child, form, carers)
-        if form.has_changed() or carers.has_changed():
+        if form.has_changed() or carers.changed():
             messages.success(request, "The roster details have been saved.")
         return redirect("roster_pupil", school_uuid=school.uuid, child_uuid=child.uuid)
     if posting:  # sent back with its errors, beside the pupil's details

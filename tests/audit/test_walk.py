@@ -35,6 +35,7 @@ EXEMPT = {
     ),
     "concern_draft_save": "saves the author's own unsent draft every few seconds as they type",
     "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
+    "local_arrangements": "the school's settings (front door contacts, levels of need); saving them records an update",
     "export_status": "the progress of one's own export; its start, finish and each download are recorded",
 }
 
