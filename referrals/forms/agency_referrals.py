@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
@@ -104,6 +106,31 @@ class ReferralForm(forms.Form):
         if concerns:
             kwargs["initial"].setdefault("shared_concerns", [str(concerns[0].uuid)])
         super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("The referral", "agency", "made_at", "purpose", css_class="form-section"),
+            Fieldset(
+                "What the front door asks first",
+                "significant_harm",
+                "immediate_protection",
+                "child_knows",
+                css_class="form-section",
+            ),
+            Fieldset(
+                "Sharing", "lawful_basis", "parents_informed", "parents_not_informed_reason", css_class="form-section"
+            ),
+            Fieldset(
+                "What you share (nothing else goes)",
+                "shared_concerns",
+                "shared_child_words",
+                "shared_rationale",
+                "shared_chronology",
+                "shared_attachments",
+                css_class="form-section",
+            ),
+            Fieldset("At the agency", "agency_reference", "agency_contact", css_class="form-section"),
+        )
         self.fields["agency"].choices = agencies
         self.fields["purpose"].error_messages["required"] = "Say why the information is being shared."
         self.concerns = {str(concern.uuid): concern for concern in concerns}

@@ -43,9 +43,9 @@ class RosterForm(forms.ModelForm):
         self.helper = FormHelper(self)
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("The pupil", *PUPIL_FIELDS),
-            Fieldset("Home, family and language", *FAMILY_FIELDS[:-1], "sibling_upns"),
-            Fieldset("Other agencies", FAMILY_FIELDS[-1]),
+            Fieldset("The pupil", *PUPIL_FIELDS, css_class="form-section"),
+            Fieldset("Home, family and language", *FAMILY_FIELDS[:-1], "sibling_upns", css_class="form-section"),
+            Fieldset("Other agencies", FAMILY_FIELDS[-1], css_class="form-section"),
         )
 
     def clean_sibling_upns(self):

@@ -336,6 +336,33 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     assert "Children's social care" in text
     assert "Front: Left forearm and wrist" in text  # the body map travels with the concern
     story.referral = page.url
+
+    # Nothing moves: the DSL escalates, records what came of it, then the strategy discussion it led to.
+    escalate = page.locator("section", has=page.get_by_role("heading", name="Disagree, or nothing improving?"))
+    escalate.get_by_label("Reason for escalating").fill(
+        "No strategy discussion yet, and she was seen in the car again."
+    )
+    escalate.get_by_label("Escalated to (name and role)").fill("Team manager, MASH")
+    escalate.get_by_role("button", name="Escalate").click()
+    expect(page.locator(".messages")).to_contain_text("Saved.")
+    escalation = page.locator(".escalation").first
+    escalation.get_by_label("What came of it").fill("The team manager arranged a strategy discussion for tomorrow.")
+    escalation.get_by_role("button", name="Record the outcome").click()
+    expect(page.locator(".escalation").first).to_contain_text("The team manager arranged a strategy discussion")
+    page.get_by_text("Record a strategy discussion or meeting").click()
+    meetings = page.locator("section", has=page.get_by_role("heading", name=re.compile("Strategy discussions")))
+    meetings.get_by_label("Meeting", exact=True).select_option(label="Strategy discussion")
+    meetings.get_by_label("What was agreed (optional)").fill("Section 47 enquiries; police to trace the grey car.")
+    meetings.get_by_role("button", name="Record the meeting").click()
+    expect(page.locator("table", has_text="Strategy discussion")).to_be_visible()
+    axe_check(page, "DSL: referral, escalated, with a meeting")
+    screens.take(page, "dsl-referral-escalated")
+
+    page.get_by_role("link", name="Home").first.click()
+    page.get_by_role("link", name=re.compile("Local arrangements")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Local arrangements")
+    axe_check(page, "DSL: local arrangements")
+    screens.take(page, "dsl-local-arrangements")
     dsl.assert_no_problems()
 
 
@@ -373,6 +400,16 @@ def test_the_admin_exports_referral_records_with_a_purpose_and_a_fresh_code(
     expect(page.locator("main")).to_contain_text(purpose)
     axe_check(page, "admin: exports, after")
     screens.take(page, "admin-exported")
+
+    # The child's family as the school's system holds it, on the roster.
+    page.get_by_role("link", name="Pupils").click()
+    page.get_by_label("Name or UPN").fill(story.child.split()[-1])
+    page.get_by_role("button", name="Search").click()
+    page.locator("tbody th a", has_text=story.child.split()[-1]).first.click()
+    expect(page.get_by_role("group", name="Parents and carers")).to_be_visible()
+    expect(page.get_by_label("First language")).to_be_visible()
+    axe_check(page, "admin: a pupil's roster details")
+    screens.take(page, "admin-roster-pupil")
     admin.assert_no_problems()
 
 
