@@ -466,7 +466,7 @@ def _story_family(child: Child) -> None:
                 parental_responsibility=True,
                 lives_with_child=False,
                 phone="07700 900 752",
-                address="Lives in Eastwick; sees the children at weekends.",
+                address="Lives in Eastwick; sees the children at weekends",
             ),
         ]
     )

@@ -250,7 +250,7 @@ class MeetingForm(forms.Form):
     """A strategy discussion, conference or meeting about the referral."""
 
     kind = forms.ChoiceField(
-        label="Meeting",
+        label="Kind of meeting",
         choices=[("", "Choose the meeting"), *ReferralMeeting.Kind.choices],
         error_messages={"required": "Choose the kind of meeting.", "invalid_choice": "Choose the kind of meeting."},
     )

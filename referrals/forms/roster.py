@@ -115,7 +115,9 @@ class BaseCarerFormSet(forms.BaseFormSet):
         ]
 
 
-CarerFormSet = forms.formset_factory(CarerForm, formset=BaseCarerFormSet, extra=1, can_delete=True, max_num=8)
+CarerFormSet = forms.formset_factory(
+    CarerForm, formset=BaseCarerFormSet, extra=1, can_delete=True, can_delete_extra=False, max_num=8
+)
 
 
 def carer_formset(child: Child | None, data=None) -> BaseCarerFormSet:

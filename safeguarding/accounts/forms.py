@@ -122,6 +122,7 @@ class LocalArrangementsForm(forms.ModelForm):
         model = School
         fields = list(LOCAL_ARRANGEMENT_FIELDS)
         widgets = {"threshold_levels": forms.Textarea(attrs={"rows": 5})}
+        labels = {"front_door_name": "Its name"}
 
     def clean_threshold_levels(self):
         levels = [line.strip() for line in self.cleaned_data["threshold_levels"].splitlines() if line.strip()]

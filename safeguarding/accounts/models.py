@@ -138,8 +138,8 @@ class School(models.Model):
     threshold_levels = models.TextField(
         "levels of need",
         blank=True,
-        help_text="One level per line, in the words of your threshold document. Until set, the four levels of "
-        "Working Together are offered.",
+        help_text="One level per line, in the words of your threshold document. Until you set them, four general "
+        "levels are offered: universal, early help, child in need (section 17) and child protection (section 47).",
     )
 
     # Unusual access (DESIGN.md §6): flagged on the audit page and emailed to the DSL.

@@ -351,7 +351,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
     expect(page.locator(".escalation").first).to_contain_text("The team manager arranged a strategy discussion")
     page.get_by_text("Record a strategy discussion or meeting").click()
     meetings = page.locator("section", has=page.get_by_role("heading", name=re.compile("Strategy discussions")))
-    meetings.get_by_label("Meeting", exact=True).select_option(label="Strategy discussion")
+    meetings.get_by_label("Kind of meeting").select_option(label="Strategy discussion")
     meetings.get_by_label("What was agreed (optional)").fill("Section 47 enquiries; police to trace the grey car.")
     meetings.get_by_role("button", name="Record the meeting").click()
     expect(page.locator("table", has_text="Strategy discussion")).to_be_visible()

@@ -28,7 +28,6 @@ from tests.concerns import concern_by, referral_for
 from tests.factories import ChildFactory
 from tests.personas import signed_in_client
 
-
 UPN = {"la_code": 873, "establishment": 4001, "year": 2020}
 
 

@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='school',
             name='threshold_levels',
-            field=models.TextField(blank=True, help_text='One level per line, in the words of your threshold document. Until set, the four levels of Working Together are offered.', verbose_name='levels of need'),
+            field=models.TextField(blank=True, help_text='One level per line, in the words of your threshold document. Until you set them, four general levels are offered: universal, early help, child in need (section 17) and child protection (section 47).', verbose_name='levels of need'),
         ),
     ]
