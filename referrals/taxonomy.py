@@ -49,8 +49,14 @@ def taxonomy_load(apps=None) -> dict:
     retired = Indicator.objects.exclude(code__in=listed).filter(valid_to__isnull=True)
     retired.update(valid_to=valid_from - timedelta(days=1))
     seed = json.loads((FIXTURES / "seed_signs.json").read_text())
+    # An earlier migration loads the seed before the table had its list: only what the table has is set.
+    has_list = any(field.name == "source_list" for field in SeedSign._meta.get_fields())
     for sign in seed["signs"]:
         SeedSign.objects.update_or_create(
-            text=sign["sign"], defaults={"indicator": Indicator.objects.get(code=sign["indicator"])}
+            text=sign["sign"],
+            defaults={
+                "indicator": Indicator.objects.get(code=sign["indicator"]),
+                **({"source_list": sign["list"]} if has_list else {}),
+            },
         )
     return {"indicators": len(listed), "seed_signs": len(seed["signs"])}

@@ -7,11 +7,18 @@ from django import forms
 from django.utils import timezone
 
 from referrals.forms.fields import DateTimeInput
-from referrals.models import Basis, Urgency
+from referrals.models import Basis, SeedSign, Urgency
+from referrals.models.indicators import HARM_KINDS
 
 TEXT_LIMIT = 20_000
 MARK_KIND_MISSING = "Choose what kind of mark it is: a bruise, a cut or graze, a burn, a mark or other."
 BASIS_MISSING = "Choose how you know it: you saw it, you were told it, or it is your professional concern."
+
+
+def indicator_sources(indicator) -> tuple[str, ...]:
+    """The short names of the seed lists that name this sign, in the lists' order (seed signs prefetched)."""
+    lists = {seed.source_list for seed in indicator.seed_signs.all()}
+    return tuple(SeedSign.SHORT_NAMES[value] for value in SeedSign.List.values if value in lists)
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,9 @@ class SignRow:
     guidance: str
     ticked: bool
     basis: forms.BoundField
+    kind: str = ""
+    harm: bool = False
+    sources: tuple[str, ...] = ()
 
 
 class ConcernForm(forms.Form):
@@ -141,6 +151,9 @@ class ConcernForm(forms.Form):
                     guidance=indicator.guidance,
                     ticked=indicator.code in ticked,
                     basis=self[f"ind_{indicator.code}"],
+                    kind=indicator.get_kind_display(),
+                    harm=indicator.kind in HARM_KINDS,
+                    sources=indicator_sources(indicator),
                 )
                 for indicator in category.current_indicators
             ]

@@ -9,6 +9,10 @@ class IndicatorKind(models.TextChoices):
     DISCLOSURE = "disclosure", "Disclosure"
 
 
+# Evidence that harm has happened, shown apart from what only raises the risk of it (REQUIREMENTS.md R8.2).
+HARM_KINDS = (IndicatorKind.SIGN_OF_HARM, IndicatorKind.DISCLOSURE)
+
+
 class IndicatorCategory(models.Model):
     code = models.CharField(max_length=40, unique=True)
     label = models.CharField(max_length=120)
@@ -59,8 +63,21 @@ class Indicator(models.Model):
 class SeedSign(models.Model):
     """A sign as the seed text words it, and the indicator it is recorded under."""
 
+    class List(models.TextChoices):
+        """The seed's two lists of signs, each with its source."""
+
+        KNOW_THE_SIGNS = "know_the_signs", "West Yorkshire Police, “Know the signs”"
+        CSE_POSTER = (
+            "cse_poster",
+            "A 2013 poster from a children's charity, drawing on Barnardo's (2011), CEOP (2011) and Berelowitz et al. "
+            "for the Office of the Children's Commissioner (2012)",
+        )
+
     text = models.CharField(max_length=300, unique=True)
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="seed_signs")
+    source_list = models.CharField(max_length=20, choices=List.choices, blank=True)
+
+    SHORT_NAMES = {List.KNOW_THE_SIGNS: "West Yorkshire Police", List.CSE_POSTER: "the 2013 CSE signs poster"}
 
     def __str__(self):
         return self.text

@@ -16,6 +16,7 @@ from referrals.models import (
     IndicatorCategory,
     Notification,
     Referral,
+    SeedSign,
 )
 from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, schools_where
@@ -47,13 +48,21 @@ def concern_school_get(*, user: User, school_uuid=None) -> School:
 
 
 def indicator_categories() -> list[IndicatorCategory]:
-    """The current taxonomy, categories with their current indicators, in two queries."""
-    current = Indicator.objects.current().order_by("order")
+    """The current taxonomy, categories with their current indicators and the seed signs each records, in three
+    queries."""
+    current = Indicator.objects.current().order_by("order").prefetch_related("seed_signs")
     return list(
         IndicatorCategory.objects.filter(valid_to__isnull=True).prefetch_related(
             Prefetch("indicators", queryset=current, to_attr="current_indicators")
         )
     )
+
+
+def seed_lists() -> list[tuple[str, list[SeedSign]]]:
+    """The two published lists of exploitation signs Safeguard's signs draw on, each with its source, every sign as
+    the list words it and the sign it is recorded under."""
+    signs = SeedSign.objects.select_related("indicator").order_by("pk")
+    return [(label, [sign for sign in signs if sign.source_list == value]) for value, label in SeedSign.List.choices]
 
 
 def concerns_mine_page(*, user: User, context: RequestContext, page_number, per_page: int = 25) -> Page:

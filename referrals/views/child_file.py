@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referrals.forms.actions import ActionDoneForm, ActionForm
 from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
 from referrals.forms.roster import ChildSearchForm
+from referrals.hints import BLAMING_HINT, blaming_words
 from referrals.models import IndicatorCategory
 from referrals.selectors.access import (
     ACTION,
@@ -144,6 +145,8 @@ def child_note(request, child_uuid):
         actor=request.user, context=request.audit, child=child, happened_at=timezone.now(), **form.cleaned_data
     )
     messages.success(request, "Note added to the chronology.")
+    if words := blaming_words(form.cleaned_data["text"]):
+        messages.warning(request, f"You wrote “{words[0]}”. {BLAMING_HINT}")
     return redirect("child_file", child_uuid=child.uuid)
 
 

@@ -16,7 +16,13 @@ from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
 from referrals.selectors.access import access_attachment, access_incident, access_own_concern
 from referrals.selectors.children import children_on_form, children_selected, children_typeahead
-from referrals.selectors.concerns import concern_school_get, concern_schools, concerns_mine_page, indicator_categories
+from referrals.selectors.concerns import (
+    concern_school_get,
+    concern_schools,
+    concerns_mine_page,
+    indicator_categories,
+    seed_lists,
+)
 from referrals.services.concerns import (
     ConcernInput,
     addendum_add,
@@ -289,4 +295,5 @@ def signs_guide(request):
             ]
         categories = [category for category in categories if category.current_indicators]
     schools = concern_schools(user=request.user) if request.user.is_authenticated else []
-    return render(request, "referrals/signs_guide.html", {"categories": categories, "q": text, "schools": schools})
+    context = {"categories": categories, "q": text, "schools": schools, "seed_lists": [] if text else seed_lists()}
+    return render(request, "referrals/signs_guide.html", context)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from referrals.forms.actions import ActionForm
 from referrals.forms.agency_referrals import ReferralForm
 from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
+from referrals.hints import BLAMING_HINT, blaming_words
 from referrals.models import Agency, ConcernStatus
 from referrals.selectors.access import access_concern
 from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals, referral_sharable
@@ -82,7 +83,14 @@ def _decide(request, concern, forms):
         expected_version=_version(request),
         **form.cleaned_data,
     )
+    _nudge(request, form.cleaned_data["rationale"])
     return "Decision recorded."
+
+
+def _nudge(request, text: str) -> None:
+    """A gentle word when the DSL's own text makes the child responsible; what they wrote is kept as written."""
+    if words := blaming_words(text):
+        messages.warning(request, f"You wrote “{words[0]}”. {BLAMING_HINT} Add a note if you want to say it again.")
 
 
 @action("close")
@@ -98,6 +106,7 @@ def _close(request, concern, forms):
         follow_up=form.cleaned_data.get("follow_up", ""),
         outcome=form.cleaned_data.get("outcome", ""),
     )
+    _nudge(request, " ".join(form.cleaned_data.get(name, "") for name in ("summary", "follow_up", "outcome")))
     return "Concern closed."
 
 

@@ -43,7 +43,7 @@ MARK_NOTE = "Finger-shaped, she said a man grabbed her"
 SIGNS = {
     "Signs: possessions and money": ("Unexplained gifts, money or new things", "SIG-GIFTS", "seen", "I saw it"),
     "Signs: relationships and associations": (
-        "An older boyfriend, girlfriend or 'friend'",
+        "A significantly older boyfriend, girlfriend or 'friend', or lots of new friends",
         "SIG-OLDER-PARTNER",
         "told",
         "I was told",

@@ -104,4 +104,4 @@ def test_the_guide_lists_the_signs_and_where_to_turn(world):
 
     assert "Unexplained gifts, money or new things" in page
     assert "0113 496 0500" in page and "101" in page and "Crimestoppers" in page and "CEOP" in page
-    assert "An older boyfriend" in found and "Unexplained gifts" not in found
+    assert "A significantly older boyfriend" in found and "Unexplained gifts" not in found
