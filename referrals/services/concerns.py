@@ -261,7 +261,8 @@ def concern_submit(
             detail={
                 "incident": str(incident.uuid),
                 "urgency": urgency,
-                "indicators": sorted(indicator.code for indicator in data.indicators),
+                # How many signs, never which: a sign names a kind of harm (REQUIREMENTS.md R11.5).
+                "signs": len(data.indicators),
                 "attachments": attachments,
             },
         )
