@@ -44,6 +44,7 @@ Columns (a header row first; names in any order and any case; extra columns are 
   preferred_name    optional  only if different from the legal first name
   sex               optional  F, M or U (not known); blank means not known
   send              optional  none, sen_support or ehc_plan; blank means none
+  learning_disability  optional  yes or no; a column left out keeps what the roster has
 Family columns, all optional; a column the file leaves out keeps what the roster has:
   address, previous_address, home_language, ethnicity, religion, gp, communication_needs
   household         other people in the household (a line each: name, relationship, age of a child)
@@ -186,6 +187,10 @@ def _check_family(values: dict, row: dict, problem) -> None:
             row[column] = values[column].strip()
             if len(row[column]) > limit:
                 problem(column, f"longer than {limit} characters")
+    if "learning_disability" in values:
+        row["learning_disability"] = _yes_no(values["learning_disability"], default=False)
+        if row["learning_disability"] is None:
+            problem("learning_disability", "use yes or no")
     if "interpreter_needed" in values:
         row["interpreter_needed"] = _yes_no(values["interpreter_needed"], default=False)
         if row["interpreter_needed"] is None:

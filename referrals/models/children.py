@@ -79,6 +79,11 @@ class Child(models.Model):
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     gender = models.CharField("gender, if different", max_length=50, blank=True)
     send = models.CharField("SEND", max_length=20, choices=SendStatus.choices, default=SendStatus.NONE)
+    learning_disability = models.BooleanField(
+        "has a learning disability",
+        default=False,
+        help_text="A diagnosed learning disability, as the school's records hold it: not special needs in general.",
+    )
     roll_status = models.CharField(max_length=20, choices=RollStatus.choices, default=RollStatus.ON_ROLL)
     left_on = models.DateField(null=True, blank=True)
     destination = models.CharField(max_length=200, blank=True, help_text="Where the child went when they left.")

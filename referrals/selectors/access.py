@@ -9,7 +9,7 @@ its own event, and is not a view.
 import uuid
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from referrals.models import (
@@ -17,6 +17,7 @@ from referrals.models import (
     Attachment,
     Child,
     Concern,
+    ConcernIndicator,
     Notification,
     PatternAlert,
     Referral,
@@ -130,7 +131,7 @@ def access_concern(*, user: User, context: RequestContext, concern_uuid, record_
         Concern.objects.filter(uuid=concern_uuid, school__in=schools_where(user, Capability.READ_QUEUE))
         .select_related("child", "author", "school", "assigned_to", "acknowledged_by", "incident")
         .prefetch_related(
-            "indicators",
+            Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator")),
             "body_marks",
             "addenda",
             "decisions__outcomes",

@@ -38,6 +38,7 @@ ROSTER_FIELDS = (
     "sex",
     "gender",
     "send",
+    "learning_disability",
     "roll_status",
     "left_on",
     "destination",

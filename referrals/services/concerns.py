@@ -19,6 +19,7 @@ from referrals.attachments import (
 )
 from referrals.body_map import marks_clean, marks_posted
 from referrals.clocks import LONDON, SchoolCalendar
+from referrals.floors import age_on, urgency_floor
 from referrals.models import (
     Addendum,
     Attachment,
@@ -28,7 +29,6 @@ from referrals.models import (
     ConcernDraft,
     ConcernIndicator,
     Incident,
-    IndicatorKind,
     Notification,
     Urgency,
 )
@@ -191,15 +191,22 @@ def concern_submit(
     if existing is not None:
         return existing
     role = (context if context is not None and context.user == actor else RequestContext(user=actor)).role_at(school)
-    # A disclosure makes the concern immediate, whatever urgency was chosen (DESIGN.md §5).
-    urgency = data.urgency
-    if any(indicator.kind == IndicatorKind.DISCLOSURE for indicator in data.indicators):
-        urgency = Urgency.IMMEDIATE
     incident = Incident.objects.create(school=school, author=actor, submission_key=submission_key)
     calendar = SchoolCalendar(school)
+    signs = [(indicator.code, indicator.kind) for indicator in data.indicators]
+
+    def floored(child: Child | None) -> str:
+        # A disclosure, sexual activity with a child under 13, or a sign of harm for a child with a learning
+        # disability raise the urgency, whatever was chosen (REQUIREMENTS.md R8.3).
+        age = age_on(child.date_of_birth, timezone.localtime(data.observed_at, LONDON).date()) if child else None
+        learning = bool(child and child.learning_disability)
+        return urgency_floor(chosen=data.urgency, signs=signs, age=age, learning_disability=learning).urgency
+
     # An immediate risk is due for acknowledgement in 15 minutes at any hour; out of school hours the team and the
     # headteacher are also told at once, by escalate_overdue's next round (every minute).
-    ack_due_at = calendar.acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
+    def due(urgency: str):
+        return calendar.acknowledgement_due(urgency=urgency, raised_at=incident.created_at)
+
     # While the school is closed the concern goes to the week's holiday cover, if a person was named.
     cover = None
     if calendar.is_closed_for_holiday(incident.created_at):
@@ -211,6 +218,7 @@ def concern_submit(
         subjects.append((None, data.unlisted_child_name, data.unlisted_child_details))
     concerns = []
     for child, unlisted_name, unlisted_details in subjects:
+        urgency = floored(child)
         concern = Concern.objects.create(
             reference=_next_reference(school),
             incident=incident,
@@ -221,7 +229,7 @@ def concern_submit(
             author=actor,
             author_role=role,
             urgency=urgency,
-            ack_due_at=ack_due_at,
+            ack_due_at=due(urgency),
             assigned_to=cover_person.user if cover_person else None,
             observed_at=data.observed_at,
             location=data.location,
@@ -260,16 +268,20 @@ def concern_submit(
             child_uuid=concern.child.uuid if concern.child else None,
             detail={
                 "incident": str(incident.uuid),
-                "urgency": urgency,
+                "urgency": concern.urgency,
                 # How many signs, never which: a sign names a kind of harm (REQUIREMENTS.md R11.5).
                 "signs": len(data.indicators),
                 "attachments": attachments,
             },
         )
     if notify:
-        _team_notify(school=school, concerns=concerns, urgency=urgency)
+        # The team is told once per urgency: the most urgent first.
+        for level in (Urgency.IMMEDIATE, Urgency.TODAY, Urgency.ROUTINE):
+            if group := [concern for concern in concerns if concern.urgency == level]:
+                _team_notify(school=school, concerns=group, urgency=level)
         if cover_person is not None:
-            _cover_notify(cover_person=cover_person, school=school, concerns=concerns, due=ack_due_at)
+            soonest = min(concern.ack_due_at for concern in concerns)
+            _cover_notify(cover_person=cover_person, school=school, concerns=concerns, due=soonest)
     for concern in concerns:
         if concern.child_id:
             patterns_evaluate(child=concern.child)

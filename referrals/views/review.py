@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from referrals.floors import concern_floor
 from referrals.forms.actions import ActionForm
 from referrals.forms.agency_referrals import ReferralForm
 from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
@@ -220,5 +221,6 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
         "earlier": child_concerns(child=child, before=concern) if child else [],
         "open_referrals": child_open_referrals(child=child) if child else [],
         "open_alerts": child_open_alerts(child=child) if child else [],
+        "floor": concern_floor(concern),
     }
     return render(request, "referrals/concern_review.html", context, status=status)
