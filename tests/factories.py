@@ -118,6 +118,7 @@ class ReferralFactory(factory.Factory):
             outcomes=[agency],
             rationale="Significant harm is likely.",
             threshold="child_protection",
+            next_review=timezone.localdate() + datetime.timedelta(weeks=6),
         )
         return referral_create(
             actor=dsl,

@@ -93,6 +93,7 @@ def _decided(world, concern):
         outcomes=["social_care"],
         rationale="Significant harm is likely.",
         threshold="child_protection",
+        next_review=timezone.localdate() + datetime.timedelta(weeks=6),
     )
 
 

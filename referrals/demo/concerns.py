@@ -512,6 +512,7 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
             rationale="Several signs together point to a risk of significant harm; a referral is needed.",
             threshold="child_protection" if agency == "social_care" else "child_in_need",
             relies_on=list(Concern.objects.filter(child=child, observed_at__lt=concern.observed_at)),
+            next_review=timezone.localdate() + timedelta(weeks=6),
         )
         referral = referral_create(
             actor=dsl,

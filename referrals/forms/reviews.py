@@ -28,7 +28,13 @@ class DecisionForm(forms.Form):
         required=False,
         help_text="Needed with any referral.",
     )
-    next_review = forms.DateField(label="Next review", required=False, widget=DateInput)
+    next_review = forms.DateField(
+        label="Next review",
+        required=False,
+        widget=DateInput,
+        help_text="Needed with every outcome but no further action.",
+        error_messages={"invalid": "Give the date of the next review as a date."},
+    )
     relies_on = forms.MultipleChoiceField(
         label="Earlier concerns these reasons rely on",
         required=False,
@@ -62,6 +68,12 @@ class DecisionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         cleaned["relies_on"] = [self.earlier[key] for key in cleaned.get("relies_on", [])]
+        outcomes = cleaned.get("outcomes") or []
+        needs_review = outcomes and outcomes != [Outcome.NO_FURTHER_ACTION]
+        if needs_review and not cleaned.get("next_review") and "next_review" not in self.errors:
+            self.add_error(
+                "next_review", "Give the date of the next review: every decision but no further action has one."
+            )
         if not cleaned.get("threshold") and any(value in OUTCOME_AGENCIES for value in cleaned.get("outcomes", [])):
             self.add_error("threshold", "Choose the threshold applied: a referral needs one.")
         return cleaned

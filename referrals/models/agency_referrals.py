@@ -18,7 +18,7 @@ class Agency(models.TextChoices):
     LADO = "lado", "LADO"
     EARLY_HELP = "early_help", "Early help"
     PREVENT = "prevent", "Prevent / Channel"
-    NRM = "nrm", "National Referral Mechanism"
+    NRM = "nrm", "A referral to the NRM made through children's services or the police"
     HEALTH = "health", "Health"
 
 

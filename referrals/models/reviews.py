@@ -21,7 +21,7 @@ class Outcome(models.TextChoices):
     HEALTH = "health", "Health (school nurse, CAMHS, GP)"
     SEEK_ADVICE = "seek_advice", "Seek advice"
     FGM_POLICE_REPORT = "fgm_police_report", "FGM police report"
-    NRM = "nrm", "National Referral Mechanism"
+    NRM = "nrm", "National Referral Mechanism, through children's services or the police"
 
 
 class Threshold(models.TextChoices):

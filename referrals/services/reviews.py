@@ -230,6 +230,8 @@ def decision_record(
         raise ValueError("Give the reasons for the decision, also when nothing is referred.")
     if not threshold and any(value in OUTCOME_AGENCIES for value in outcomes):
         raise ValueError("Choose the threshold applied: a referral needs one.")
+    if next_review is None and outcomes != [Outcome.NO_FURTHER_ACTION]:
+        raise ValueError("Give the date of the next review: every decision but no further action has one.")
     if threshold and threshold not in (concern.school.threshold_level_names or Threshold.values):
         raise ValueError("Choose one of the school's levels of need.")
     decision = Decision.objects.create(

@@ -273,6 +273,7 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
         "an older boyfriend. The threshold for a strategy discussion is met."
     )
     decision.get_by_label("Threshold applied").select_option(label="Child protection (section 47)")
+    decision.get_by_label("Next review").fill((datetime.now().date() + timedelta(weeks=4)).isoformat())
     album.part(page, "dsl-07-decision", decision)
     decision.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".messages")).to_contain_text("Decision recorded.")

@@ -309,6 +309,7 @@ def test_the_dsl_finds_the_concern_acknowledges_decides_refers_and_downloads_the
         "Threshold for a strategy discussion is met."
     )
     decision.get_by_label("Threshold applied").select_option(label="Child protection (section 47)")
+    decision.get_by_label("Next review").fill((datetime.now().date() + timedelta(weeks=4)).isoformat())
     axe_check(page, "DSL: concern, deciding")
     decision.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".messages")).to_contain_text("Decision recorded.")

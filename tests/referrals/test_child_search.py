@@ -1,8 +1,11 @@
 """Any pupil's file, one search away, for the safeguarding team only."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from referrals.upn import make_upn
 from safeguarding.audit.events import EventType
@@ -76,7 +79,15 @@ def test_the_file_lists_every_concern_open_and_closed(world, quiet_child):
 
     closed = concern_by(world.teacher, quiet_child, with_file=False)
     concern_acknowledge(actor=world.dsl, context=None, concern=closed)
-    decision_record(actor=world.dsl, context=None, concern=closed, outcomes=["nfa"], rationale="Fine", threshold="")
+    decision_record(
+        actor=world.dsl,
+        context=None,
+        concern=closed,
+        outcomes=["nfa"],
+        rationale="Fine",
+        threshold="",
+        next_review=timezone.localdate() + timedelta(weeks=6),
+    )
     concern_close(actor=world.dsl, context=None, concern=closed, summary="a", follow_up="b", outcome="c")
     still_open = concern_by(world.teacher, quiet_child, with_file=False)
 

@@ -90,6 +90,7 @@ def test_a_decision_names_the_earlier_concerns_it_relies_on_and_the_referral_pdf
             "threshold": "child_protection",
             "rationale": "Read with the earlier gifts, this is grooming.",
             "relies_on": [str(earlier.uuid)],
+            "next_review": (timezone.localdate() + timedelta(weeks=4)).isoformat(),
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -334,6 +335,7 @@ def test_a_school_sets_its_own_levels_of_need_and_the_decision_offers_only_those
             outcomes=["social_care"],
             rationale="x",
             threshold="child_protection",
+            next_review=timezone.localdate() + timedelta(weeks=6),
         )
     decision = decision_record(
         actor=world.dsl,
@@ -342,6 +344,7 @@ def test_a_school_sets_its_own_levels_of_need_and_the_decision_offers_only_those
         outcomes=["social_care"],
         rationale="Specialist services are needed.",
         threshold="Level 4: specialist",
+        next_review=timezone.localdate() + timedelta(weeks=6),
     )
     from referrals.services.agency_referrals import referral_create
 

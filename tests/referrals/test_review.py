@@ -1,9 +1,11 @@
 import re
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from referrals.models import Concern, ConcernMove, Decision
 from referrals.services.reviews import (
@@ -36,6 +38,7 @@ def decided(world, pupil, outcome="monitor", threshold="universal"):
         outcomes=[outcome],
         rationale="Low risk",
         threshold=threshold,
+        next_review=timezone.localdate() + timedelta(weeks=6),
     )
     concern.refresh_from_db()
     return concern
@@ -106,6 +109,7 @@ def test_two_simultaneous_decisions_one_wins_and_the_other_is_told():
                 rationale=rationale,
                 threshold="universal",
                 expected_version=version,
+                next_review=timezone.localdate() + timedelta(weeks=6),
             )
             results[rationale] = "won"
         except ConcernConflict as conflict:
@@ -189,7 +193,13 @@ def test_the_loser_of_a_race_is_told_and_keeps_the_reasons_typed(world, pupil):
     concern_acknowledge(actor=world.dsl, context=None, concern=concern)
     stale = Concern.objects.get(pk=concern.pk).version
     decision_record(
-        actor=world.dsl, context=None, concern=concern, outcomes=["monitor"], rationale="First", threshold="universal"
+        actor=world.dsl,
+        context=None,
+        concern=concern,
+        outcomes=["monitor"],
+        rationale="First",
+        threshold="universal",
+        next_review=timezone.localdate() + timedelta(weeks=6),
     )
 
     response = signed_in_client(world.deputy).post(
@@ -271,7 +281,13 @@ def test_the_review_page_of_a_childs_fifth_concern_lists_the_four_before_it(worl
     decided_one = concerns[1]
     concern_acknowledge(actor=world.dsl, context=None, concern=decided_one)
     decision_record(
-        actor=world.dsl, context=None, concern=decided_one, outcomes=["monitor"], rationale="Watch", threshold=""
+        actor=world.dsl,
+        context=None,
+        concern=decided_one,
+        outcomes=["monitor"],
+        rationale="Watch",
+        threshold="",
+        next_review=timezone.localdate() + timedelta(weeks=6),
     )
 
     page = signed_in_client(world.dsl).get(f"/queue/{concerns[4].uuid}/").content.decode()
@@ -322,7 +338,13 @@ def test_a_referral_outcome_without_a_threshold_is_refused_naming_the_field(worl
     assert beside(response.content.decode(), "threshold", "Choose the threshold applied: a referral needs one.")
     with pytest.raises(ValueError, match="threshold"):
         decision_record(
-            actor=world.dsl, context=None, concern=concern, outcomes=["police"], rationale="At risk.", threshold=""
+            actor=world.dsl,
+            context=None,
+            concern=concern,
+            outcomes=["police"],
+            rationale="At risk.",
+            threshold="",
+            next_review=timezone.localdate() + timedelta(weeks=6),
         )
 
 
@@ -349,6 +371,7 @@ def test_a_concern_decided_for_social_care_cannot_close_before_its_referral_is_r
         outcomes=["social_care"],
         rationale="Significant harm is likely.",
         threshold="child_protection",
+        next_review=timezone.localdate() + timedelta(weeks=6),
     )
 
     with pytest.raises(ClosureIncomplete, match=r"refer to Children's social care.*record the referral"):

@@ -1,7 +1,10 @@
 """Generated bad input for the safeguarding team's work: the queue, the review's actions, the child's file and
 referrals. Never a server error; a refused action leaves every record as it was."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,6 +68,7 @@ def concern_at(world, child, status: str) -> Concern:
         outcomes=["social_care"],
         rationale="Risk",
         threshold="child_in_need",
+        next_review=timezone.localdate() + timedelta(weeks=6),
     )
     if status == ConcernStatus.DECIDED:
         return Concern.objects.get(pk=concern.pk)
