@@ -25,6 +25,9 @@ SEXUAL_ACTIVITY = frozenset(
         "SIG-SEXUAL-HEALTH",
     }
 )
+# Reports of sexual violence and of sexual harassment between children (KCSIE Part five; REQUIREMENTS.md R3.7).
+SEXUAL_VIOLENCE = frozenset({"COC-SEXUAL-VIOLENCE", "COC-NO-CONSENT"})
+SEXUAL_HARASSMENT = frozenset({"COC-SEXUAL-HARASSMENT", "COC-UPSKIRTING"})
 AGE_OF_NO_CONSENT = 13  # Sexual Offences Act 2003, sections 5 to 8
 ORDER = (Urgency.ROUTINE, Urgency.TODAY, Urgency.IMMEDIATE)
 

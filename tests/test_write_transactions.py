@@ -39,6 +39,7 @@ from referrals.models import (
     Referral,
     ReferralEscalation,
     ReferralMeeting,
+    RiskNeedsAssessment,
 )
 from referrals.services import (
     actions,
@@ -83,6 +84,10 @@ def _concern(world, *steps) -> Concern:
 
 def _acknowledged(world, concern):
     reviews.concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+
+
+def _assessment_asked(world, concern):
+    RiskNeedsAssessment.objects.create(concern=concern, required=True)
 
 
 def _decided(world, concern):
@@ -185,8 +190,20 @@ CALLS = {
             "outcomes": ["monitor"],
             "rationale": "Watch and wait.",
             "threshold": "universal",
+            "next_review": timezone.localdate() + datetime.timedelta(weeks=6),
         },
         Decision,
+    ),
+    "risk_assessment_record": lambda w: Call(
+        reviews.risk_assessment_record,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "concern": _concern(w, _acknowledged, _assessment_asked),
+            "risks": "The two children share a form group.",
+            "needs_and_arrangements": "Separate lessons; weekly check-ins.",
+        },
+        RiskNeedsAssessment,
     ),
     "concern_close": lambda w: Call(
         reviews.concern_close,

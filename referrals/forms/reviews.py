@@ -147,3 +147,48 @@ class MoveForm(forms.Form):
         if child is None:
             raise forms.ValidationError("Give the UPN of a child of this school.")
         return child
+
+
+class RiskAssessmentForm(forms.Form):
+    """The immediate risk and needs assessment after a report of sexual violence or harassment between children."""
+
+    risks = PlainText(
+        label="Risks",
+        max_length=20_000,
+        named="The risks",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="To the child who reported, to the child reported, and to other children and staff.",
+    )
+    needs_and_arrangements = PlainText(
+        label="Support and arrangements",
+        max_length=20_000,
+        named="The support and arrangements",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Support for each child, and what keeps them safe at school: separation, supervision, timetable.",
+    )
+    not_needed_reason = PlainText(
+        label="Or, for harassment only: why no assessment is needed",
+        max_length=5000,
+        named="The reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if required:
+            del self.fields["not_needed_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or cleaned.get("not_needed_reason"):
+            return cleaned
+        for name, message in (
+            ("risks", "Record the risks you assessed."),
+            ("needs_and_arrangements", "Record the support and arrangements."),
+        ):
+            if not cleaned.get(name):
+                self.add_error(name, message)
+        return cleaned

@@ -38,6 +38,7 @@ from referrals.models.reviews import (
     InformationRequest,
     Outcome,
     PatternAlert,
+    RiskNeedsAssessment,
     Threshold,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "Referral",
     "ReferralEscalation",
     "ReferralMeeting",
+    "RiskNeedsAssessment",
     "RollStatus",
     "SeedSign",
     "SendStatus",

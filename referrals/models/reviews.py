@@ -204,3 +204,40 @@ class Action(models.Model):
 
     def overdue_on(self, today) -> bool:
         return self.completed_at is None and self.due_on < today
+
+
+class RiskNeedsAssessment(models.Model):
+    """After a report of sexual violence between children, the DSL's immediate risk and needs assessment (KCSIE Part
+    five; REQUIREMENTS.md R3.7): required before the concern can close. After sexual harassment the DSL is prompted
+    to consider one: the prompt stays in the concern's history, and closing is not held up."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="risk_assessment")
+    required = models.BooleanField(help_text="Sexual violence: required. Sexual harassment: to consider.")
+    prompted_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    not_needed_reason = models.TextField("why no assessment is needed", blank=True)
+    risks = models.TextField(
+        "risks", blank=True, help_text="To the child who reported, to the child reported, and to other children."
+    )
+    needs_and_arrangements = models.TextField(
+        "support and arrangements",
+        blank=True,
+        help_text="Support for each child, and what keeps them safe at school: separation, supervision, timetable.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(required=False) | models.Q(not_needed_reason=""),
+                name="assessment_required_cannot_be_waived",
+            )
+        ]
+
+    def __str__(self):
+        return f"risk and needs assessment for {self.concern}"
+
+    @property
+    def done(self) -> bool:
+        return self.recorded_at is not None

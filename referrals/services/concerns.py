@@ -19,7 +19,7 @@ from referrals.attachments import (
 )
 from referrals.body_map import marks_clean, marks_posted
 from referrals.clocks import LONDON, SchoolCalendar
-from referrals.floors import age_on, urgency_floor
+from referrals.floors import SEXUAL_HARASSMENT, SEXUAL_VIOLENCE, age_on, urgency_floor
 from referrals.models import (
     Addendum,
     Attachment,
@@ -30,6 +30,7 @@ from referrals.models import (
     ConcernIndicator,
     Incident,
     Notification,
+    RiskNeedsAssessment,
     Urgency,
 )
 from referrals.patterns import patterns_evaluate
@@ -247,6 +248,12 @@ def concern_submit(
         for concern in concerns
         for indicator, basis in data.indicators.items()
     )
+    # Sexual violence between children asks for a risk and needs assessment; harassment, to consider one.
+    codes = {indicator.code for indicator in data.indicators}
+    if codes & (SEXUAL_VIOLENCE | SEXUAL_HARASSMENT):
+        RiskNeedsAssessment.objects.bulk_create(
+            RiskNeedsAssessment(concern=concern, required=bool(codes & SEXUAL_VIOLENCE)) for concern in concerns
+        )
     if data.marks and len(concerns) != 1:
         raise ValueError("a body map belongs to a concern about one child")
     BodyMark.objects.bulk_create(

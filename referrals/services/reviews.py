@@ -28,6 +28,7 @@ from referrals.models import (
     Outcome,
     PatternAlert,
     Referral,
+    RiskNeedsAssessment,
     Threshold,
     Urgency,
 )
@@ -288,6 +289,11 @@ def concern_close(
     concern = _locked(concern, actor=actor, expected_version=expected_version)
     if concern.status != ConcernStatus.DECIDED:
         raise ConcernConflict("Record a decision, with its reasons, before closing.")
+    assessment = RiskNeedsAssessment.objects.filter(concern=concern, required=True, recorded_at__isnull=True)
+    if assessment.exists():
+        raise ClosureIncomplete(
+            "Record the risk and needs assessment before closing: a report of sexual violence needs one (R3.7)."
+        )
     if unreferred := _referrals_missing(concern):
         raise ClosureIncomplete(
             f"The decision was to refer to {unreferred}: record the referral before closing (R2.1, R4.1)."
@@ -298,6 +304,39 @@ def concern_close(
     concern.save(update_fields=["status", "version"])
     _audit(concern, actor=actor, context=context, action="closed")
     return closure
+
+
+@transaction.atomic
+def risk_assessment_record(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    concern: Concern,
+    risks: str = "",
+    needs_and_arrangements: str = "",
+    not_needed_reason: str = "",
+) -> RiskNeedsAssessment:
+    """The DSL's risk and needs assessment after a report of sexual violence or harassment between children, written
+    once; or, after harassment only, why none is needed. The audit event names the concern, not what was assessed."""
+    concern = _locked(concern, actor=actor, expected_version=None)
+    assessment = RiskNeedsAssessment.objects.select_for_update().filter(concern=concern).first()
+    if assessment is None:
+        raise ValueError("This concern does not ask for a risk and needs assessment.")
+    if assessment.done:
+        raise ValueError("The assessment is already recorded: add anything new as a note on the child's file.")
+    if not_needed_reason.strip():
+        if assessment.required:
+            raise ValueError("A report of sexual violence needs the assessment: it cannot be set aside.")
+    elif not (risks.strip() and needs_and_arrangements.strip()):
+        raise ValueError("Record the risks and the support and arrangements.")
+    assessment.risks = risks.strip()
+    assessment.needs_and_arrangements = needs_and_arrangements.strip()
+    assessment.not_needed_reason = "" if risks.strip() else not_needed_reason.strip()
+    assessment.recorded_at = timezone.now()
+    assessment.recorded_by = actor
+    assessment.save()
+    _audit(concern, actor=actor, context=context, action="risk_assessment")
+    return assessment
 
 
 def _referrals_missing(concern: Concern) -> str:

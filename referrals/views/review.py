@@ -10,9 +10,17 @@ from django.views.decorators.http import require_http_methods
 from referrals.floors import concern_floor
 from referrals.forms.actions import ActionForm
 from referrals.forms.agency_referrals import ReferralForm
-from referrals.forms.reviews import AssignForm, ClosureForm, DecisionForm, MoveForm, QuestionForm, ReasonForm
+from referrals.forms.reviews import (
+    AssignForm,
+    ClosureForm,
+    DecisionForm,
+    MoveForm,
+    QuestionForm,
+    ReasonForm,
+    RiskAssessmentForm,
+)
 from referrals.hints import BLAMING_HINT, blaming_words
-from referrals.models import Agency, ConcernStatus
+from referrals.models import Agency, ConcernStatus, RiskNeedsAssessment
 from referrals.selectors.access import access_concern
 from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals, referral_sharable
 from referrals.selectors.concerns import concern_referrals
@@ -92,6 +100,18 @@ def _nudge(request, text: str) -> None:
     """A gentle word when the DSL's own text makes the child responsible; what they wrote is kept as written."""
     if words := blaming_words(text):
         messages.warning(request, f"You wrote “{words[0]}”. {BLAMING_HINT} Add a note if you want to say it again.")
+
+
+@action("assess")
+def _assess(request, concern, forms):
+    assessment = getattr(concern, "risk_assessment", None)
+    if assessment is None:
+        raise ValueError("This concern does not ask for a risk and needs assessment.")
+    form = forms["assess"] = RiskAssessmentForm(request.POST, required=assessment.required)
+    if not form.is_valid():
+        raise ValueError("Record the risks and the support and arrangements.")
+    reviews.risk_assessment_record(actor=request.user, context=request.audit, concern=concern, **form.cleaned_data)
+    return "Risk and needs assessment recorded."
 
 
 @action("close")
@@ -201,6 +221,7 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
     assigned = str(concern.assigned_to.uuid) if concern.assigned_to_id else None
     main_step = _main_step(concern, agencies=agencies, referrals=referrals) if may_act else ""
     child = concern.child
+    assessment = RiskNeedsAssessment.objects.filter(concern=concern).select_related("recorded_by").first()
     context = {
         "concern": concern,
         "decision_form": forms.get("decide") or DecisionForm(concern=concern),
@@ -222,5 +243,8 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
         "open_referrals": child_open_referrals(child=child) if child else [],
         "open_alerts": child_open_alerts(child=child) if child else [],
         "floor": concern_floor(concern),
+        "assessment": assessment,
+        "assessment_form": forms.get("assess")
+        or (RiskAssessmentForm(required=assessment.required) if assessment and not assessment.done else None),
     }
     return render(request, "referrals/concern_review.html", context, status=status)
