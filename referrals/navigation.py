@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from referrals.models import Notification
-from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent
+from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent, police_reports_due
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
 from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
 from safeguarding.accounts.roles import Role
@@ -61,6 +61,7 @@ def _staff_desk(request, main) -> dict:
     return {
         "drafts": drafts_unsent(user=request.user),
         "recent_concerns": concerns_recent_mine(user=request.user, context=request.audit),
+        "police_reports_due": police_reports_due(user=request.user, context=request.audit),
     }
 
 

@@ -86,6 +86,10 @@ def _acknowledged(world, concern):
     reviews.concern_acknowledge(actor=world.dsl, context=None, concern=concern)
 
 
+def _known_fgm_case(world, concern):
+    Concern.objects.filter(pk=concern.pk).update(fgm_known_case=True, fgm_police_reported=False)
+
+
 def _assessment_asked(world, concern):
     RiskNeedsAssessment.objects.create(concern=concern, required=True)
 
@@ -174,6 +178,11 @@ CALLS = {
         concerns.addendum_add,
         {"actor": w.teacher, "context": None, "concern": _concern(w), "reason": "Forgot", "text": "At 15:20."},
         Addendum,
+    ),
+    "fgm_police_report_record": lambda w: Call(
+        concerns.fgm_police_report_record,
+        {"actor": w.teacher, "context": None, "concern": _concern(w, _known_fgm_case), "reference": "WY-1"},
+        Concern,
     ),
     "concern_acknowledge": lambda w: Call(
         reviews.concern_acknowledge, {"actor": w.dsl, "context": None, "concern": _concern(w)}, Concern

@@ -11,6 +11,7 @@ from referrals.models import Basis, SeedSign, Urgency
 from referrals.models.indicators import HARM_KINDS
 
 TEXT_LIMIT = 20_000
+FGM = "HOME-FGM"
 MARK_KIND_MISSING = "Choose what kind of mark it is: a bruise, a cut or graze, a burn, a mark or other."
 BASIS_MISSING = "Choose how you know it: you saw it, you were told it, or it is your professional concern."
 
@@ -76,6 +77,15 @@ class ConcernForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Immediate risk: the child may be harmed today or is afraid to go home. Call 999 if in danger now.",
     )
+    fgm_known_case = forms.ChoiceField(
+        label="What do you know?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            ("yes", "It has been done: she told me, or I saw signs of it"),
+            ("no", "I think it may be done to her, or is planned"),
+        ],
+    )
     fgm_police_reported = forms.BooleanField(label="I have reported this to the police on 101", required=False)
     fgm_police_reference = forms.CharField(label="Police reference, if you have one", required=False, max_length=100)
 
@@ -105,6 +115,10 @@ class ConcernForm(forms.Form):
         for code in cleaned.get("sign", []):
             if not cleaned.get(f"ind_{code}"):
                 self.add_error(f"ind_{code}", BASIS_MISSING)
+        if FGM in self.ticked_codes() and not cleaned.get("fgm_known_case"):
+            self.add_error(
+                "fgm_known_case", "Say whether FGM has been done, or you think it may be: the duty is different."
+            )
         for mark in self.marks:
             mark.problem = "" if mark.kind else MARK_KIND_MISSING
         return cleaned
@@ -158,6 +172,15 @@ class ConcernForm(forms.Form):
                 for indicator in category.current_indicators
             ]
             yield category, sum(row.ticked for row in rows), rows
+
+
+class PoliceReportForm(forms.Form):
+    reference = forms.CharField(
+        label="Police reference",
+        max_length=100,
+        help_text="The reference the police gave you when you reported it on 101.",
+        error_messages={"required": "Give the police reference you were given when you reported it."},
+    )
 
 
 class AddendumForm(forms.Form):

@@ -84,6 +84,9 @@ class Concern(models.Model):
     people_present = models.CharField(max_length=500, blank=True)
     action_taken = models.TextField(blank=True)
     dsl_told_in_person = models.BooleanField(default=False)
+    # FGM: a known case (she said it was done, or signs of it were seen) is the teacher's own duty to report to the
+    # police; a risk that it may be done is a safeguarding referral like any other (REQUIREMENTS.md R5.4).
+    fgm_known_case = models.BooleanField("FGM appears to have been carried out", null=True, blank=True)
     fgm_police_reported = models.BooleanField("reported to the police (FGM duty)", null=True, blank=True)
     fgm_police_reference = models.CharField(max_length=100, blank=True)
     # The review (DESIGN.md §3): the clock, who acknowledged it, who has it. `version` goes up with every change,

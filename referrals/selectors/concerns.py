@@ -126,6 +126,19 @@ def drafts_unsent(*, user: User) -> list[ConcernDraft]:
     return [draft for draft in drafts if draft.submission_key not in sent and any(draft.data.values())]
 
 
+def police_reports_due(*, user: User, context: RequestContext) -> list[Concern]:
+    """The person's own known FGM cases whose police reference is not yet recorded: their personal duty, kept in
+    front of them until it is."""
+    concerns = list(
+        Concern.objects.filter(author=user, fgm_known_case=True, fgm_police_reference="")
+        .select_related("child")
+        .order_by("recorded_at")
+    )
+    if concerns:
+        record_shown(concerns, user=user, context=context, object_type="concern")
+    return concerns
+
+
 def concerns_recent_mine(*, user: User, context: RequestContext, limit: int = 5) -> list[Concern]:
     """The person's latest concerns with the status they may see, recorded as listed when there are any."""
     concerns = list(Concern.objects.filter(author=user).select_related("child").order_by("-recorded_at", "-pk")[:limit])

@@ -53,6 +53,7 @@ DRAFT_TEXT_FIELDS = (
     "action_taken",
     "dsl_told_in_person",
     "urgency",
+    "fgm_known_case",
     "fgm_police_reported",
     "fgm_police_reference",
 )
@@ -166,6 +167,7 @@ class ConcernInput:
     indicators: dict  # Indicator -> basis
     fgm_police_reported: bool | None
     fgm_police_reference: str
+    fgm_known_case: bool | None = None
     marks: list = field(default_factory=list)  # MarkEntry: a body map, for a concern about one child only
 
 
@@ -239,6 +241,7 @@ def concern_submit(
             people_present=data.people_present,
             action_taken=data.action_taken,
             dsl_told_in_person=data.dsl_told_in_person,
+            fgm_known_case=data.fgm_known_case,
             fgm_police_reported=data.fgm_police_reported,
             fgm_police_reference=data.fgm_police_reference,
         )
@@ -355,3 +358,32 @@ def addendum_add(*, actor: User, context: RequestContext | None, concern: Concer
         detail={"addendum": str(addendum.uuid)},
     )
     return addendum
+
+
+@transaction.atomic
+def fgm_police_report_record(
+    *, actor: User, context: RequestContext | None, concern: Concern, reference: str
+) -> Concern:
+    """The author of a known FGM case records the police reference of the report they made themselves: the duty is
+    theirs and cannot pass to anyone else (REQUIREMENTS.md R5.4). The audit event does not say what was reported."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.author_id != actor.pk:
+        raise PermissionError("Only the person who recorded the concern reports it to the police.")
+    if not concern.fgm_known_case:
+        raise ValueError("This concern does not carry the duty to report to the police.")
+    if not reference.strip():
+        raise ValueError("Give the police reference you were given when you reported it.")
+    concern.fgm_police_reported = True
+    concern.fgm_police_reference = reference.strip()[:100]
+    concern.save(update_fields=["fgm_police_reported", "fgm_police_reference"])
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=concern.school,
+        object_type="concern",
+        object_uuid=concern.uuid,
+        child_uuid=concern.child.uuid if concern.child_id else None,
+        detail={"action": "duty_report"},
+    )
+    return concern

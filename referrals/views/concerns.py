@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referrals.attachments import attachment_path
 from referrals.body_map import REGION_CHOICES, MarkKind, Side, body_map_svg, mark_at_region, marks_clean, marks_posted
 from referrals.clocks import SchoolCalendar
-from referrals.forms.concerns import AddendumForm, ConcernForm
+from referrals.forms.concerns import FGM, AddendumForm, ConcernForm, PoliceReportForm
 from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
 from referrals.selectors.access import access_attachment, access_incident, access_own_concern
@@ -32,12 +32,11 @@ from referrals.services.concerns import (
     draft_for,
     draft_marks_set,
     draft_save,
+    fgm_police_report_record,
     submission_key_clean,
 )
 from safeguarding.accounts.access import holiday_cover_for
 from safeguarding.accounts.ratelimit import rate_limited
-
-FGM = "HOME-FGM"
 
 
 def _hints(data: dict) -> list[str]:
@@ -197,6 +196,7 @@ def _submit(request, *, school, draft):
             dsl_told_in_person=data["dsl_told_in_person"],
             urgency=data["urgency"],
             indicators={item: ticked[item.code] for item in Indicator.objects.filter(code__in=ticked)},
+            fgm_known_case={"yes": True, "no": False}.get(data["fgm_known_case"]) if FGM in ticked else None,
             fgm_police_reported=data["fgm_police_reported"] if FGM in ticked else None,
             fgm_police_reference=data["fgm_police_reference"],
             marks=marks,
@@ -251,6 +251,8 @@ def concerns_mine(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def concern_detail(request, concern_uuid):
+    if request.POST.get("action") == "police_report":
+        return _police_report(request, concern_uuid)
     form = AddendumForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         concern = access_own_concern(
@@ -260,7 +262,27 @@ def concern_detail(request, concern_uuid):
         messages.success(request, "Your addendum has been added. The DSL sees it with your concern.")
         return redirect("concern_detail", concern_uuid=concern.uuid)
     concern = access_own_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
-    return render(request, "referrals/concern_detail.html", {"concern": concern, "form": form})
+    context = {"concern": concern, "form": form, "report_form": PoliceReportForm()}
+    return render(request, "referrals/concern_detail.html", context)
+
+
+def _police_report(request, concern_uuid):
+    """The author records the police reference of the FGM report they made themselves."""
+    concern = access_own_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid, record_read=False)
+    report_form = PoliceReportForm(request.POST)
+    if report_form.is_valid():
+        try:
+            fgm_police_report_record(
+                actor=request.user, context=request.audit, concern=concern, **report_form.cleaned_data
+            )
+        except ValueError as problem:
+            report_form.add_error(None, str(problem))
+        else:
+            messages.success(request, "Thank you: the police reference is recorded, and the DSL can see it.")
+            return redirect("concern_detail", concern_uuid=concern.uuid)
+    concern = access_own_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
+    context = {"concern": concern, "form": AddendumForm(), "report_form": report_form}
+    return render(request, "referrals/concern_detail.html", context, status=400)
 
 
 @never_cache

@@ -364,6 +364,7 @@ def test_the_fgm_duty_is_shown_and_recorded(world, pupils):
         form_data(
             school=str(world.northfield.uuid),
             submission_key=key,
+            fgm_known_case="yes",
             fgm_police_reported="on",
             fgm_police_reference="WY-123",
             **{"ind_HOME-FGM": "told"},
@@ -372,6 +373,7 @@ def test_the_fgm_duty_is_shown_and_recorded(world, pupils):
 
     concern = Concern.objects.get()
     assert (concern.fgm_police_reported, concern.fgm_police_reference) == (True, "WY-123")
+    assert concern.fgm_known_case is True
 
 
 def test_the_form_and_its_submit_run_a_fixed_number_of_queries(world, pupils, django_assert_num_queries):

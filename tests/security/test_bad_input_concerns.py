@@ -78,6 +78,7 @@ def concern_fields(world, key: str) -> dict:
         "mark_y": st.sampled_from(["177", "190"]),
         "mark_kind": st.sampled_from(["bruise", "mark", ""]),
         "mark_note": st.sampled_from(["", "Finger-shaped"]),
+        "fgm_known_case": st.sampled_from(["", "yes", "no", "perhaps"]),
         "fgm_police_reported": st.sampled_from(["", "on"]),
         "fgm_police_reference": st.sampled_from(["", "WY-123"]),
     }
