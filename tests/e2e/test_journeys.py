@@ -582,3 +582,80 @@ def test_a_teacher_logs_a_concern_with_two_signs_and_a_photo_in_a_few_taps_from_
     assert counted.typed <= 4, f"{counted.typed} typed fields"
     axe_check(page, "teacher: concern sent, counted")
     teacher.assert_no_problems()
+
+
+def test_a_disclosure_of_sexual_violence_and_a_known_fgm_case_reach_the_dsl_with_what_they_ask(
+    site, open_browser, screens, authenticator
+):
+    """A teacher on a phone records a girl's disclosure of an assault by another pupil, and that FGM appears to have
+    been done; her home page keeps her own police duty in front of her until she records the reference. The DSL
+    finds the concern immediate, with the referral prompt, the assessment it needs, and whether the duty is done."""
+    child = site.python(
+        "from referrals.models import Child\n"
+        "print(Child.objects.filter(school__name='Northfield Academy', sex='F', concerns__isnull=True)"
+        ".order_by('legal_last_name').first().display_name)"
+    )
+    teacher = open_browser(TEACHER2, phone=True)
+    page = teacher.page
+    sign_in(teacher)
+    page.get_by_role("link", name="Log a concern about a child").click()
+    page.get_by_label("Find a child by name").fill(child)
+    page.get_by_role("button", name=f"Add {child}").click()
+    page.get_by_label("What did you see or hear?").fill(
+        f"{child} told me at break that a boy in Year 10 touched her under her clothes in the changing rooms "
+        "yesterday. She also said she was cut when she was taken abroad last summer."
+    )
+    page.get_by_text("Routine", exact=True).click()
+    for group, sign, choice in (
+        ("The child told me", "The child disclosed harm or abuse", "I was told"),
+        ("Child-on-child abuse", "Sexual violence by another child", "I was told"),
+        ("Domestic abuse and so-called honour-based abuse", "Female genital mutilation (FGM)", "I was told"),
+    ):
+        page.locator("summary", has_text=group).click()
+        box = page.get_by_label(sign, exact=True)
+        box.check()
+        page.locator("[data-sign]", has=box).locator("label.btn", has_text=choice).click()
+    expect(
+        page.locator("[data-sign]", has=page.get_by_label("Sexual violence by another child", exact=True))
+    ).to_contain_text("Sign of harm")
+    page.get_by_label("It has been done: she told me, or I saw signs of it").check()
+    axe_check(page, "teacher: concern form, FGM known case")
+    page.get_by_role("button", name="Send to the safeguarding team").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your concern has been sent")
+    expect(page.locator("main li", has_text=child)).to_contain_text("Immediate risk")
+
+    page.goto(site.url + "/")
+    duty = page.locator("section", has=page.get_by_role("heading", name="Your own duty: report FGM to the police"))
+    expect(duty).to_contain_text(child)
+    assert small_targets(page, "body") == [], "targets under 44x44 on the staff home page with the duty"
+    axe_check(page, "teacher: home, FGM duty to report")
+    screens.take(page, "teacher-fgm-duty")
+    duty.get_by_role("link", name=re.compile(child)).click()
+    page.get_by_label("Police reference").fill("WY-2026-118")
+    axe_check(page, "teacher: her concern, recording the police reference")
+    page.get_by_role("button", name="Record the police reference").click()
+    expect(page.locator(".messages")).to_contain_text("the police reference is recorded")
+    page.goto(site.url + "/")
+    expect(page.get_by_role("heading", name="Your own duty: report FGM to the police")).to_have_count(0)
+    teacher.assert_no_problems()
+
+    dsl = open_browser(DSL)
+    page = dsl.page
+    sign_in(dsl, code=authenticator.fresh_code(DSL), paste_code=True)
+    page.get_by_role("link", name="Queue", exact=True).click()
+    page.locator("#queue-table tbody tr", has_text=child).first.get_by_role("link", name=child, exact=True).click()
+    expect(page.locator(".floor")).to_contain_text("Refer to children's social care and the police today")
+    expect(page.locator(".risk-assessment")).to_contain_text("Required before closing")
+    expect(page.locator("main")).to_contain_text("reported to the police by")
+    harm = page.locator("dd", has=page.locator(".signs-harm"))
+    expect(harm).to_contain_text("Sexual violence by another child")
+    axe_check(page, "DSL: concern with a disclosure of sexual violence")
+    screens.take(page, "dsl-sexual-violence-concern")
+    page.get_by_role("button", name="Acknowledge", exact=True).click()
+    card = page.locator(".risk-assessment")
+    card.get_by_label("Risks").fill("The boy named is in her PE group; she is frightened of seeing him.")
+    card.get_by_label("Support and arrangements").fill("Separate PE groups from today; daily check-in with her tutor.")
+    card.get_by_role("button", name="Record the assessment").click()
+    expect(page.locator(".messages")).to_contain_text("Risk and needs assessment recorded.")
+    expect(page.locator(".risk-assessment")).to_contain_text("Separate PE groups from today")
+    dsl.assert_no_problems()
