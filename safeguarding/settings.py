@@ -182,6 +182,12 @@ RATE_LIMITS = {
     "second_factor": (env_int("RATE_LIMIT_SECOND_FACTOR", 10, minimum=1), 15 * 60),
     "search": (env_int("RATE_LIMIT_SEARCH", 120, minimum=1), 60),
     "export": (env_int("RATE_LIMIT_EXPORT", 10, minimum=1), 60 * 60),
+    # Failed sign-ins from one address, across any accounts (R12.7); only failures count, so a staff room behind one
+    # address signing in correctly is never slowed.
+    "signin_failures": (
+        env_int("SIGNIN_ADDRESS_FAILURES", 30, minimum=1),
+        60 * env_int("SIGNIN_ADDRESS_WINDOW_MINUTES", 15, minimum=1),
+    ),
 }
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))

@@ -50,6 +50,16 @@ def _count(key: str, window: int) -> int:
         return cursor.fetchone()[0]
 
 
+def rate_limit_peek(*, action: str, who: str, now: float | None = None) -> Verdict:
+    """Whether `who` is already over the limit of `action` in this window, without counting anything."""
+    limit, seconds = settings.RATE_LIMITS[action]
+    now = time.time() if now is None else now
+    window = int(now // seconds)
+    row = RateLimitWindow.objects.filter(key=f"{action}:{who}", window_number=window).first()
+    hits = row.hits if row else 0
+    return Verdict(allowed=hits < limit, hits=hits, limit=limit, retry_after=int((window + 1) * seconds - now))
+
+
 def rate_limit_hit(*, action: str, who: str, raised: bool = False, now: float | None = None) -> Verdict:
     """Count one use of `action` by `who` and say whether it is still within the limit."""
     limit, seconds = settings.RATE_LIMITS[action]

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, SafeguardPasswordResetForm, SignInForm
 from safeguarding.accounts.models import User, UserSession
-from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_message
+from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_hit, rate_limit_message, rate_limit_peek
 from safeguarding.accounts.services import sessions_end_for_user
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
@@ -56,9 +56,12 @@ def signin(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request, request.GET.get("next")))
     form = SignInForm(request.POST or None)
+    if request.method == "POST" and (refused := _address_throttled(request)):
+        return refused
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
         if user is None:
+            _address_failure(request)
             _record_failure(request, form.cleaned_data["email"], "wrong email or password")
             form.add_error(None, "The email address or password is not right.")
         elif not user_may_sign_in(user):
@@ -73,6 +76,35 @@ def signin(request):
             pending_begin(request, user=user, next_url=next_url)
             return redirect("second_factor" if confirmed_device(user) else "second_factor_setup")
     return render(request, "accounts/signin.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _address(request) -> str:
+    return request.audit.ip or "unknown"
+
+
+def _address_throttled(request):
+    """The 429 page when this address has failed to sign in too often in the window, across any accounts; None
+    otherwise. Successful sign-ins are never counted."""
+    verdict = rate_limit_peek(action="signin_failures", who=_address(request))
+    if verdict.allowed:
+        return None
+    form = SignInForm()
+    context = {"form": form, "next": "", "address_minutes": verdict.minutes}
+    response = render(request, "accounts/signin.html", context, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _address_failure(request) -> None:
+    """Count a failed sign-in against the address; the first over the limit in a window is recorded."""
+    verdict = rate_limit_hit(action="signin_failures", who=_address(request))
+    if verdict.hits == verdict.limit:
+        record(
+            EventType.ACCESS_REFUSED,
+            context=request.audit,
+            outcome=Outcome.REFUSED,
+            reason="rate limit: failed sign-ins from one address",
+        )
 
 
 def _record_failure(request, email: str, reason: str, event_type=EventType.LOGIN_FAILED) -> None:
