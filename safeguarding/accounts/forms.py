@@ -55,6 +55,16 @@ class CodeForm(SafeguardForm):
         return self.cleaned_data["code"].replace(" ", "").strip()
 
 
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label="Recovery code",
+        max_length=20,
+        help_text="One of the ten codes you kept when you set up your authenticator, like ABCDE-FGH23.",
+        error_messages={"required": "Enter one of your recovery codes."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+
 class InviteForm(SafeguardForm):
     submit_label = "Add and send the invitation"
     full_name = forms.CharField(max_length=150)

@@ -309,3 +309,16 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user} since {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the second factor when the phone is lost. Shown once, when issued; only a
+    keyed digest is kept, and a used code stays (marked) so that a second use is recognised and recorded."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"recovery code of {self.user}"

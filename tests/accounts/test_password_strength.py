@@ -39,3 +39,7 @@ def test_a_reset_to_a_guessable_password_is_refused_with_the_reason(world, run_t
 
     assert response.status_code == 200
     assert "This password is too easy to guess" in response.content.decode()
+
+
+def test_a_very_long_password_is_checked_without_error(world):
+    validate_password("kettle orbit saffron lantern " * 20, user=world.teacher)

@@ -15,7 +15,7 @@ from tests.personas import current_code, signed_in_client
 
 @pytest.fixture
 def small_limits(settings):
-    settings.RATE_LIMITS = {"second_factor": (3, 900), "search": (3, 60), "export": (2, 3600)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "second_factor": (3, 900), "search": (3, 60), "export": (2, 3600)}
 
 
 def refusals(reason: str):

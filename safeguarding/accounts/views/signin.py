@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
-from safeguarding.accounts.forms import CodeForm, SafeguardPasswordResetForm, SignInForm
+from safeguarding.accounts.forms import CodeForm, RecoveryCodeForm, SafeguardPasswordResetForm, SignInForm
 from safeguarding.accounts.models import User, UserSession
 from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_hit, rate_limit_message, rate_limit_peek
+from safeguarding.accounts.recovery import recovery_code_use, recovery_codes_issue
 from safeguarding.accounts.services import sessions_end_for_user
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
@@ -139,12 +140,15 @@ def second_factor(request):
     device = confirmed_device(user)
     if device is None:
         return redirect("second_factor_setup")
+    if "recovery_code" in request.POST:
+        return _recovery(request, user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if not (verdict := rate_limit_check(request, "second_factor", user=user)).allowed:
             form.add_error("code", rate_limit_message(verdict))
-            return render(request, "accounts/second_factor.html", {"form": form}, status=429)
+            context = {"form": form, "recovery_form": RecoveryCodeForm()}
+            return render(request, "accounts/second_factor.html", context, status=429)
         if not allowed:
             record(
                 EventType.SECOND_FACTOR_FAILED,
@@ -160,7 +164,29 @@ def second_factor(request):
         else:
             record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
             form.add_error("code", "That code is not right, or it has been used already. Try the newest code.")
-    return render(request, "accounts/second_factor.html", {"form": form})
+    return render(request, "accounts/second_factor.html", {"form": form, "recovery_form": RecoveryCodeForm()})
+
+
+def _recovery(request, user):
+    """Signing in with a recovery code in place of the authenticator's: each code works once."""
+    form = RecoveryCodeForm(request.POST)
+    status = 200
+    if form.is_valid():
+        if not (verdict := rate_limit_check(request, "second_factor", user=user)).allowed:
+            form.add_error("recovery_code", rate_limit_message(verdict))
+            status = 429
+        elif recovery_code_use(user=user, context=request.audit, code=form.cleaned_data["recovery_code"]):
+            messages.warning(
+                request,
+                "You signed in with a recovery code, which now cannot be used again. Ask your school's DSL to reset "
+                "your authenticator if you have lost your phone.",
+            )
+            # The session counts as verified by the account's second factor, which the code stood in for.
+            return redirect(signin_complete(request, user=user, device=confirmed_device(user)))
+        else:
+            form.add_error("recovery_code", "That recovery code is not right, or it has been used already.")
+    context = {"form": CodeForm(), "recovery_form": form}
+    return render(request, "accounts/second_factor.html", context, status=status)
 
 
 def _qr_code_data_uri(url: str) -> str:
@@ -198,8 +224,10 @@ def second_factor_setup(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 record(EventType.SECOND_FACTOR_ENROLLED, user=user, context=request.audit)
-            messages.success(request, "Your authenticator app is set up.")
-            return redirect(signin_complete(request, user=user, device=device))
+                codes = recovery_codes_issue(user=user, context=request.audit)
+            next_url = signin_complete(request, user=user, device=device)
+            # Shown once, here, and never again: only their digests are kept.
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url})
         else:
             record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
             form.add_error("code", "That code is not right. Check the app shows Safeguard and try the newest code.")
