@@ -210,6 +210,7 @@ def test_the_loser_of_a_race_is_told_and_keeps_the_reasons_typed(world, pupil):
             "outcomes": ["early_help"],
             "threshold": "early_help",
             "rationale": "My carefully written reasons",
+            "next_review": (timezone.localdate() + timedelta(weeks=4)).isoformat(),
         },
     )
 
@@ -392,3 +393,21 @@ def test_a_concern_decided_for_social_care_cannot_close_before_its_referral_is_r
         actor=world.dsl, context=None, decision=decision, agency="social_care", purpose="Harm", parents_informed=True
     )
     concern_close(actor=world.dsl, context=None, concern=concern, summary="a", follow_up="b", outcome="c")
+
+
+def test_every_decision_but_no_further_action_needs_a_next_review_date(world, pupil):
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    concern_acknowledge(actor=world.dsl, context=None, concern=concern)
+    body = {"action": "decide", "version": "1", "threshold": "universal", "rationale": "Watch over half term."}
+    client = signed_in_client(world.dsl)
+
+    refused = client.post(f"/queue/{concern.uuid}/", {**body, "outcomes": ["monitor"]})
+    with pytest.raises(ValueError, match="next review"):
+        decision_record(
+            actor=world.dsl, context=None, concern=concern, outcomes=["monitor"], rationale="x", threshold=""
+        )
+    accepted = client.post(f"/queue/{concern.uuid}/", {**body, "outcomes": ["nfa"]})
+
+    assert refused.status_code == 400
+    assert beside(refused.content.decode(), "next_review", "Give the date of the next review")
+    assert accepted.status_code == 302
