@@ -292,7 +292,7 @@ def test_the_dsl_triages_decides_and_refers(site, open_browser, album, story, au
     page.get_by_label("Their decision").select_option(value="section_47")
     page.get_by_label("Follow up on").fill((datetime.now() + timedelta(days=7)).strftime("%Y-%m-%d"))
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("dd", has_text="Section 47")).to_be_visible()
+    expect(page.locator("dd", has_text="Section 47 enquiries")).to_be_visible()
     album.page(page, "dsl-10-referral-reply")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the referral as a PDF").click()
