@@ -272,100 +272,70 @@ def referral_meeting_record(
 
 
 def referrals_overdue_notify(*, now=None) -> int:
-    """Tell the DSL and deputies, once, of each referral the agency has not acknowledged in time, and of each
-    follow-up that has come due."""
+    """Tell the DSL and deputies, once each, of every referral the agency has not acknowledged in time, every
+    follow-up that has come due, and every referral reaching its review date with no outcome (R4.4)."""
     now = now or timezone.now()
-    notified = _follow_ups_notify(now=now) + _reviews_notify(now=now)
-    overdue = Referral.objects.filter(
-        acknowledged_at__isnull=True, ack_due_at__lte=now, overdue_notified_at__isnull=True
-    ).select_related("school")
-    for referral in overdue:
-        with transaction.atomic():
-            if not Referral.objects.filter(pk=referral.pk, overdue_notified_at__isnull=True).update(
-                overdue_notified_at=now
-            ):
-                continue
-            team = list(school_safeguarding_team(school=referral.school))
-            Notification.objects.bulk_create(
-                Notification(
-                    recipient=m.user,
-                    school=referral.school,
-                    kind=Notification.Kind.REFERRAL_OVERDUE,
-                    referral=referral,
-                    child_id=referral.child_id,
-                )
-                for m in team
-            )
-            email_enqueue(
-                to=[m.user.email for m in team],
-                subject=f"Safeguard: a referral from {referral.school.name} is not yet acknowledged",
-                body=(
-                    f"A referral to {referral.get_agency_display()} made by {referral.school.name} was due to be "
-                    "acknowledged and has not been. Chase the agency, and record the acknowledgement in Safeguard.\n"
-                    "This email holds no names or details, on purpose.\n"
-                ),
-            )
-            notified += 1
-    return notified
-
-
-def _reviews_notify(*, now) -> int:
-    """Tell the DSL and deputies, once, of each referral that has reached its review date with no outcome from the
-    agency: time to chase, or to consider escalating (REQUIREMENTS.md R4.4)."""
-    notified = 0
-    due = Referral.objects.filter(
-        review_due_on__lte=timezone.localdate(now), review_notified_at__isnull=True, agency_decision=""
+    today = timezone.localdate(now)
+    notified = _notify_once(
+        Referral.objects.filter(follow_up_on__lte=today),
+        flag="follow_up_notified_at",
+        kind=Notification.Kind.REFERRAL_FOLLOW_UP,
+        now=now,
     )
-    for referral in due.select_related("school"):
-        with transaction.atomic():
-            if not Referral.objects.filter(pk=referral.pk, review_notified_at__isnull=True).update(
-                review_notified_at=now
-            ):
-                continue
-            team = list(school_safeguarding_team(school=referral.school))
-            Notification.objects.bulk_create(
-                Notification(
-                    recipient_id=m.user_id,
-                    school=referral.school,
-                    kind=Notification.Kind.REFERRAL_REVIEW,
-                    referral=referral,
-                    child_id=referral.child_id,
-                )
-                for m in team
-            )
-            email_enqueue(
-                to=[m.user.email for m in team],
-                subject=f"Safeguard: a referral from {referral.school.name} is due for review",
-                body=(
-                    f"A referral to {referral.get_agency_display()} made by {referral.school.name} has had no "
-                    f"outcome recorded in {referral.school.referral_review_school_days} school days. Review it: "
-                    "chase the agency, or follow the local escalation procedure if the child's situation is not "
-                    "improving.\nThis email holds no names or details, on purpose.\n"
-                ),
-            )
-            notified += 1
+    notified += _notify_once(
+        Referral.objects.filter(review_due_on__lte=today, agency_decision=""),
+        flag="review_notified_at",
+        kind=Notification.Kind.REFERRAL_REVIEW,
+        now=now,
+        subject="is due for review",
+        body=lambda referral: (
+            f"has had no outcome recorded in {referral.school.referral_review_school_days} school days. Review it: "
+            "chase the agency, or follow the local escalation procedure if the child's situation is not improving."
+        ),
+    )
+    notified += _notify_once(
+        Referral.objects.filter(acknowledged_at__isnull=True, ack_due_at__lte=now),
+        flag="overdue_notified_at",
+        kind=Notification.Kind.REFERRAL_OVERDUE,
+        now=now,
+        subject="is not yet acknowledged",
+        body=lambda referral: (
+            "was due to be acknowledged and has not been. Chase the agency, and record the acknowledgement in "
+            "Safeguard."
+        ),
+    )
     return notified
 
 
-def _follow_ups_notify(*, now) -> int:
+def _notify_once(referrals, *, flag: str, kind: str, now, subject: str = "", body=None) -> int:
+    """For each of `referrals` whose `flag` is unset: set it (claimed under its own update, so that two runs never
+    both send), tell the school's safeguarding team in Safeguard and, with a `subject`, by an email that names no
+    one. Returns how many referrals were notified."""
     notified = 0
-    due = Referral.objects.filter(follow_up_on__lte=timezone.localdate(now), follow_up_notified_at__isnull=True)
-    for referral in due.select_related("school"):
+    for referral in referrals.filter(**{f"{flag}__isnull": True}).select_related("school"):
         with transaction.atomic():
-            if not Referral.objects.filter(pk=referral.pk, follow_up_notified_at__isnull=True).update(
-                follow_up_notified_at=now
-            ):
+            if not Referral.objects.filter(pk=referral.pk, **{f"{flag}__isnull": True}).update(**{flag: now}):
                 continue
-            team = school_safeguarding_team(school=referral.school)
+            team = list(school_safeguarding_team(school=referral.school).select_related("user"))
             Notification.objects.bulk_create(
                 Notification(
-                    recipient_id=m.user_id,
+                    recipient_id=member.user_id,
                     school=referral.school,
-                    kind=Notification.Kind.REFERRAL_FOLLOW_UP,
+                    kind=kind,
                     referral=referral,
                     child_id=referral.child_id,
                 )
-                for m in team
+                for member in team
             )
+            if subject:
+                school = referral.school.name
+                email_enqueue(
+                    to=[member.user.email for member in team],
+                    subject=f"Safeguard: a referral from {school} {subject}",
+                    body=(
+                        f"A referral to {referral.get_agency_display()} made by {school} {body(referral)}\n"
+                        "This email holds no names or details, on purpose.\n"
+                    ),
+                )
             notified += 1
     return notified
