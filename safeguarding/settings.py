@@ -177,6 +177,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60
 OTP_TOTP_ISSUER = "Safeguard"
+# Passkeys belong to the host name the site is served under; set this to a parent domain to share them with its
+# subdomains (safeguarding/accounts/passkeys.py).
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 # Lock an account for a while after repeated failed sign-ins.
 # Rate limits: (requests, per seconds) for one person, shared by every web process (safeguarding/accounts/ratelimit.py).
 RATE_LIMITS = {

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral, Urgency
-from safeguarding.accounts.models import Membership, School, Trust, User
+from safeguarding.accounts.models import Membership, Passkey, School, Trust, User
 from safeguarding.accounts.roles import Role
 
 PASSWORD = "correct horse battery staple"
@@ -53,6 +53,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def totp_device_for(user: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+class PasskeyFactory(factory.django.DjangoModelFactory):
+    """A registered passkey. Its key is not a real one: tests that sign in with a passkey register it for real."""
+
+    class Meta:
+        model = Passkey
+
+    user = factory.SubFactory(UserFactory)
+    name = "My phone"
+    credential_id = factory.Sequence(lambda n: f"credential-{n}")
+    public_key = b"not a real key"
 
 
 class ChildFactory(factory.django.DjangoModelFactory):

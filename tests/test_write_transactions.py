@@ -150,6 +150,12 @@ def _deactivated(world, person) -> Membership:
     return Membership.objects.get(pk=membership.pk)
 
 
+def _noticed(school: School) -> School:
+    """A school that existed when a second factor became the rule, whose DSL has not yet read the notice."""
+    School.objects.filter(pk=school.pk).update(second_factor_notice=True)
+    return school
+
+
 def _stale_draft(world) -> datetime.datetime:
     """An empty draft untouched for 31 days; returns the time to tidy at."""
     draft = concerns.draft_for(author=world.teacher, school=world.northfield)
@@ -430,6 +436,12 @@ CALLS = {
         PatternAlert,
     ),
     "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
+    "sign_in_rule_set": lambda w: Call(
+        accounts.sign_in_rule_set, {"actor": w.dsl, "school": w.northfield, "staff_password_only": True}, School
+    ),
+    "second_factor_notice_read": lambda w: Call(
+        accounts.second_factor_notice_read, {"actor": w.dsl, "school": _noticed(w.northfield)}, School
+    ),
     "local_arrangements_update": lambda w: Call(
         accounts.local_arrangements_update,
         {"actor": w.dsl, "school": w.northfield, "values": {"threshold_levels": "Level 1\nLevel 2"}},

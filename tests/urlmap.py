@@ -7,10 +7,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral
+from safeguarding.accounts.models import Passkey
 from safeguarding.core.heartbeats import SCHEDULER, WORKER
 from safeguarding.core.models import Heartbeat
 from tests.concerns import concern_by, referral_for
-from tests.factories import ActionFactory, ChildFactory, ExportRecordFactory, PatternAlertFactory
+from tests.factories import (
+    PASSWORD,
+    ActionFactory,
+    ChildFactory,
+    ExportRecordFactory,
+    PasskeyFactory,
+    PatternAlertFactory,
+)
 from tests.personas import SCHOOL_PEOPLE
 
 PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
@@ -18,6 +26,11 @@ PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "au
 # Patterns that only take POST, with a body that makes the action go through.
 POST_BODIES = {
     "logout": {},
+    "passkey_options": {"purpose": "register"},
+    "passkey_signin": {},
+    "passkey_add": {},
+    "passkey_rename": {"name": "Work phone"},
+    "passkey_remove": {"password": PASSWORD},
     "concern_draft_save": {"narrative": "Seen at the gate"},
     "staff_role": {"role": "staff"},
     "staff_export": {"can_export": ""},
@@ -60,6 +73,7 @@ class Scene:
     referral: Referral
     export_record: ExportRecord
     action: Action
+    passkey: Passkey
 
     @cached_property
     def placeholders(self) -> dict:
@@ -75,6 +89,7 @@ class Scene:
             "<uuid:referral_uuid>": self.referral.uuid,
             "<uuid:export_uuid>": self.export_record.uuid,
             "<uuid:action_uuid>": self.action.uuid,
+            "<uuid:passkey_uuid>": self.passkey.uuid,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
             "<uidb64>": "MQ",
             "<token>": "set-password",
@@ -100,4 +115,5 @@ def build_scene(world) -> Scene:
         referral=referral_for(world, pupil),
         export_record=ExportRecordFactory(user=world.dsl, school=world.northfield, in_background=True),
         action=ActionFactory(child=pupil, concern=concern, owner=world.teacher2, assigned_by=world.dsl),
+        passkey=PasskeyFactory(user=world.teacher),
     )

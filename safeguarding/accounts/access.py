@@ -38,7 +38,7 @@ def schools_for_user(*, user: User, roles) -> QuerySet[School]:
 
 
 def user_needs_second_factor(user: User, memberships: list[Membership] | None = None) -> bool:
-    """Operators and every role above staff; staff too where their school requires it."""
+    """Everyone: operators, every role above staff, and staff unless their school allows a password alone."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
@@ -47,7 +47,7 @@ def user_needs_second_factor(user: User, memberships: list[Membership] | None = 
         memberships = list(memberships_for_user(user))
     return any(
         membership.role in SECOND_FACTOR_ROLES
-        or (membership.school is not None and membership.school.require_second_factor_for_staff)
+        or (membership.school is not None and not membership.school.staff_password_only)
         for membership in memberships
     )
 

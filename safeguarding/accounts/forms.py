@@ -141,3 +141,24 @@ class LocalArrangementsForm(forms.ModelForm):
         if len(levels) != len({level.casefold() for level in levels}):
             raise forms.ValidationError("Each level of need appears once.")
         return "\n".join(levels)
+
+
+class SignInRulesForm(forms.Form):
+    """The school's one exception to a second factor for everyone: staff signing in with a password alone."""
+
+    staff_password_only = forms.BooleanField(
+        label="Let staff sign in with a password alone",
+        required=False,
+        help_text="Everyone above staff (you, your deputies, school admins) always uses a second factor.",
+    )
+    understood = forms.BooleanField(
+        label="I understand this departs from requirement R12.1, multi-factor sign-in for every account that can see "
+        "personal data, and that a stolen or guessed password would then be enough to read what staff have written",
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("staff_password_only") and not cleaned.get("understood"):
+            self.add_error("understood", "Tick this to confirm you accept the risk, or leave the second factor on.")
+        return cleaned

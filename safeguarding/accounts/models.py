@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device, TimestampMixin
 
 from safeguarding.accounts.addresses import PLAIN_EMAIL, EmailNotPlain, email_normalise
 from safeguarding.accounts.roles import Role
@@ -158,11 +159,14 @@ class School(models.Model):
     pattern_frequency_concerns = models.PositiveSmallIntegerField("frequency alert: concerns", default=4)
     pattern_frequency_days = models.PositiveSmallIntegerField("frequency alert: within (days)", default=30)
 
-    require_second_factor_for_staff = models.BooleanField(
-        "staff must also use a second factor",
+    # Everyone signs in with a second factor (REQUIREMENTS.md R12.1); this is the school's recorded exception.
+    staff_password_only = models.BooleanField(
+        "staff may sign in with a password alone",
         default=False,
-        help_text="Everyone with a role above staff always uses one.",
+        help_text="Everyone with a role above staff always uses a second factor.",
     )
+    # Set on the schools that existed when a second factor became the rule, until their DSL has read why.
+    second_factor_notice = models.BooleanField(default=False)
 
     headteacher_name = models.CharField(max_length=150, blank=True)
     headteacher_email = models.EmailField(blank=True)
@@ -322,3 +326,24 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"recovery code of {self.user}"
+
+
+class Passkey(TimestampMixin, Device):
+    """A passkey (a WebAuthn credential kept by the person's phone, computer or security key).
+
+    Only the public key is kept. The credential is discoverable, so signing in with it needs no email address; the
+    phone checks the person (fingerprint, face or PIN) before it signs, so a passkey alone counts as both factors.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url, as the browser sends it
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    backed_up = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"passkey {self.name!r} of {self.user}"

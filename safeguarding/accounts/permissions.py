@@ -39,7 +39,7 @@ class Capability(models.TextChoices):
     MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
     SET_COVER = (
         "set_cover",
-        "Set the school's safeguarding arrangements: holiday cover, the local contacts and levels of need",
+        "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
     )
 
 
@@ -132,6 +132,12 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "second_factor_setup": (),
     "logout": (),
     "my_sessions": (),
+    "account_security": (),
+    "passkey_options": (),
+    "passkey_signin": (),
+    "passkey_add": (),
+    "passkey_rename": (),
+    "passkey_remove": (),
     "password_reset": (),
     "password_reset_done": (),
     "password_reset_confirm": (),
@@ -144,6 +150,7 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "staff_list": (C.LIST_STAFF,),
     "holiday_cover": (C.SET_COVER,),
     "local_arrangements": (C.SET_COVER,),
+    "sign_in_rules": (C.SET_COVER,),
     "staff_invite": (C.MANAGE_STAFF,),
     "staff_member": (C.LIST_STAFF,),
     "staff_role": (C.GRANT_ROLES,),

@@ -499,3 +499,45 @@ def local_arrangements_update(
         detail={"fields": sorted(values)},
     )
     return school
+
+
+@transaction.atomic
+def sign_in_rule_set(*, actor: User, context: RequestContext | None = None, school: School, staff_password_only: bool):
+    """Allow the school's staff to sign in with a password alone, or require a second factor of them again.
+
+    Only the DSL and the trust lead may; the change is recorded, naming the requirement an exception departs from.
+    """
+    _require(actor=actor, school=school, capability=Capability.SET_COVER)
+    school = School.objects.select_for_update().get(pk=school.pk)
+    if school.staff_password_only == staff_password_only:
+        return school
+    school.staff_password_only = staff_password_only
+    school.second_factor_notice = False
+    school.save(update_fields=["staff_password_only", "second_factor_notice"])
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=school,
+        object_type="sign_in_rules",
+        reason="exception to R12.1: staff may sign in with a password alone"
+        if staff_password_only
+        else "second factor required of every member of staff (R12.1)",
+        detail={"staff_password_only": staff_password_only},
+    )
+    return school
+
+
+@transaction.atomic
+def second_factor_notice_read(*, actor: User, context: RequestContext | None = None, school: School) -> None:
+    """The DSL has read why everyone at the school now signs in with a second factor; the notice goes."""
+    _require(actor=actor, school=school, capability=Capability.SET_COVER)
+    if School.objects.filter(pk=school.pk, second_factor_notice=True).update(second_factor_notice=False):
+        record(
+            EventType.UPDATE,
+            user=actor,
+            context=context,
+            school=school,
+            object_type="sign_in_rules",
+            detail={"notice_read": True},
+        )

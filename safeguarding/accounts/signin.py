@@ -9,10 +9,12 @@ import time
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
-from safeguarding.accounts.models import User, UserSession
+from safeguarding.accounts.models import Passkey, User, UserSession
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 
@@ -42,11 +44,25 @@ def pending_user(request) -> User | None:
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:
+    """The person's authenticator app, once they have proved it works."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def signin_complete(request, *, user: User, device: TOTPDevice | None = None) -> str:
-    """Sign the person in (a new session key), remember when, and return where they were going."""
+def has_second_factor(user: User) -> bool:
+    """Whether the person has a passkey or an authenticator app to sign in with."""
+    return user_has_device(user, confirmed=True)
+
+
+def any_device(user: User) -> Device | None:
+    """A second factor of the person's, for a session opened with a recovery code (which stands in for one)."""
+    return confirmed_device(user) or Passkey.objects.filter(user=user, confirmed=True).first()
+
+
+def signin_complete(request, *, user: User, device: Device | None = None, factor: str = "") -> str:
+    """Sign the person in (a new session key), remember when, and return where they were going.
+
+    `device` is the second factor the session counts as verified by; `factor` says what was used when that was not
+    the device itself (a recovery code)."""
     next_url = request.session.pop(PENDING_NEXT, None) or settings.LOGIN_REDIRECT_URL
     request.session.pop(PENDING_USER, None)
     request.session.pop(PENDING_SINCE, None)
@@ -61,7 +77,10 @@ def signin_complete(request, *, user: User, device: TOTPDevice | None = None) ->
         user=user, session_key=request.session.session_key, ip=request.audit.ip, user_agent=request.audit.user_agent
     )
     request.audit.refresh(request)
-    record(EventType.LOGIN, user=user, context=request.audit, detail={"second_factor": device is not None})
+    if device is not None and not factor:
+        factor = "passkey" if isinstance(device, Passkey) else "authenticator app"
+    detail = {"second_factor": device is not None, "factor": factor or None}
+    record(EventType.LOGIN, user=user, context=request.audit, detail=detail)
     return next_url
 
 

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from safeguarding.accounts.views import sessions, signin, staff
+from safeguarding.accounts.views import passkeys, sessions, signin, staff
 
 urlpatterns = [
     path("accounts/login/", signin.signin, name="login"),
     path("accounts/login/code/", signin.second_factor, name="second_factor"),
     path("accounts/login/set-up-authenticator/", signin.second_factor_setup, name="second_factor_setup"),
+    path("accounts/login/passkey/", passkeys.passkey_signin, name="passkey_signin"),
+    path("accounts/passkeys/options/", passkeys.passkey_options, name="passkey_options"),
+    path("accounts/passkeys/add/", passkeys.passkey_add, name="passkey_add"),
+    path("accounts/passkeys/<uuid:passkey_uuid>/rename/", passkeys.passkey_rename_view, name="passkey_rename"),
+    path("accounts/passkeys/<uuid:passkey_uuid>/remove/", passkeys.passkey_remove_view, name="passkey_remove"),
+    path("accounts/you/", passkeys.account_security, name="account_security"),
     path("accounts/logout/", signin.signout, name="logout"),
     path("accounts/sessions/", sessions.my_sessions, name="my_sessions"),
     path("accounts/password-reset/", signin.PasswordResetView.as_view(), name="password_reset"),
@@ -20,6 +26,7 @@ urlpatterns = [
     path("schools/<uuid:school_uuid>/staff/", staff.staff_list, name="staff_list"),
     path("schools/<uuid:school_uuid>/holiday-cover/", staff.holiday_cover, name="holiday_cover"),
     path("schools/<uuid:school_uuid>/local-arrangements/", staff.local_arrangements, name="local_arrangements"),
+    path("schools/<uuid:school_uuid>/sign-in-rules/", staff.sign_in_rules, name="sign_in_rules"),
     path("schools/<uuid:school_uuid>/staff/invite/", staff.staff_invite, name="staff_invite"),
     path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/", staff.staff_member, name="staff_member"),
     path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/role/", staff.staff_role, name="staff_role"),

@@ -19,10 +19,11 @@ class EventType(models.TextChoices):
     LOGOUT = "logout", "Signed out"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
     LOCKED_OUT = "locked_out", "Locked out"
-    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Authenticator set up"
-    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Code accepted"
-    SECOND_FACTOR_FAILED = "second_factor_failed", "Code refused"
-    SECOND_FACTOR_RESET = "second_factor_reset", "Authenticator reset"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Second factor set up"
+    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Second factor accepted"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Second factor refused"
+    SECOND_FACTOR_REMOVED = "second_factor_removed", "Second factor removed"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Second factors reset"
     PASSWORD_RESET = "password_reset", "Password reset"
     MEMBERSHIP_CHANGED = "membership_changed", "Role or membership changed"
     ACCESS_REFUSED = "access_refused", "Access refused"
@@ -48,6 +49,7 @@ WRITE_EVENTS = frozenset(
         EventType.REFERRAL,
         EventType.SECOND_FACTOR_RESET,
         EventType.SECOND_FACTOR_ENROLLED,
+        EventType.SECOND_FACTOR_REMOVED,
         EventType.PASSWORD_RESET,
         EventType.MEMBERSHIP_CHANGED,
         EventType.DELETE,

@@ -13,11 +13,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import services
 from safeguarding.accounts.admin import UserAdminForm
-from safeguarding.accounts.models import User
+from safeguarding.accounts.models import Passkey, User
 from tests.factories import PASSWORD
-from tests.personas import current_code, signed_in_client
+from tests.personas import current_code, sign_in_with_code, signed_in_client
+from tests.urlmap import build_scene, site_patterns
 
-PRIVILEGED = ["deputy", "dsl", "admin", "office", "trustlead", "auditor"]
+EVERYONE = ["teacher", "deputy", "dsl", "admin", "office", "trustlead", "auditor"]
 HOME_ROLE = {
     "teacher": "staff",
     "deputy": "deputy_dsl",
@@ -37,7 +38,10 @@ def is_signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
-def test_staff_sign_in_with_the_password_alone(world):
+def test_staff_of_a_school_that_allows_it_sign_in_with_the_password_alone(world):
+    world.northfield.staff_password_only = True
+    world.northfield.save()
+    TOTPDevice.objects.filter(user=world.teacher).delete()
     client = Client()
 
     response = sign_in(client, world.teacher)
@@ -48,8 +52,38 @@ def test_staff_sign_in_with_the_password_alone(world):
     assert 'data-role="staff"' in client.get("/").content.decode()
 
 
-@pytest.mark.parametrize("person", PRIVILEGED)
-def test_privileged_roles_need_the_code_before_any_session(world, person):
+def test_by_default_staff_reach_no_page_with_a_password_alone(world):
+    """Without a second factor the password leads only to setting one up; a session that somehow holds the password
+    alone is ended on whatever page it asks for."""
+    scene = build_scene(world)
+    TOTPDevice.objects.filter(user=world.teacher).delete()
+    Passkey.objects.filter(user=world.teacher).delete()
+    client = Client()
+
+    response = sign_in(client, world.teacher)
+
+    assert response["Location"] == "/accounts/login/set-up-authenticator/"
+    assert not is_signed_in(client)
+    half_way = Client()
+    half_way.force_login(world.teacher, backend="django.contrib.auth.backends.ModelBackend")
+    reached = []
+    for name, pattern in site_patterns():
+        if name in ("healthz", "login", "logout") or name.startswith("password_reset"):
+            continue  # public pages, the same for everyone
+        for attempt in (client, half_way):
+            got = attempt.get(scene.url(pattern))
+            if got.status_code == 200 and attempt is client and name in ("home", "second_factor_setup"):
+                assert b"data-role" not in got.content  # the public landing page, and setting up the factor
+            elif got.status_code == 302 and got["Location"].startswith("/accounts/login/"):
+                pass  # sent to sign in (or on through it, to set up the factor)
+            elif got.status_code != 405:  # a POST-only action, asked with GET
+                reached.append(f"{name}: {got.status_code}")
+        half_way.force_login(world.teacher, backend="django.contrib.auth.backends.ModelBackend")
+    assert reached == []
+
+
+@pytest.mark.parametrize("person", EVERYONE)
+def test_everyone_gives_a_second_factor_before_any_session(world, person):
     client = Client()
     user = world.people[person]
 
@@ -145,9 +179,8 @@ def test_a_privileged_person_without_an_authenticator_must_set_one_up(world):
     assert TOTPDevice.objects.get(user=world.deputy).confirmed
 
 
-def test_staff_of_a_school_that_requires_it_must_set_up_a_second_factor(world):
-    world.northfield.require_second_factor_for_staff = True
-    world.northfield.save()
+def test_staff_without_a_second_factor_must_set_one_up(world):
+    TOTPDevice.objects.filter(user=world.teacher).delete()
     client = Client()
 
     response = sign_in(client, world.teacher)
@@ -158,24 +191,26 @@ def test_staff_of_a_school_that_requires_it_must_set_up_a_second_factor(world):
     assert is_signed_in(client)
 
 
-def test_staff_who_have_an_authenticator_use_it(world):
-    from tests.factories import totp_device_for
-
-    totp_device_for(world.teacher)
+def test_staff_who_have_an_authenticator_use_it_even_where_a_password_alone_is_allowed(world):
+    world.northfield.staff_password_only = True
+    world.northfield.save()
     client = Client()
 
     assert sign_in(client, world.teacher)["Location"] == "/accounts/login/code/"
     assert not is_signed_in(client)
 
 
-def test_staff_of_another_school_still_sign_in_with_a_password(world):
-    world.northfield.require_second_factor_for_staff = True
-    world.northfield.save()
+def test_the_exception_of_one_school_does_not_reach_another(world):
+    world.riverside.staff_password_only = True
+    world.riverside.save()
+    TOTPDevice.objects.filter(user__in=[world.teacher, world.riverside_teacher]).delete()
 
-    client = Client()
-    sign_in(client, world.riverside_teacher)
+    riverside, northfield = Client(), Client()
+    sign_in(riverside, world.riverside_teacher)
+    sign_in(northfield, world.teacher)
 
-    assert is_signed_in(client)
+    assert is_signed_in(riverside)
+    assert not is_signed_in(northfield)
 
 
 def test_repeated_failures_lock_the_account_with_a_message(world, settings):
@@ -193,7 +228,7 @@ def test_repeated_failures_lock_the_account_with_a_message(world, settings):
     assert not is_signed_in(client)
     # Another person is not affected.
     other = Client()
-    sign_in(other, world.teacher2)
+    sign_in_with_code(other, world.teacher2)
     assert is_signed_in(other)
 
 
@@ -204,7 +239,7 @@ def test_the_lock_lifts_after_the_cool_off(world, settings):
             sign_in(Client(), world.teacher, password="wrong password")
     with time_machine.travel(start + timedelta(minutes=16), tick=False):
         client = Client()
-        sign_in(client, world.teacher)
+        sign_in_with_code(client, world.teacher)
     assert is_signed_in(client)
 
 
@@ -228,7 +263,7 @@ def test_password_reset_by_emailed_link(world, run_tasks):
     )
 
     assert response["Location"] == "/accounts/reset/done/"
-    sign_in(client, world.teacher, password=new_password)
+    sign_in_with_code(client, world.teacher, password=new_password)
     assert is_signed_in(client)
 
 

@@ -36,6 +36,13 @@ EXEMPT = {
     "concern_draft_save": "saves the author's own unsent draft every few seconds as they type",
     "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
     "local_arrangements": "the school's settings (front door contacts, levels of need); saving them records an update",
+    "sign_in_rules": "the school's sign-in rule; changing it, or reading the change-over notice, records an update",
+    "account_security": "the person's own passkeys and second factors; each change records its own event",
+    "passkey_options": "a challenge for the person's own passkey; using it records its own events",
+    "passkey_signin": "part of the sign-in flow, which records its own events",
+    "passkey_add": "adds the person's own passkey, recorded as a second factor set up",
+    "passkey_rename": "renames the person's own passkey, recorded as an update",
+    "passkey_remove": "removes the person's own passkey, recorded as a second factor removed",
     "export_status": "the progress of one's own export; its start, finish and each download are recorded",
 }
 

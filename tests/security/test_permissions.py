@@ -57,6 +57,12 @@ second_factor              login login login  login login  login   login login  
 second_factor_setup        login login login  login login  login   login login   login login login   login login login
 logout                     login login login  login login  login   login login   login login login   login login login
 my_sessions                login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
+account_security           login ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
+passkey_options            403   ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
+passkey_signin             form  ok    ok     ok    ok     ok      ok    ok      ok    ok    ok      ok    ok    ok
+passkey_add                login form  form   form  form   form    form  form    form  form  form    form  form  form
+passkey_rename             login ok    404    404   404    404     404   404     404   404   404     404   404   404
+passkey_remove             login ok    404    404   404    404     404   404     404   404   404     404   404   404
 password_reset             open  open  open   open  open   open    open  open    open  open  open    open  open  open
 password_reset_done        open  open  open   open  open   open    open  open    open  open  open    open  open  open
 password_reset_confirm     open  open  open   open  open   open    open  open    open  open  open    open  open  open
@@ -70,6 +76,7 @@ staff_export               login 403   403    ok    403    403     403   404    
 staff_hand_over            login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 holiday_cover              login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 local_arrangements         login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
+sign_in_rules              login 403   403    ok    403    403     403   404     404   404   404     404   ok    403
 staff_deactivate           login 403   403    403   403    ok      ok    404     404   404   404     404   403   403
 staff_reactivate           login 403   403    403   403    refused refused 404     404   404   404     404   403   403
 staff_second_factor_reset  login 403   403    ok    403    403     403   404     404   404   404     404   ok    403

@@ -20,13 +20,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, RecoveryCodeForm, SafeguardPasswordResetForm, SignInForm
-from safeguarding.accounts.models import User, UserSession
+from safeguarding.accounts.models import Passkey, User, UserSession
 from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_hit, rate_limit_message, rate_limit_peek
 from safeguarding.accounts.recovery import recovery_code_use, recovery_codes_issue
 from safeguarding.accounts.services import sessions_end_for_user
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
+    any_device,
     confirmed_device,
+    has_second_factor,
     pending_begin,
     pending_user,
     signin_complete,
@@ -35,7 +37,7 @@ from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 
 
-def _safe_next(request, candidate: str | None) -> str:
+def safe_next(request, candidate: str | None) -> str:
     """A path on this site to go on to; anything else (another site, a bare word that `redirect` would take for a
     view's name) goes home."""
     if (
@@ -55,27 +57,28 @@ def _safe_next(request, candidate: str | None) -> str:
 @require_http_methods(["GET", "POST"])
 def signin(request):
     if request.user.is_authenticated:
-        return redirect(_safe_next(request, request.GET.get("next")))
+        return redirect(safe_next(request, request.GET.get("next")))
     form = SignInForm(request.POST or None)
-    if request.method == "POST" and (refused := _address_throttled(request)):
+    if request.method == "POST" and (refused := address_throttled(request)):
         return refused
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
         if user is None:
-            _address_failure(request)
+            address_failure(request)
             _record_failure(request, form.cleaned_data["email"], "wrong email or password")
             form.add_error(None, "The email address or password is not right.")
         elif not user_may_sign_in(user):
             _record_failure(request, user.email, "no active membership")
             form.add_error(None, "Your account is not active at any school. Ask your school office.")
         else:
-            next_url = _safe_next(request, request.POST.get("next"))
+            next_url = safe_next(request, request.POST.get("next"))
             # Anyone with an authenticator uses it, even where their role would not ask for one.
-            if not user_needs_second_factor(user) and confirmed_device(user) is None:
+            has_factor = has_second_factor(user)
+            if not has_factor and not user_needs_second_factor(user):
                 request.session[PENDING_NEXT] = next_url
                 return redirect(signin_complete(request, user=user))
             pending_begin(request, user=user, next_url=next_url)
-            return redirect("second_factor" if confirmed_device(user) else "second_factor_setup")
+            return redirect("second_factor" if has_factor else "second_factor_setup")
     return render(request, "accounts/signin.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -83,7 +86,7 @@ def _address(request) -> str:
     return request.audit.ip or "unknown"
 
 
-def _address_throttled(request):
+def address_throttled(request):
     """The 429 page when this address has failed to sign in too often in the window, across any accounts; None
     otherwise. Successful sign-ins are never counted."""
     verdict = rate_limit_peek(action="signin_failures", who=_address(request))
@@ -96,7 +99,7 @@ def _address_throttled(request):
     return response
 
 
-def _address_failure(request) -> None:
+def address_failure(request) -> None:
     """Count a failed sign-in against the address; the first over the limit in a window is recorded."""
     verdict = rate_limit_hit(action="signin_failures", who=_address(request))
     if verdict.hits == verdict.limit:
@@ -137,18 +140,17 @@ def second_factor(request):
     if user is None:
         messages.info(request, "Sign in with your email address and password first.")
         return redirect("login")
-    device = confirmed_device(user)
-    if device is None:
+    if not has_second_factor(user):
         return redirect("second_factor_setup")
     if "recovery_code" in request.POST:
         return _recovery(request, user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    device = confirmed_device(user)
+    form = CodeForm(request.POST or None) if device else None
+    if request.method == "POST" and form is not None and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if not (verdict := rate_limit_check(request, "second_factor", user=user)).allowed:
             form.add_error("code", rate_limit_message(verdict))
-            context = {"form": form, "recovery_form": RecoveryCodeForm()}
-            return render(request, "accounts/second_factor.html", context, status=429)
+            return render(request, "accounts/second_factor.html", _second_factor_context(user, form), status=429)
         if not allowed:
             record(
                 EventType.SECOND_FACTOR_FAILED,
@@ -164,7 +166,15 @@ def second_factor(request):
         else:
             record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
             form.add_error("code", "That code is not right, or it has been used already. Try the newest code.")
-    return render(request, "accounts/second_factor.html", {"form": form, "recovery_form": RecoveryCodeForm()})
+    return render(request, "accounts/second_factor.html", _second_factor_context(user, form))
+
+
+def _second_factor_context(user, form, recovery_form=None) -> dict:
+    return {
+        "form": form,
+        "recovery_form": recovery_form or RecoveryCodeForm(),
+        "has_passkey": Passkey.objects.filter(user=user, confirmed=True).exists(),
+    }
 
 
 def _recovery(request, user):
@@ -182,11 +192,11 @@ def _recovery(request, user):
                 "your authenticator if you have lost your phone.",
             )
             # The session counts as verified by the account's second factor, which the code stood in for.
-            return redirect(signin_complete(request, user=user, device=confirmed_device(user)))
+            return redirect(signin_complete(request, user=user, device=any_device(user), factor="recovery code"))
         else:
             form.add_error("recovery_code", "That recovery code is not right, or it has been used already.")
-    context = {"form": CodeForm(), "recovery_form": form}
-    return render(request, "accounts/second_factor.html", context, status=status)
+    code_form = CodeForm() if confirmed_device(user) else None
+    return render(request, "accounts/second_factor.html", _second_factor_context(user, code_form, form), status=status)
 
 
 def _qr_code_data_uri(url: str) -> str:
@@ -210,7 +220,7 @@ def second_factor_setup(request):
     if user is None:
         messages.info(request, "Sign in with your email address and password first.")
         return redirect("login")
-    if confirmed_device(user):
+    if has_second_factor(user):
         return redirect("second_factor")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:

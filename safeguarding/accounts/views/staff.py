@@ -23,6 +23,7 @@ from safeguarding.accounts.forms import (
     InviteForm,
     LocalArrangementsForm,
     RoleForm,
+    SignInRulesForm,
 )
 from safeguarding.accounts.permissions import Capability, can, schools_where
 from safeguarding.accounts.roles import Role
@@ -254,3 +255,25 @@ def local_arrangements(request, school_uuid):
         return redirect("local_arrangements", school_uuid=school.uuid)
     context = {"school": school, "form": form}
     return render(request, "accounts/local_arrangements.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_in_rules(request, school_uuid):
+    """Whether the school's staff need a second factor (the rule) or may sign in with a password alone (the
+    exception, recorded with the requirement it departs from); the DSL also marks the change-over notice read."""
+    school = school_get_for_user(user=request.user, school_uuid=school_uuid, capability=Capability.SET_COVER)
+    if request.method == "POST" and "notice_read" in request.POST:
+        services.second_factor_notice_read(actor=request.user, context=request.audit, school=school)
+        return redirect("home")
+    form = SignInRulesForm(request.POST or None, initial={"staff_password_only": school.staff_password_only})
+    if request.method == "POST" and form.is_valid():
+        allowed = form.cleaned_data["staff_password_only"]
+        services.sign_in_rule_set(actor=request.user, context=request.audit, school=school, staff_password_only=allowed)
+        if allowed:
+            messages.warning(request, "Staff at this school may now sign in with a password alone. This is recorded.")
+        else:
+            messages.success(request, "Everyone at this school now signs in with a second factor.")
+        return redirect("sign_in_rules", school_uuid=school.uuid)
+    context = {"school": school, "form": form}
+    return render(request, "accounts/sign_in_rules.html", context, status=400 if form.errors else 200)
