@@ -1,3 +1,4 @@
+import base64
 import datetime
 
 import factory
@@ -63,7 +64,7 @@ class PasskeyFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     name = "My phone"
-    credential_id = factory.Sequence(lambda n: f"credential-{n}")
+    credential_id = factory.Sequence(lambda n: base64.urlsafe_b64encode(f"credential-{n:04d}".encode()).decode())
     public_key = b"not a real key"
 
 

@@ -52,6 +52,11 @@ def user_needs_second_factor(user: User, memberships: list[Membership] | None = 
     )
 
 
+def user_is_privileged(user: User, memberships: list[Membership]) -> bool:
+    """Operators, and anyone with a role above staff: they always use a second factor and time out sooner."""
+    return user.is_superuser or any(membership.role in SECOND_FACTOR_ROLES for membership in memberships)
+
+
 def school_get_for_user(*, user: User, school_uuid: uuid.UUID, capability: Capability) -> School:
     """The school, if `user` holds `capability` there.
 

@@ -9,7 +9,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from safeguarding.accounts.access import memberships_for_user, user_may_sign_in, user_needs_second_factor
+from safeguarding.accounts.access import (
+    memberships_for_user,
+    user_is_privileged,
+    user_may_sign_in,
+    user_needs_second_factor,
+)
 from safeguarding.accounts.signin import LAST_ACTIVITY, SIGNED_IN_AT, idle_limit_seconds
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -68,7 +73,7 @@ def htmx_sign_in_again(request) -> HttpResponse:
 class SessionPolicyMiddleware:
     """Idle and absolute time-outs, and a second factor for everyone whose role needs one.
 
-    The idle limit is 15 minutes for roles with a second factor and 30 for staff; no session outlives
+    The idle limit is 15 minutes for roles above staff and 30 for staff; no session outlives
     12 hours. A request marked as background does not count as activity.
     """
 
@@ -101,7 +106,7 @@ class SessionPolicyMiddleware:
         if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
             message = ABSOLUTE_MESSAGE.format(hours=settings.SESSION_ABSOLUTE_HOURS)
             return signed_out_response(request, message, "session lasted its maximum")
-        idle_limit = idle_limit_seconds(needs_second_factor=needs_second_factor)
+        idle_limit = idle_limit_seconds(privileged=user_is_privileged(user, memberships))
         if now - last_activity > idle_limit:
             return signed_out_response(request, IDLE_MESSAGE.format(minutes=idle_limit // 60), "idle time-out")
         # Written at most every few seconds, so that most requests do not rewrite the session.

@@ -10,7 +10,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
-# Everyone who can see or change more than their own concerns signs in with a second factor.
+# Everyone who can see or change more than their own concerns signs in with a second factor, whatever their school
+# allows its staff, and is signed out after a shorter idle time.
 SECOND_FACTOR_ROLES = frozenset({Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN, Role.TRUST_LEAD, Role.AUDITOR})
 # Roles held over a whole trust rather than one school; an auditor may hold either.
 TRUST_ROLES = frozenset({Role.TRUST_LEAD, Role.AUDITOR})

@@ -84,8 +84,9 @@ def signin_complete(request, *, user: User, device: Device | None = None, factor
     return next_url
 
 
-def idle_limit_seconds(*, needs_second_factor: bool) -> int:
-    minutes = settings.SESSION_IDLE_MINUTES_SECOND_FACTOR if needs_second_factor else settings.SESSION_IDLE_MINUTES
+def idle_limit_seconds(*, privileged: bool) -> int:
+    """15 minutes for the roles that see more than their own concerns, 30 for staff (who sit through lessons)."""
+    minutes = settings.SESSION_IDLE_MINUTES_PRIVILEGED if privileged else settings.SESSION_IDLE_MINUTES
     return minutes * 60
 
 

@@ -7,6 +7,7 @@ from safeguarding.accounts.views.sessions import device_description
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.factories import PASSWORD
+from tests.personas import sign_in_with_code
 
 PHONE = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
 LAPTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -14,8 +15,8 @@ LAPTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Fir
 
 def sign_in(user, agent) -> Client:
     client = Client(headers={"User-Agent": agent})
-    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
+    response = sign_in_with_code(client, user)
+    assert response["Location"] == "/"
     return client
 
 

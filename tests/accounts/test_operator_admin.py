@@ -186,7 +186,7 @@ def test_elsewheres_dsl_is_not_bypassed_by_moving_a_membership_to_their_school_i
 def test_a_teacher_whose_password_an_operator_sets_is_signed_out_everywhere_and_the_change_is_recorded(
     world, operator, operator_client
 ):
-    teacher_client = signed_in(world.teacher, code=False)
+    teacher_client = signed_in(world.teacher)
     assert UserSession.objects.filter(user=world.teacher).exists()
     new_password = "a-new-long-password-for-the-teacher"
 

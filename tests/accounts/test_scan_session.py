@@ -44,7 +44,7 @@ def test_the_scan_session_lets_the_dsl_open_their_queue(world, tmp_path):
     assert UserSession.objects.filter(user=world.dsl, session_key=cookies[settings.SESSION_COOKIE_NAME]).exists()
     login = AuditEvent.objects.filter(event_type="login", user_uuid=world.dsl.uuid).get()
     assert login.user_agent == "manage.py scan_session"
-    assert login.detail == {"second_factor": True}
+    assert login.detail == {"second_factor": True, "factor": "authenticator app"}
 
 
 def test_forms_are_accepted_with_the_csrf_cookie_of_the_file_alone(world, tmp_path):

@@ -3,21 +3,20 @@ from datetime import timedelta
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import services
 from safeguarding.accounts.models import UserSession
 from safeguarding.accounts.roles import Role
 from tests.factories import PASSWORD
-from tests.personas import current_code
+from tests.personas import sign_in_with_code
 
 BACKGROUND = {"HTTP_X_BACKGROUND_REFRESH": "1"}
 
 
-def signed_in(user, code=True) -> Client:
+def signed_in(user) -> Client:
     client = Client()
-    client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    if code:
-        client.post("/accounts/login/code/", {"code": current_code(user)})
+    sign_in_with_code(client, user)
     return client
 
 
@@ -44,7 +43,7 @@ def test_a_dsl_is_signed_out_after_15_idle_minutes_and_told_why(world):
 def test_staff_stay_signed_in_for_30_idle_minutes(world):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        client = signed_in(world.teacher, code=False)
+        client = signed_in(world.teacher)
     with time_machine.travel(start + timedelta(minutes=29), tick=False):
         assert home_role(client) == "staff"
     with time_machine.travel(start + timedelta(minutes=59, seconds=30), tick=False):
@@ -54,7 +53,7 @@ def test_staff_stay_signed_in_for_30_idle_minutes(world):
 def test_no_session_outlives_12_hours_however_active(world):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        client = signed_in(world.teacher, code=False)
+        client = signed_in(world.teacher)
     for minutes in range(10, 12 * 60, 10):
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
             assert home_role(client) == "staff"
@@ -88,7 +87,7 @@ def test_an_htmx_request_after_a_time_out_is_sent_to_sign_in(world):
 
 
 def test_deactivation_ends_an_active_session_on_the_next_request(world):
-    client = signed_in(world.teacher, code=False)
+    client = signed_in(world.teacher)
     assert home_role(client) == "staff"
 
     services.membership_deactivate(actor=world.office, membership=world.membership("teacher"))
@@ -98,7 +97,7 @@ def test_deactivation_ends_an_active_session_on_the_next_request(world):
 
 
 def test_a_draft_saved_after_the_session_ended_sends_the_whole_page_to_sign_in(world):
-    client = signed_in(world.teacher, code=False)
+    client = signed_in(world.teacher)
     services.sessions_end_for_user(user=world.teacher)
 
     response = client.post(
@@ -123,7 +122,11 @@ def test_a_page_on_another_site_is_not_where_sign_in_returns_to(world):
 
 
 def test_a_role_that_now_needs_a_second_factor_signs_the_person_out(world):
-    client = signed_in(world.teacher, code=False)
+    world.northfield.staff_password_only = True
+    world.northfield.save()
+    TOTPDevice.objects.filter(user=world.teacher).delete()
+    client = signed_in(world.teacher)
+    assert home_role(client) == "staff"
 
     services.membership_change_role(actor=world.dsl, membership=world.membership("teacher"), role="deputy_dsl")
 
@@ -161,7 +164,7 @@ def test_the_riverside_dsl_stays_signed_in_when_northfield_takes_them_off_its_st
 
 
 def test_a_teacher_who_works_nowhere_else_has_every_session_ended_when_deactivated(world):
-    signed_in(world.teacher, code=False)
+    signed_in(world.teacher)
     assert UserSession.objects.filter(user=world.teacher).exists()
 
     services.membership_deactivate(actor=world.office, membership=world.membership("teacher"))

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.models import Child
 from safeguarding.accounts import services
@@ -25,11 +26,14 @@ def events(**filters):
 
 
 def test_a_password_sign_in_records_login(world):
+    world.northfield.staff_password_only = True
+    world.northfield.save()
+    TOTPDevice.objects.filter(user=world.teacher).delete()
     Client().post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
 
     (event,) = events(event_type=EventType.LOGIN)
     assert event.user_uuid == world.teacher.uuid
-    assert event.detail == {"second_factor": False}
+    assert event.detail == {"second_factor": False, "factor": None}
     assert event.session_hash and event.ip == "127.0.0.1"
 
 

@@ -3,7 +3,7 @@ import pytest
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AuditEvent
 from tests.factories import ChildFactory
-from tests.personas import signed_in_client
+from tests.personas import sign_in_with_code, signed_in_client
 
 
 def table(response) -> str:
@@ -120,7 +120,7 @@ def test_the_dsl_sees_sign_ins_and_refusals_of_their_staff(world):
 
     from tests.factories import PASSWORD
 
-    Client().post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
+    sign_in_with_code(Client(), world.teacher, PASSWORD)
     signed_in_client(world.teacher).get("/queue/")
     client = signed_in_client(world.dsl)
 

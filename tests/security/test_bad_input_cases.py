@@ -25,8 +25,8 @@ from referrals.services.reviews import concern_acknowledge
 from referrals.upn import make_upn
 from safeguarding.accounts.models import Membership, User
 from tests.concerns import concern_by, jpeg_bytes, referral_for
-from tests.factories import PASSWORD, ChildFactory, PatternAlertFactory
-from tests.personas import current_code, signed_in_client
+from tests.factories import ChildFactory, PatternAlertFactory
+from tests.personas import current_code, sign_in_with_code, signed_in_client
 
 NUL_REFUSED = "Null characters are not allowed"
 HUGE = "x" * 100_000
@@ -420,9 +420,7 @@ def test_a_next_address_that_is_not_a_path_on_this_site_goes_home(world, next_ad
     teacher = signed_in_client(world.teacher)
 
     response = teacher.get("/accounts/login/", {"next": next_address})
-    signing_in = Client().post(
-        "/accounts/login/", {"email": world.teacher.email, "password": PASSWORD, "next": next_address}
-    )
+    signing_in = sign_in_with_code(Client(), world.teacher, next=next_address)
 
     assert (response.status_code, response["Location"]) == (302, "/")
     assert (signing_in.status_code, signing_in["Location"]) == (302, "/")
