@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from safeguarding.accounts import notifications
 from safeguarding.accounts.access import can_reset_second_factor, school_dsl, user_may_sign_in
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
-from safeguarding.accounts.models import HolidayCover, Membership, School, User, UserSession
+from safeguarding.accounts.models import HolidayCover, Membership, Passkey, RecoveryCode, School, User, UserSession
 from safeguarding.accounts.permissions import FLAG_CAPABILITIES, Capability, can
 from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
 from safeguarding.audit.context import RequestContext
@@ -399,7 +399,8 @@ def user_password_set_by_operator(*, actor: User, context: RequestContext | None
 
 @transaction.atomic
 def second_factor_reset(*, actor: User, context: RequestContext | None = None, membership: Membership) -> int:
-    """Remove a person's authenticator so they enrol a new one at their next sign-in; they are told by email.
+    """Remove a person's second factors (authenticator app, passkeys and unused recovery codes) so they set one up
+    again at their next sign-in; they are told by email.
 
     The DSL resets their school's staff; the DSL's own is reset by the trust lead; nobody resets their own.
     """
@@ -409,6 +410,8 @@ def second_factor_reset(*, actor: User, context: RequestContext | None = None, m
         raise PermissionDenied
     user = membership.user
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    passkeys, _ = Passkey.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user, used_at__isnull=True).delete()
     record(
         EventType.SECOND_FACTOR_RESET,
         user=actor,
@@ -416,11 +419,11 @@ def second_factor_reset(*, actor: User, context: RequestContext | None = None, m
         school=membership.school,
         object_type="membership",
         object_uuid=membership.uuid,
-        detail={"person": str(user.uuid)},
+        detail={"person": str(user.uuid), "passkeys": passkeys},
     )
     sessions_end_for_user(user=user)
     notifications.second_factor_reset_send(user=user, actor=actor)
-    return removed
+    return removed + passkeys
 
 
 @transaction.atomic

@@ -201,15 +201,14 @@ def open_browser(browser, site):
     contexts = []
 
     def open_for(email: str, *, phone: bool = False, **options) -> Person:
-        """`options` change the screen's, e.g. `viewport` or `device_scale_factor`."""
+        """`options` change the screen's, e.g. `viewport` or `device_scale_factor`, or the site's `base_url`."""
         context = browser.new_context(
-            base_url=site.url,
             locale="en-GB",
             timezone_id="Europe/London",
             accept_downloads=True,
             # No colour fading on buttons: axe judges the colours a control settles on, not one half-way there.
             reduced_motion="reduce",
-            **{**(PHONE if phone else DESKTOP), **options},
+            **{"base_url": site.url, **(PHONE if phone else DESKTOP), **options},
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -26,23 +26,31 @@ def sign_in(
     assert "unsafe-inline" not in policy
     give_password(person, before_sending=before_sending)
     if code is not None:
-        expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from your authenticator app")
-        axe_check(page, "second factor")
-        field = page.get_by_label("6-digit code from your authenticator app")
-        expect(field).to_have_attribute("autocomplete", "one-time-code")
-        if paste_code:
-            origin = page.url.split("/accounts/")[0]
-            page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
-            page.evaluate("code => navigator.clipboard.writeText(code)", code)
-            field.focus()
-            page.keyboard.press("Control+V")
-            expect(field).to_have_value(code)
-        else:
-            field.fill(code)
-        if before_sending:
-            before_sending("code")
-        page.get_by_role("button", name="Confirm").click()
+        give_code(person, code, paste_code=paste_code, before_sending=before_sending)
     expect(page.locator(".role-home")).to_be_visible()
+
+
+def give_code(
+    person, code: str, *, paste_code: bool = False, before_sending: Callable[[str], None] | None = None
+) -> None:
+    """The second step of signing in: the 6-digit code, typed or pasted."""
+    page = person.page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from your authenticator app")
+    axe_check(page, "second factor")
+    field = page.get_by_label("6-digit code from your authenticator app")
+    expect(field).to_have_attribute("autocomplete", "one-time-code")
+    if paste_code:
+        origin = page.url.split("/accounts/")[0]
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+        page.evaluate("code => navigator.clipboard.writeText(code)", code)
+        field.focus()
+        page.keyboard.press("Control+V")
+        expect(field).to_have_value(code)
+    else:
+        field.fill(code)
+    if before_sending:
+        before_sending("code")
+    page.get_by_role("button", name="Confirm").click()
 
 
 def give_password(person, *, before_sending: Callable[[str], None] | None = None) -> None:

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from tests.e2e.conftest import JOURNEY_COUNTS, axe_check
 from tests.e2e.steps import (
+    give_code,
     give_password,
     referral_fill,
     saved_draft,
@@ -82,7 +83,7 @@ def expect_what_she_gave(page, child: str) -> None:
 
 
 def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_out(
-    site, open_browser, screens, story, tmp_path
+    site, open_browser, screens, story, tmp_path, authenticator
 ):
     story.child_uuid, story.child = site.python(
         "from referrals.models import Child\n"
@@ -95,7 +96,7 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
 
     page.goto("/")
     axe_check(page, "landing page")
-    sign_in(teacher)
+    sign_in(teacher, code=authenticator.fresh_code(TEACHER))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Amy")
     axe_check(page, "teacher: home")
     screens.take(page, "teacher-home")
@@ -149,6 +150,7 @@ def test_a_teacher_on_a_phone_logs_a_concern_and_keeps_her_draft_through_a_sign_
     screens.take(page, "teacher-signed-out")
 
     give_password(teacher)
+    give_code(teacher, authenticator.fresh_code(TEACHER))
     expect(page).to_have_url(re.compile(r"/concerns/new/$"))
     expect_what_she_gave(page, story.child)
     axe_check(page, "teacher: draft back after signing in")
@@ -470,11 +472,11 @@ TRUST_LEAD = "trustlead@northfield.example"
 TEACHER2 = "teacher2@northfield.example"
 
 
-def test_the_teaching_assistant_does_the_action_on_a_phone(site, open_browser, screens, story):
+def test_the_teaching_assistant_does_the_action_on_a_phone(site, open_browser, screens, story, authenticator):
     carried_on_from(story, "action_given")
     assistant = open_browser(TEACHER2, phone=True)
     page = assistant.page
-    sign_in(assistant)
+    sign_in(assistant, code=authenticator.fresh_code(TEACHER2))
     actions = page.locator("section", has=page.get_by_role("heading", name=re.compile("Actions for you")))
     expect(actions).to_contain_text("Check in with her at break")
     axe_check(page, "teaching assistant: home with an action")
@@ -537,7 +539,7 @@ class Counted:
 
 
 def test_a_teacher_logs_a_concern_with_two_signs_and_a_photo_in_a_few_taps_from_her_home_page(
-    site, open_browser, screens, tmp_path
+    site, open_browser, screens, tmp_path, authenticator
 ):
     child = site.python(
         "from referrals.models import Child\n"
@@ -546,7 +548,7 @@ def test_a_teacher_logs_a_concern_with_two_signs_and_a_photo_in_a_few_taps_from_
     )
     teacher = open_browser(TEACHER, phone=True)
     page = teacher.page
-    sign_in(teacher)
+    sign_in(teacher, code=authenticator.fresh_code(TEACHER))
     photo = tmp_path / "bruise-on-arm.jpg"
     Image.new("RGB", (64, 48), (120, 90, 100)).save(photo, format="JPEG")
     counted = Counted(page)
@@ -597,7 +599,7 @@ def test_a_disclosure_of_sexual_violence_and_a_known_fgm_case_reach_the_dsl_with
     )
     teacher = open_browser(TEACHER2, phone=True)
     page = teacher.page
-    sign_in(teacher)
+    sign_in(teacher, code=authenticator.fresh_code(TEACHER))
     page.get_by_role("link", name="Log a concern about a child").click()
     page.get_by_label("Find a child by name").fill(child)
     page.get_by_role("button", name=f"Add {child}").click()

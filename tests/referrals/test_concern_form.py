@@ -16,8 +16,8 @@ from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_by, jpeg_bytes
 from tests.documents import pdf
-from tests.factories import PASSWORD, ChildFactory
-from tests.personas import signed_in_client
+from tests.factories import ChildFactory
+from tests.personas import sign_in_with_code, signed_in_client
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_a_draft_survives_a_forced_session_expiry(world):
     start_time = timezone.now()
     with time_machine.travel(start_time, tick=False):
         client = Client()
-        client.post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
+        sign_in_with_code(client, world.teacher)
         client.post(
             "/concerns/draft/",
             {
@@ -173,7 +173,7 @@ def test_a_draft_survives_a_forced_session_expiry(world):
         )
     with time_machine.travel(start_time + timedelta(minutes=45), tick=False):
         assert client.get("/concerns/new/")["Location"].startswith("/accounts/login/")
-        client.post("/accounts/login/", {"email": world.teacher.email, "password": PASSWORD})
+        sign_in_with_code(client, world.teacher)
         page = client.get("/concerns/new/").content.decode()
 
     assert "She told me about the man in the car" in page

@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
 
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, RecoveryCodeForm, SignInForm
@@ -29,6 +31,7 @@ from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_message
 from safeguarding.accounts.recovery import recovery_codes_issue
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
+    any_device,
     confirmed_device,
     has_second_factor,
     pending_user,
@@ -231,7 +234,12 @@ def passkey_remove_view(request, passkey_uuid):
         )
         return redirect("account_security")
     name = passkey.name
+    verified_by_it = request.session.get(DEVICE_ID_SESSION_KEY) == passkey.persistent_id
     passkey_remove(user=request.user, context=request.audit, passkey=passkey)
+    if verified_by_it and (other := any_device(request.user)) is not None:
+        # This session was opened with the passkey just removed; the person has proved it is them again, so the
+        # session now counts as verified by the factor they still have.
+        otp_login(request, other)
     if has_second_factor(request.user):
         messages.success(request, f"Passkey “{name}” removed.")
     else:
