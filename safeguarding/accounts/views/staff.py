@@ -266,7 +266,9 @@ def sign_in_rules(request, school_uuid):
     if request.method == "POST" and "notice_read" in request.POST:
         services.second_factor_notice_read(actor=request.user, context=request.audit, school=school)
         return redirect("home")
-    form = SignInRulesForm(request.POST or None, initial={"staff_password_only": school.staff_password_only})
+    # Unticking the one box posts no field at all, so the form is bound on any POST, not on a non-empty one.
+    data = request.POST if request.method == "POST" else None
+    form = SignInRulesForm(data, initial={"staff_password_only": school.staff_password_only})
     if request.method == "POST" and form.is_valid():
         allowed = form.cleaned_data["staff_password_only"]
         services.sign_in_rule_set(actor=request.user, context=request.audit, school=school, staff_password_only=allowed)
