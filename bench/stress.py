@@ -232,7 +232,8 @@ def child_pids(parent: int) -> set[int]:
 
 
 def teachers_create(count: int) -> list[User]:
-    """Staff accounts for the load, split between the two demo schools, sharing the demo password."""
+    """Staff accounts for the load, split between the two demo schools, sharing the demo password, each with an
+    authenticator."""
     schools = [School.objects.get(name="Northfield Academy"), School.objects.get(name="Riverside Primary")]
     password = make_password(os.environ.get("DEMO_PASSWORD", "northfield-demo-2026"))
     people = []
@@ -243,6 +244,8 @@ def teachers_create(count: int) -> list[User]:
             email=email, defaults={"full_name": f"Stress Teacher {number}", "password": password, "is_active": True}
         )
         Membership.objects.get_or_create(user=user, school=school, defaults={"role": Role.STAFF})
+        # Everyone signs in with a second factor; each load teacher has an authenticator of their own.
+        TOTPDevice.objects.get_or_create(user=user, defaults={"name": "Stress authenticator", "confirmed": True})
         people.append(user)
     return people
 
@@ -656,7 +659,7 @@ def teachers_sign_in(site: Site, log: RequestLog, users: list[User]) -> dict[int
 
     def sign_in_teacher(user):
         try:
-            sign_in(browsers[user.pk], user.email)
+            sign_in(browsers[user.pk], user.email, code_for=user)
         except (OSError, RuntimeError, ValueError) as error:
             failures.append(f"{user.email}: {error}")
 

@@ -69,21 +69,28 @@
       if (button) button.disabled = true;
       return;
     }
+    function fetchOptions() {
+      return fetch(form.dataset.optionsUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+        body: new URLSearchParams({ purpose: purpose })
+      }).then(function (response) {
+        if (!response.ok) throw new Error("options");
+        return response.json();
+      });
+    }
+    // Some browsers let a page make a passkey only straight after a tap, so the challenge for a new one is fetched
+    // as the page opens, not after the tap. A sign-in challenge is fetched on the tap, so that merely opening the
+    // sign-in page leaves nothing behind on the server.
+    var early = purpose === "register" ? fetchOptions() : null;
+    if (early) early.catch(function () {});
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (button) button.disabled = true;
       say(form, "");
-      var body = new URLSearchParams({ purpose: purpose });
-      fetch(form.dataset.optionsUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
-        body: body
-      })
-        .then(function (response) {
-          if (!response.ok) throw new Error("options");
-          return response.json();
-        })
+      var ready = early || fetchOptions();
+      ready
         .then(function (options) {
           return purpose === "register"
             ? navigator.credentials.create({ publicKey: creationOptions(options) })
@@ -95,6 +102,10 @@
         })
         .catch(function (error) {
           if (button) button.disabled = false;
+          if (early) {
+            early = fetchOptions();
+            early.catch(function () {});
+          }
           if (error && error.name === "NotAllowedError") {
             say(form, "The passkey was not used: it was cancelled or took too long. Try again when you are ready.");
           } else if (error && error.name === "InvalidStateError") {

@@ -295,3 +295,16 @@ def test_the_options_answer_only_known_purposes(world):
 def test_a_full_sign_in_still_works_beside_passkeys(world, teacher_key):
     client = Client()
     assert sign_in_with_code(client, world.teacher)["Location"] == "/"
+
+
+def test_a_browser_that_has_used_a_passkey_is_offered_it_first(world, teacher_key):
+    client = Client()
+    plain = client.get("/accounts/login/").content.decode()
+    assert plain.index('name="password"') < plain.index("Sign in with a passkey")
+
+    passkey_sign_in(client, teacher_key)
+    client.post("/accounts/logout/")
+    page = client.get("/accounts/login/").content.decode()
+
+    assert page.index("Sign in with your passkey") < page.index('name="password"')
+    assert client.cookies["passkey_here"]["httponly"]

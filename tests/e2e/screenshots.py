@@ -19,7 +19,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.steps import give_password, referral_fill, saved_draft, sign_in, sign_tick
+from tests.e2e.steps import give_code, give_password, referral_fill, saved_draft, sign_in, sign_tick
 
 IMG = ROOT / "docs" / "img"
 TEACHER = "teacher@northfield.example"
@@ -135,7 +135,7 @@ def open_menu(page) -> None:
 # The teacher --------------------------------------------------------------------------------------------------
 
 
-def test_a_teacher_logs_a_concern_on_her_phone(site, open_browser, album, story):
+def test_a_teacher_logs_a_concern_on_her_phone(site, open_browser, album, story, authenticator):
     story.child_uuid, story.child, story.surname = site.python(
         "from referrals.models import Child\n"
         "child = Child.objects.filter(school__name='Northfield Academy', concerns__isnull=True, sex='F')"
@@ -144,7 +144,11 @@ def test_a_teacher_logs_a_concern_on_her_phone(site, open_browser, album, story)
     ).split("|")
     teacher = open_browser(TEACHER, **PHONE_SCREEN)
     page = teacher.page
-    sign_in(teacher, before_sending=lambda step: album.page(page, "staff-01-sign-in"))
+    sign_in(
+        teacher,
+        code=authenticator.fresh_code(TEACHER),
+        before_sending=lambda step: album.page(page, "staff-01-sign-in") if step == "password" else None,
+    )
     album.page(page, "staff-02-home")
     open_menu(page)
     album.page(page, "staff-03-menu")
@@ -183,6 +187,7 @@ def test_a_teacher_logs_a_concern_on_her_phone(site, open_browser, album, story)
     expect(page.locator(".messages")).to_contain_text("You were signed out")
     album.page(page, "staff-07-signed-out")
     give_password(teacher)
+    give_code(teacher, authenticator.fresh_code(TEACHER))
     expect(page.get_by_label("What did you see or hear?")).to_have_value(ACCOUNT.format(name=story.child))
     album.page(page, "staff-08-draft-back")
 
@@ -339,11 +344,11 @@ def test_the_dsl_reads_a_childs_file_and_who_opened_it(site, open_browser, album
 # The teacher again ----------------------------------------------------------------------------------------------
 
 
-def test_the_teacher_answers_the_dsls_question_and_reads_the_signs(open_browser, album, story):
+def test_the_teacher_answers_the_dsls_question_and_reads_the_signs(open_browser, album, story, authenticator):
     assert hasattr(story, "reference"), "the teacher's walk did not get as far as sending her concern"
     teacher = open_browser(TEACHER, **PHONE_SCREEN)
     page = teacher.page
-    sign_in(teacher)
+    sign_in(teacher, code=authenticator.fresh_code(TEACHER))
     open_menu(page)
     page.get_by_role("link", name="My concerns").click()
     row = page.locator("tbody tr", has_text=story.reference)
@@ -452,3 +457,31 @@ def test_the_dsl_hands_her_role_over(open_browser, album, authenticator):
     expect(page.locator(".messages")).to_contain_text("Tom Reid is now the school's DSL")
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Deputy DSL")
+
+
+# A first sign-in with a passkey ---------------------------------------------------------------------------------
+
+
+def test_a_teacher_sets_up_a_passkey_at_her_first_sign_in(site, open_browser, album):
+    """Served as localhost, which passkeys need, with Chromium's virtual authenticator as her phone's fingerprint."""
+    from tests.e2e.test_passkeys import on_localhost, virtual_authenticator
+
+    site.python(
+        "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
+        "print(TOTPDevice.objects.filter(user__email='teacher3@northfield.example').delete()[0])"
+    )
+    teacher = open_browser("teacher3@northfield.example", base_url=on_localhost(site), **PHONE_SCREEN)
+    page = teacher.page
+    virtual_authenticator(page)
+    page.goto("/accounts/login/")
+    give_password(teacher)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up a second factor")
+    album.page(page, "staff-00-set-up-a-passkey")
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have kept them: carry on").click()
+    open_menu(page)
+    page.get_by_role("link", name=re.compile("your account")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    album.page(page, "staff-00-your-account")
+    teacher.assert_no_problems()

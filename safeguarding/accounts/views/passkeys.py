@@ -42,6 +42,22 @@ from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 
 CREDENTIAL_LIMIT = 20_000  # bytes of JSON; a real answer is a few hundred to a few thousand
+# A browser that has used a passkey here is shown the passkey button first on the sign-in page. The cookie says only
+# that, and it survives signing out (which clears the site's storage, not its cookies).
+PASSKEY_HERE_COOKIE = "passkey_here"
+PASSKEY_HERE_SECONDS = 400 * 24 * 3600
+
+
+def _remember_passkey_here(request, response):
+    response.set_cookie(
+        PASSKEY_HERE_COOKIE,
+        "1",
+        max_age=PASSKEY_HERE_SECONDS,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _credential(request) -> str:
@@ -117,7 +133,7 @@ def passkey_signin(request):
         return _signin_again(request, "Your account is not active at any school. Ask your school office.")
     if pending is None:
         request.session[PENDING_NEXT] = safe_next(request, request.POST.get("next"))
-    return redirect(signin_complete(request, user=user, device=passkey))
+    return _remember_passkey_here(request, redirect(signin_complete(request, user=user, device=passkey)))
 
 
 def _signin_again(request, error: str, status: int = 400):
@@ -158,12 +174,13 @@ def passkey_add(request):
         return _account_page(request, passkey_error=str(error), status=400)
     if not setting_up:
         messages.success(request, f"Passkey “{passkey.name}” added. You can sign in with it from now on.")
-        return redirect("account_security")
+        return _remember_passkey_here(request, redirect("account_security"))
     with transaction.atomic():
         codes = recovery_codes_issue(user=user, context=request.audit)
     next_url = signin_complete(request, user=user, device=passkey)
     # Shown once, here, and never again: only their digests are kept.
-    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url})
+    response = render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url})
+    return _remember_passkey_here(request, response)
 
 
 @never_cache
