@@ -152,13 +152,15 @@ class SignInRulesForm(forms.Form):
         help_text="Everyone above staff (you, your deputies, school admins) always uses a second factor.",
     )
     understood = forms.BooleanField(
-        label="I understand this departs from requirement R12.1, multi-factor sign-in for every account that can see "
-        "personal data, and that a stolen or guessed password would then be enough to read what staff have written",
+        label="I accept the risk",
+        help_text="This departs from requirement R12.1, multi-factor sign-in for every account that can see personal "
+        "data: a stolen or guessed password would then be enough to read what staff have written.",
         required=False,
     )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("staff_password_only") and not cleaned.get("understood"):
-            self.add_error("understood", "Tick this to confirm you accept the risk, or leave the second factor on.")
+        turning_on = cleaned.get("staff_password_only") and not self.initial.get("staff_password_only")
+        if turning_on and not cleaned.get("understood"):
+            self.add_error("understood", "Tick to accept the risk, or leave the second factor on for staff.")
         return cleaned

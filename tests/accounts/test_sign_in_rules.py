@@ -43,7 +43,7 @@ def test_the_dsl_allows_a_password_alone_only_after_accepting_the_risk_and_it_is
     refused = dsl.post(rules_url(world.northfield), {"staff_password_only": "on"})
 
     assert refused.status_code == 400
-    assert "Tick this to confirm you accept the risk" in refused.content.decode()
+    assert "Tick to accept the risk" in refused.content.decode()
     assert "_auth_user_id" not in password_alone(world.teacher).session
     world.northfield.refresh_from_db()
     assert not world.northfield.staff_password_only
@@ -131,3 +131,16 @@ def test_the_migration_moves_existing_schools_to_a_second_factor_and_tells_their
         call_command("migrate", verbosity=0)
     new = SchoolFactory()
     assert (new.staff_password_only, new.second_factor_notice) == (False, False)
+
+
+def test_saving_again_with_the_exception_on_does_not_ask_for_the_risk_again(world):
+    services.sign_in_rule_set(actor=world.dsl, school=world.northfield, staff_password_only=True)
+    dsl = signed_in_client(world.dsl)
+    assert "I accept the risk" not in dsl.get(rules_url(world.northfield)).content.decode()
+
+    response = dsl.post(rules_url(world.northfield), {"staff_password_only": "on"})
+
+    assert response.status_code == 302
+    world.northfield.refresh_from_db()
+    assert world.northfield.staff_password_only
+    assert AuditEvent.objects.filter(object_type="sign_in_rules").count() == 1  # nothing changed, nothing recorded
