@@ -308,3 +308,17 @@ def test_a_browser_that_has_used_a_passkey_is_offered_it_first(world, teacher_ke
 
     assert page.index("Sign in with your passkey") < page.index('name="password"')
     assert client.cookies["passkey_here"]["httponly"]
+
+
+def test_the_dsl_sees_which_second_factors_a_member_of_staff_has(world, teacher_key):
+    TOTPDevice.objects.filter(user=world.teacher2).delete()
+    dsl = signed_in_client(world.dsl)
+
+    def page(person) -> str:
+        url = f"/schools/{world.northfield.uuid}/staff/{world.membership(person).uuid}/"
+        return " ".join(dsl.get(url).content.decode().split())
+
+    teacher, teacher2 = page("teacher"), page("teacher2")
+
+    assert "Teacher signs in with 1 passkey and an authenticator app." in teacher
+    assert "has not set up a second factor yet" in teacher2

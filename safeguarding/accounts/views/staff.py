@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import services
 from safeguarding.accounts.access import (
@@ -25,6 +26,7 @@ from safeguarding.accounts.forms import (
     RoleForm,
     SignInRulesForm,
 )
+from safeguarding.accounts.models import Passkey
 from safeguarding.accounts.permissions import Capability, can, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.record import record_rule_refusal
@@ -98,6 +100,10 @@ def staff_member(request, school_uuid, membership_uuid):
         and can(actor, Capability.HAND_OVER, school),
         "may_manage_roster": can(actor, Capability.MANAGE_STAFF, school) and not is_self,
         "may_reset_second_factor": can_reset_second_factor(actor=actor, membership=membership),
+        "factors": {
+            "passkeys": Passkey.objects.filter(user=membership.user_id, confirmed=True).count(),
+            "authenticator": TOTPDevice.objects.filter(user=membership.user_id, confirmed=True).exists(),
+        },
         "role_form": RoleForm(initial={"role": membership.role}),
         "export_form": ExportPermissionForm(initial={"can_export": membership.can_export}),
         "dsl": dsl,
@@ -216,7 +222,7 @@ def staff_second_factor_reset(request, school_uuid, membership_uuid):
         membership_uuid,
         Capability.RESET_SECOND_FACTOR,
         reset,
-        "{person}'s authenticator has been reset. They have been told by email.",
+        "{person}'s second factor has been reset. They have been told by email.",
     )
 
 
