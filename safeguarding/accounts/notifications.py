@@ -67,3 +67,8 @@ def grant_notify_dsl(*, school: School, actor: User, change: str, also_to: list[
 
 def second_factor_reset_send(*, user: User, actor: User) -> None:
     _send(to=[user.email], template="second_factor_reset", context={"user": user, "actor": actor})
+
+
+def second_factor_changed_send(*, user: User, change: str) -> None:
+    """Tell the person a passkey was added to or removed from their account, so that one they did not add is seen."""
+    _send(to=[user.email], template="second_factor_changed", context={"user": user, "change": change})

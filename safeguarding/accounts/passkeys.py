@@ -11,7 +11,7 @@ import json
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from webauthn import (
     generate_authentication_options,
@@ -31,6 +31,7 @@ from webauthn.helpers.structs import (
 )
 
 from safeguarding.accounts.models import Passkey, User
+from safeguarding.accounts.ratelimit import first_use
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
@@ -71,6 +72,10 @@ def _challenge_take(request, purpose: str, user: User | None) -> bytes:
         or kept.get("user") != (user.pk if user else None)
         or time.time() - kept.get("at", 0) > CHALLENGE_SECONDS
     ):
+        raise PasskeyError("That took too long, or the page was out of date. Try again.")
+    # The session is saved only when the request ends, so two answers racing in on one session would both find the
+    # challenge there; only the first to reach the database counts.
+    if not first_use(key=f"passkey-challenge:{kept['challenge']}", issued=int(kept["at"]), keep_seconds=600):
         raise PasskeyError("That took too long, or the page was out of date. Try again.")
     return base64url_to_bytes(kept["challenge"])
 
@@ -134,7 +139,11 @@ def passkey_name_clean(name: str) -> str:
 @transaction.atomic
 def passkey_register(request, *, user: User, credential: str, name: str) -> Passkey:
     """Check the browser's new credential against the challenge and keep its public key."""
-    challenge = _challenge_take(request, REGISTER, user)
+    try:
+        challenge = _challenge_take(request, REGISTER, user)
+    except PasskeyError:
+        _failed(request.audit, user, "passkey challenge missing or expired")
+        raise
     rp_id, origin = relying_party(request)
     try:
         verified = verify_registration_response(
@@ -148,19 +157,21 @@ def passkey_register(request, *, user: User, credential: str, name: str) -> Pass
         _failed(request.audit, user, "passkey not registered", error)
         raise PasskeyError("The passkey could not be checked. Try again, or use another device.") from None
     credential_id = bytes_to_base64url(verified.credential_id)
-    if Passkey.objects.filter(credential_id=credential_id).exists():
-        raise PasskeyError("That passkey is registered already.")
-    transports = _transports_of(credential)
-    passkey = Passkey.objects.create(
-        user=user,
-        name=passkey_name_clean(name),
-        confirmed=True,
-        credential_id=credential_id,
-        public_key=verified.credential_public_key,
-        sign_count=verified.sign_count,
-        transports=transports,
-        backed_up=verified.credential_backed_up,
-    )
+    try:
+        with transaction.atomic():
+            passkey = Passkey.objects.create(
+                user=user,
+                name=passkey_name_clean(name),
+                confirmed=True,
+                credential_id=credential_id,
+                public_key=verified.credential_public_key,
+                sign_count=verified.sign_count,
+                transports=_transports_of(credential),
+                backed_up=verified.credential_backed_up,
+            )
+    except IntegrityError:
+        _failed(request.audit, user, "passkey registered already")
+        raise PasskeyError("That passkey is registered already.") from None
     record(
         EventType.SECOND_FACTOR_ENROLLED,
         user=user,

@@ -60,6 +60,16 @@ def rate_limit_peek(*, action: str, who: str, now: float | None = None) -> Verdi
     return Verdict(allowed=hits < limit, hits=hits, limit=limit, retry_after=int((window + 1) * seconds - now))
 
 
+def first_use(*, key: str, issued: int, keep_seconds: int) -> bool:
+    """Whether this is the first use of a one-time token (`key`, issued at `issued`, a Unix time), across every web
+    process: two requests racing with the same token get one True between them. Tokens older than `keep_seconds`
+    are forgotten, since by then they are refused as expired anyway."""
+    first = _count(key, issued) == 1
+    prefix = key.split(":", 1)[0] + ":"
+    RateLimitWindow.objects.filter(key__startswith=prefix, window_number__lt=int(time.time()) - keep_seconds).delete()
+    return first
+
+
 def rate_limit_hit(*, action: str, who: str, raised: bool = False, now: float | None = None) -> Verdict:
     """Count one use of `action` by `who` and say whether it is still within the limit."""
     limit, seconds = settings.RATE_LIMITS[action]

@@ -24,6 +24,9 @@ PENDING_NEXT = "signin_next"
 SIGNED_IN_AT = "signed_in_at"
 LAST_ACTIVITY = "last_activity"
 PENDING_SECONDS = 300
+REPROVED_AT = "reproved_at"
+# Adding a passkey, which stands for both factors, needs a sign-in or a password given again this recently.
+PROOF_SECONDS = 600
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -82,6 +85,12 @@ def signin_complete(request, *, user: User, device: Device | None = None, factor
     detail = {"second_factor": device is not None, "factor": factor or None}
     record(EventType.LOGIN, user=user, context=request.audit, detail=detail)
     return next_url
+
+
+def recently_proved(request) -> bool:
+    """Whether the signed-in person signed in, or gave their password again, in the last ten minutes."""
+    last = max(request.session.get(SIGNED_IN_AT, 0), request.session.get(REPROVED_AT, 0))
+    return time.time() - last <= PROOF_SECONDS
 
 
 def idle_limit_seconds(*, privileged: bool) -> int:

@@ -84,11 +84,17 @@
     // as the page opens, not after the tap. A sign-in challenge is fetched on the tap, so that merely opening the
     // sign-in page leaves nothing behind on the server.
     var early = purpose === "register" ? fetchOptions() : null;
+    var earlyAt = Date.now();
     if (early) early.catch(function () {});
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (button) button.disabled = true;
       say(form, "");
+      // The server keeps a challenge five minutes: one fetched more than four minutes ago is replaced first.
+      if (early && Date.now() - earlyAt > 240000) {
+        early = fetchOptions();
+        earlyAt = Date.now();
+      }
       var ready = early || fetchOptions();
       ready
         .then(function (options) {
@@ -104,6 +110,7 @@
           if (button) button.disabled = false;
           if (early) {
             early = fetchOptions();
+            earlyAt = Date.now();
             early.catch(function () {});
           }
           if (error && error.name === "NotAllowedError") {

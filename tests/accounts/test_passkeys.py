@@ -4,13 +4,18 @@ removing and resetting them, each recorded."""
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.core import mail
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguarding.accounts import services
 from safeguarding.accounts.models import Passkey, RecoveryCode
+from safeguarding.accounts.passkeys import CHALLENGE
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.accounts.softkey import SoftKey
@@ -322,3 +327,52 @@ def test_the_dsl_sees_which_second_factors_a_member_of_staff_has(world, teacher_
 
     assert "Teacher signs in with 1 passkey and an authenticator app." in teacher
     assert "has not set up a second factor yet" in teacher2
+
+
+def test_adding_a_passkey_needs_a_sign_in_or_the_password_in_the_last_ten_minutes(world):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in_client(world.teacher)
+        client.get("/accounts/you/")
+    with time_machine.travel(start + timedelta(minutes=11), tick=False):
+        page = client.get("/accounts/you/").content.decode()
+        assert "first show it is you" in page and "data-passkey=" not in page
+        assert client.post(OPTIONS, {"purpose": "register"}).status_code == 403
+
+        wrong = client.post("/accounts/you/", {"password": "not it"})
+        assert wrong.status_code == 400
+        assert events(world.teacher, EventType.LOGIN_FAILED).exists()
+
+        client.post("/accounts/you/", {"password": PASSWORD})
+        assert add_passkey(client, SoftKey())["Location"] == "/accounts/you/"
+    assert Passkey.objects.filter(user=world.teacher).count() == 1
+
+
+def test_the_person_is_emailed_when_a_passkey_is_added_or_removed(world, run_tasks):
+    client = signed_in_client(world.teacher)
+    add_passkey(client, SoftKey(), name="Work phone")
+    passkey = Passkey.objects.get(user=world.teacher)
+    client.post(f"/accounts/passkeys/{passkey.uuid}/remove/", {"password": PASSWORD})
+
+    run_tasks()
+
+    added, removed = mail.outbox
+    assert added.to == removed.to == [world.teacher.email]
+    assert "A passkey named “Work phone” was added." in added.body
+    assert "The passkey named “Work phone” was removed." in removed.body
+
+
+def test_two_answers_racing_in_on_one_session_get_one_sign_in_between_them(world, teacher_key):
+    first = Client()
+    challenge = options(first, "sign-in")
+    kept = dict(first.session[CHALLENGE])
+    answer = teacher_key.sign(challenge)
+    second = Client()
+    session = second.session
+    session[CHALLENGE] = kept  # the same session read by two requests before either is saved
+    session.save()
+    second.cookies["sessionid"] = session.session_key
+
+    assert first.post(SIGN_IN, {"credential": answer})["Location"] == "/"
+    assert second.post(SIGN_IN, {"credential": answer}).status_code == 400
+    assert not is_signed_in(second)

@@ -1,5 +1,7 @@
 """Passkeys: signing in with one, adding one (at first sign-in or from "Your account"), naming and removing them."""
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
@@ -9,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
+from safeguarding.accounts import notifications
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, RecoveryCodeForm, SignInForm
 from safeguarding.accounts.models import Passkey, RecoveryCode
@@ -31,10 +34,12 @@ from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_message
 from safeguarding.accounts.recovery import recovery_codes_issue
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
+    REPROVED_AT,
     any_device,
     confirmed_device,
     has_second_factor,
     pending_user,
+    recently_proved,
     signin_complete,
 )
 from safeguarding.accounts.views.signin import address_failure, address_throttled, safe_next
@@ -92,10 +97,11 @@ def passkey_options(request):
 
 
 def _registering_user(request):
-    """Who may add a passkey now: the signed-in person, or someone half-way through signing in who has no second
-    factor yet and is setting one up."""
+    """Who may add a passkey now: the signed-in person who signed in or gave their password in the last ten minutes
+    (so a session left open, or a stolen cookie, cannot add one), or someone half-way through signing in who has no
+    second factor yet and is setting one up."""
     if request.user.is_authenticated:
-        return request.user
+        return request.user if recently_proved(request) else None
     pending = pending_user(request)
     if pending is not None and not has_second_factor(pending):
         return pending
@@ -159,6 +165,9 @@ def passkey_add(request):
     """Keep a new passkey: from "Your account", or as the first factor of someone signing in, who then gets their
     recovery codes and is signed in."""
     user = _registering_user(request)
+    if user is None and request.user.is_authenticated:
+        messages.error(request, "Enter your password again before adding a passkey.")
+        return redirect("account_security")
     if user is None:
         messages.info(request, "Sign in with your email address and password first.")
         return redirect("login")
@@ -172,6 +181,7 @@ def passkey_add(request):
             messages.error(request, str(error))
             return redirect("second_factor_setup")
         return _account_page(request, passkey_error=str(error), status=400)
+    notifications.second_factor_changed_send(user=user, change=f"A passkey named “{passkey.name}” was added.")
     if not setting_up:
         messages.success(request, f"Passkey “{passkey.name}” added. You can sign in with it from now on.")
         return _remember_passkey_here(request, redirect("account_security"))
@@ -183,15 +193,30 @@ def passkey_add(request):
     return _remember_passkey_here(request, response)
 
 
+@sensitive_post_parameters("password")
 @never_cache
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def account_security(request):
-    """Your account: how you sign in, your passkeys, your authenticator app and recovery codes, and your sessions."""
+    """Your account: how you sign in, your passkeys, your authenticator app and recovery codes, and your sessions.
+    Posting the password proves it is still the person, for the next ten minutes, before a passkey is added."""
+    if request.method == "POST":
+        if not (verdict := rate_limit_check(request, "second_factor")).allowed:
+            return _account_page(request, proof_error=rate_limit_message(verdict), status=429)
+        if authenticate(request, username=request.user.email, password=request.POST.get("password", "")) is None:
+            record(
+                EventType.LOGIN_FAILED,
+                context=request.audit,
+                outcome=Outcome.FAILED,
+                reason="password not right when proving it is them before adding a passkey",
+            )
+            return _account_page(request, proof_error="That password is not right.", status=400)
+        request.session[REPROVED_AT] = time.time()
+        return redirect("account_security")
     return _account_page(request)
 
 
-def _account_page(request, *, passkey_error: str = "", status: int = 200):
+def _account_page(request, *, passkey_error: str = "", proof_error: str = "", status: int = 200):
     user = request.user
     context = {
         "passkeys": Passkey.objects.filter(user=user).order_by("created_at"),
@@ -199,6 +224,8 @@ def _account_page(request, *, passkey_error: str = "", status: int = 200):
         "recovery_codes_left": RecoveryCode.objects.filter(user=user, used_at__isnull=True).count(),
         "needs_second_factor": user_needs_second_factor(user, getattr(request, "memberships", None)),
         "passkey_error": passkey_error,
+        "proof_error": proof_error,
+        "may_add_passkey": recently_proved(request),
     }
     return render(request, "accounts/account_security.html", context, status=status)
 
@@ -251,6 +278,7 @@ def passkey_remove_view(request, passkey_uuid):
         )
         return redirect("account_security")
     name = passkey.name
+    notifications.second_factor_changed_send(user=request.user, change=f"The passkey named “{name}” was removed.")
     verified_by_it = request.session.get(DEVICE_ID_SESSION_KEY) == passkey.persistent_id
     passkey_remove(user=request.user, context=request.audit, passkey=passkey)
     if verified_by_it and (other := any_device(request.user)) is not None:
