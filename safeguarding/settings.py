@@ -188,6 +188,9 @@ RATE_LIMITS = {
     "export": (env_int("RATE_LIMIT_EXPORT", 10, minimum=1), 60 * 60),
     # Failed sign-ins from one address, across any accounts (R12.7); only failures count, so a staff room behind one
     # address signing in correctly is never slowed.
+    # Passkey challenges asked for by one address before anyone signs in: generous, for a staff room, yet each is a
+    # session written to the database.
+    "passkey_challenges": (env_int("PASSKEY_CHALLENGES_PER_ADDRESS", 300, minimum=1), 15 * 60),
     "signin_failures": (
         env_int("SIGNIN_ADDRESS_FAILURES", 30, minimum=1),
         60 * env_int("SIGNIN_ADDRESS_WINDOW_MINUTES", 15, minimum=1),

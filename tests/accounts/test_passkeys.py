@@ -376,3 +376,11 @@ def test_two_answers_racing_in_on_one_session_get_one_sign_in_between_them(world
     assert first.post(SIGN_IN, {"credential": answer})["Location"] == "/"
     assert second.post(SIGN_IN, {"credential": answer}).status_code == 400
     assert not is_signed_in(second)
+
+
+def test_passkey_challenges_from_one_address_are_limited(world, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "passkey_challenges": (3, 900)}
+    answers = [Client(REMOTE_ADDR="203.0.113.9").post(OPTIONS, {"purpose": "sign-in"}).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    assert Client(REMOTE_ADDR="198.51.100.1").post(OPTIONS, {"purpose": "sign-in"}).status_code == 200

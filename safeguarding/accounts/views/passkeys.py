@@ -30,7 +30,7 @@ from safeguarding.accounts.passkeys import (
     passkey_rename,
     registration_options,
 )
-from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_message
+from safeguarding.accounts.ratelimit import rate_limit_check, rate_limit_hit, rate_limit_message
 from safeguarding.accounts.recovery import recovery_codes_issue
 from safeguarding.accounts.signin import (
     PENDING_NEXT,
@@ -85,6 +85,8 @@ def passkey_options(request):
             return HttpResponseBadRequest("Signed in already.")
         if address_throttled(request) is not None:
             return HttpResponse("Too many failed sign-ins from this network.", status=429)
+        if not rate_limit_hit(action="passkey_challenges", who=request.audit.ip or "unknown").allowed:
+            return HttpResponse("Too many passkey sign-ins from this network. Wait a few minutes.", status=429)
         options = authentication_options(request, user=pending)
     elif purpose == REGISTER:
         user = _registering_user(request)

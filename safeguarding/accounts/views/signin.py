@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safeguarding.accounts import notifications
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
 from safeguarding.accounts.forms import CodeForm, RecoveryCodeForm, SafeguardPasswordResetForm, SignInForm
 from safeguarding.accounts.models import Passkey, User, UserSession
@@ -235,6 +236,7 @@ def second_factor_setup(request):
                 device.save(update_fields=["confirmed"])
                 record(EventType.SECOND_FACTOR_ENROLLED, user=user, context=request.audit)
                 codes = recovery_codes_issue(user=user, context=request.audit)
+            notifications.second_factor_changed_send(user=user, change="An authenticator app was set up.")
             next_url = signin_complete(request, user=user, device=device)
             # Shown once, here, and never again: only their digests are kept.
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url})
