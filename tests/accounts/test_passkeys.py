@@ -384,3 +384,17 @@ def test_passkey_challenges_from_one_address_are_limited(world, settings):
 
     assert answers == [200, 200, 200, 429]
     assert Client(REMOTE_ADDR="198.51.100.1").post(OPTIONS, {"purpose": "sign-in"}).status_code == 200
+
+
+def test_someone_without_recovery_codes_makes_new_ones_and_the_old_stop_working(world):
+    client = signed_in_client(world.teacher)
+    assert "You have no unused recovery codes." in client.get("/accounts/you/").content.decode()
+    RecoveryCode.objects.create(user=world.teacher, digest="0" * 64)
+
+    page = client.post("/accounts/you/", {"recovery_codes": "1"}).content.decode()
+
+    codes = re.findall(r"<li>([A-Z2-9]{5}-[A-Z2-9]{5})</li>", page)
+    assert len(codes) == 10 and "Any codes you had before no longer work." in page
+    assert not RecoveryCode.objects.filter(digest="0" * 64).exists()
+    assert RecoveryCode.objects.filter(user=world.teacher, used_at__isnull=True).count() == 10
+    assert events(world.teacher, EventType.SECOND_FACTOR_ENROLLED, detail={"recovery_codes": 10}).exists()

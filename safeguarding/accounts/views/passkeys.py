@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -202,6 +203,8 @@ def passkey_add(request):
 def account_security(request):
     """Your account: how you sign in, your passkeys, your authenticator app and recovery codes, and your sessions.
     Posting the password proves it is still the person, for the next ten minutes, before a passkey is added."""
+    if request.method == "POST" and "recovery_codes" in request.POST:
+        return _new_recovery_codes(request)
     if request.method == "POST":
         if not (verdict := rate_limit_check(request, "second_factor")).allowed:
             return _account_page(request, proof_error=rate_limit_message(verdict), status=429)
@@ -218,6 +221,19 @@ def account_security(request):
     return _account_page(request)
 
 
+def _new_recovery_codes(request):
+    """Ten new recovery codes in place of any unused ones, shown once; like adding a passkey, this needs a sign-in or
+    the password in the last ten minutes."""
+    if not recently_proved(request) or not has_second_factor(request.user):
+        messages.error(request, "Enter your password again before making new recovery codes.")
+        return redirect("account_security")
+    with transaction.atomic():
+        codes = recovery_codes_issue(user=request.user, context=request.audit)
+    notifications.second_factor_changed_send(user=request.user, change="New recovery codes were made.")
+    context = {"codes": codes, "next_url": reverse("account_security"), "renewed": True}
+    return render(request, "accounts/recovery_codes.html", context)
+
+
 def _account_page(request, *, passkey_error: str = "", proof_error: str = "", status: int = 200):
     user = request.user
     context = {
@@ -228,6 +244,7 @@ def _account_page(request, *, passkey_error: str = "", proof_error: str = "", st
         "passkey_error": passkey_error,
         "proof_error": proof_error,
         "may_add_passkey": recently_proved(request),
+        "has_factor": has_second_factor(user),
     }
     return render(request, "accounts/account_security.html", context, status=status)
 
