@@ -64,18 +64,20 @@ def _challenge_keep(request, purpose: str, challenge: bytes, user: User | None) 
 
 
 def _challenge_take(request, purpose: str, user: User | None) -> bytes:
-    """The challenge made for this purpose and person in the last five minutes; it is used up whatever happens."""
+    """The challenge made for this purpose and person in the last five minutes; it is used up whatever happens. A
+    missing, stale or already used one is recorded and refused."""
     kept = request.session.pop(CHALLENGE, None)
-    if (
-        not kept
-        or kept.get("purpose") != purpose
-        or kept.get("user") != (user.pk if user else None)
-        or time.time() - kept.get("at", 0) > CHALLENGE_SECONDS
-    ):
-        raise PasskeyError("That took too long, or the page was out of date. Try again.")
-    # The session is saved only when the request ends, so two answers racing in on one session would both find the
-    # challenge there; only the first to reach the database counts.
-    if not first_use(key=f"passkey-challenge:{kept['challenge']}", issued=int(kept["at"]), keep_seconds=600):
+    usable = (
+        kept
+        and kept.get("purpose") == purpose
+        and kept.get("user") == (user.pk if user else None)
+        and time.time() - kept.get("at", 0) <= CHALLENGE_SECONDS
+        # The session is saved only when the request ends, so two answers racing in on one session would both find
+        # the challenge there; only the first to reach the database counts.
+        and first_use(key=f"passkey-challenge:{kept['challenge']}", issued=int(kept["at"]), keep_seconds=600)
+    )
+    if not usable:
+        _failed(request.audit, user, "passkey challenge missing or expired")
         raise PasskeyError("That took too long, or the page was out of date. Try again.")
     return base64url_to_bytes(kept["challenge"])
 
@@ -139,11 +141,7 @@ def passkey_name_clean(name: str) -> str:
 @transaction.atomic
 def passkey_register(request, *, user: User, credential: str, name: str) -> Passkey:
     """Check the browser's new credential against the challenge and keep its public key."""
-    try:
-        challenge = _challenge_take(request, REGISTER, user)
-    except PasskeyError:
-        _failed(request.audit, user, "passkey challenge missing or expired")
-        raise
+    challenge = _challenge_take(request, REGISTER, user)
     rp_id, origin = relying_party(request)
     try:
         verified = verify_registration_response(
@@ -194,11 +192,7 @@ def _transports_of(credential: str) -> list[str]:
 def passkey_authenticate(request, *, credential: str, user: User | None) -> Passkey:
     """The passkey that signed the challenge, after every check; `user` is the person who gave their password, or
     None for a passkey alone. Failures are recorded, against the account when the passkey names one."""
-    try:
-        challenge = _challenge_take(request, SIGN_IN, user)
-    except PasskeyError:
-        _failed(request.audit, user, "passkey challenge missing or expired")
-        raise
+    challenge = _challenge_take(request, SIGN_IN, user)
     try:
         parsed = parse_authentication_credential_json(credential)
     except (WebAuthnException, ValueError, TypeError, KeyError) as error:

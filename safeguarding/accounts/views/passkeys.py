@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 
 from safeguarding.accounts import notifications
 from safeguarding.accounts.access import user_may_sign_in, user_needs_second_factor
-from safeguarding.accounts.forms import CodeForm, RecoveryCodeForm, SignInForm
+from safeguarding.accounts.forms import CodeForm, SignInForm
 from safeguarding.accounts.models import Passkey, RecoveryCode
 from safeguarding.accounts.passkeys import (
     REGISTER,
@@ -43,7 +43,7 @@ from safeguarding.accounts.signin import (
     recently_proved,
     signin_complete,
 )
-from safeguarding.accounts.views.signin import address_failure, address_throttled, safe_next
+from safeguarding.accounts.views.signin import address_failure, address_throttled, safe_next, second_factor_context
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
 
@@ -152,12 +152,7 @@ def _signin_again(request, error: str, status: int = 400):
 
 
 def _second_factor_again(request, user, error: str, status: int = 400):
-    context = {
-        "form": CodeForm() if confirmed_device(user) else None,
-        "recovery_form": RecoveryCodeForm(),
-        "has_passkey": Passkey.objects.filter(user=user).exists(),
-        "passkey_error": error,
-    }
+    context = {**second_factor_context(user, CodeForm() if confirmed_device(user) else None), "passkey_error": error}
     return render(request, "accounts/second_factor.html", context, status=status)
 
 

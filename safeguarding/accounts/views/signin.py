@@ -151,7 +151,7 @@ def second_factor(request):
         allowed, _ = device.verify_is_allowed()
         if not (verdict := rate_limit_check(request, "second_factor", user=user)).allowed:
             form.add_error("code", rate_limit_message(verdict))
-            return render(request, "accounts/second_factor.html", _second_factor_context(user, form), status=429)
+            return render(request, "accounts/second_factor.html", second_factor_context(user, form), status=429)
         if not allowed:
             record(
                 EventType.SECOND_FACTOR_FAILED,
@@ -167,10 +167,11 @@ def second_factor(request):
         else:
             record(EventType.SECOND_FACTOR_FAILED, user=user, context=request.audit, outcome=Outcome.FAILED)
             form.add_error("code", "That code is not right, or it has been used already. Try the newest code.")
-    return render(request, "accounts/second_factor.html", _second_factor_context(user, form))
+    return render(request, "accounts/second_factor.html", second_factor_context(user, form))
 
 
-def _second_factor_context(user, form, recovery_form=None) -> dict:
+def second_factor_context(user, form, recovery_form=None) -> dict:
+    """The second-factor page: the passkey button when the person has one, the code form when they have an app."""
     return {
         "form": form,
         "recovery_form": recovery_form or RecoveryCodeForm(),
@@ -197,7 +198,7 @@ def _recovery(request, user):
         else:
             form.add_error("recovery_code", "That recovery code is not right, or it has been used already.")
     code_form = CodeForm() if confirmed_device(user) else None
-    return render(request, "accounts/second_factor.html", _second_factor_context(user, code_form, form), status=status)
+    return render(request, "accounts/second_factor.html", second_factor_context(user, code_form, form), status=status)
 
 
 def _qr_code_data_uri(url: str) -> str:
