@@ -13,13 +13,13 @@ and is due on working days, at the school's usual closing time). "The end of the
 - A children's social care referral: acknowledged one working day after it was made, to the minute.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
 
 from referrals.models import Urgency
-from safeguarding.accounts.models import School
+from safeguarding.accounts.models import School, TransferDays
 from safeguarding.core.dates import LONDON
 
 
@@ -149,3 +149,23 @@ def out_of_school_hours(school: School, moment: datetime, calendar: SchoolCalend
     local = moment.astimezone(LONDON)
     day = local.date()
     return not (calendar.is_working_day(day) and calendar.opens(day) <= local < calendar.closes(day))
+
+
+TRANSFER_DAYS = 5
+
+
+def transfer_due(school: School, left_on: date, calendar: SchoolCalendar | None = None) -> date:
+    """When a leaver's child protection file must be with the next school (KCSIE Annex C; REQUIREMENTS.md R7.1):
+    five days after the leaving date in term, or, for a child who leaves as a holiday begins or during one, five days
+    after the first day of the new term. The trust chooses calendar or school days; calendar by default.
+
+    The school's closure days say when its holidays are: the leaving date is at a holiday when the school is shut for
+    one on the next weekday after it. A school that has recorded no closures is always in term."""
+    calendar = calendar or SchoolCalendar(school)
+    start = left_on
+    after = datetime.combine(left_on + timedelta(days=1), time.min, tzinfo=LONDON)
+    if calendar.closure_days and calendar.is_closed_for_holiday(after):
+        start = calendar.next_working_day(left_on)  # the first day of the new term
+    if school.trust.transfer_days == TransferDays.SCHOOL:
+        return calendar.school_days_after(start, TRANSFER_DAYS)
+    return start + timedelta(days=TRANSFER_DAYS)

@@ -8,11 +8,11 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from referrals.models import SendStatus, Sex, YearGroup
+from referrals.models import RollStatus, SendStatus, Sex, YearGroup
 from referrals.upn import normalise_upn, upn_problem
 
 REQUIRED_COLUMNS = ("upn", "legal_first_name", "legal_last_name", "date_of_birth", "year_group")
@@ -52,6 +52,12 @@ Family columns, all optional; a column the file leaves out keeps what the roster
   interpreter_needed  yes or no
   carer1_name, carer1_relationship, carer1_parental_responsibility (yes/no), carer1_lives_with_child (yes/no),
   carer1_phone, carer1_email, carer1_address; the same for carer2. A row naming carers replaces the pupil's list.
+Leaving columns, all optional:
+  left_on           the date the pupil left (DD/MM/YYYY): marks them as left, and the DSL is asked to send their
+                    child protection file on; blank keeps them as the roster has them
+  destination       the school the pupil went to; left blank for a leaver, the DSL is asked to start the children
+                    missing education procedure
+  destination_urn   that school's URN, if known
 The file must be UTF-8 text (in Excel: Save as "CSV UTF-8").
 """
 
@@ -170,7 +176,32 @@ def _check_row(values: dict, line: int, seen_upns: dict[str, int]) -> tuple[dict
         problem("send", f"unknown value {send!r}: use none, sen_support or ehc_plan")
     row["send"] = send
     _check_family(values, row, problem)
+    _check_leaving(values, row, problem, born=born)
     return row, problems
+
+
+def _check_leaving(values: dict, row: dict, problem, *, born: date | None) -> None:
+    """The optional leaving columns: a leaving date marks the pupil as left (and asks the DSL to send the file on);
+    a blank one leaves the roster's roll status as it is."""
+    raw = values.get("left_on", "").strip()
+    if raw:
+        left_on = parse_date(raw)
+        if left_on is None:
+            problem("left_on", f"impossible leaving date {raw!r}: use DD/MM/YYYY")
+        elif left_on > timezone.localdate() + timedelta(days=366):
+            problem("left_on", f"leaving date {raw} is more than a year away")
+        elif born is not None and left_on <= born:
+            problem("left_on", f"leaving date {raw} is before the date of birth")
+        else:
+            row["roll_status"], row["left_on"] = RollStatus.LEFT, left_on
+    if "destination" in values:
+        row["destination"] = values["destination"].strip()
+        if len(row["destination"]) > 200:
+            problem("destination", "longer than 200 characters")
+    if "destination_urn" in values:
+        row["destination_urn"] = values["destination_urn"].strip()
+        if row["destination_urn"] and not re.fullmatch(r"\d{6,7}", row["destination_urn"]):
+            problem("destination_urn", "a URN is six or seven digits")
 
 
 def _yes_no(raw: str, *, default: bool) -> bool | None:

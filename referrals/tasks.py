@@ -61,3 +61,12 @@ def drafts_tidy_task() -> dict:
     from referrals.services.drafts import drafts_tidy
 
     return drafts_tidy()
+
+
+@periodic(every=timedelta(minutes=15))
+@task()
+def transfers_chase_task() -> dict:
+    """Escalate leavers' tasks past their due date; raise a follow-up for files sent and not confirmed received."""
+    from referrals.services.transfers import transfers_escalate, transfers_follow_up
+
+    return {"escalated": transfers_escalate(), "followed_up": transfers_follow_up()}

@@ -12,6 +12,7 @@ from referrals.views import (
     queue,
     review,
     roster,
+    transfers,
     who_viewed,
 )
 
@@ -52,4 +53,18 @@ urlpatterns = [
     path("exports/<uuid:export_uuid>/", exports.export_status, name="export_status"),
     path("exports/<uuid:export_uuid>/download/", exports.export_download, name="export_download"),
     path("children/<uuid:child_uuid>/access/", who_viewed.child_access, name="child_access"),
+    path("children/<uuid:child_uuid>/leaving/", transfers.child_leaving, name="child_leaving"),
+    path("children/<uuid:child_uuid>/received/<uuid:transfer_uuid>/pdf/", transfers.received_pdf, name="received_pdf"),
+    path(
+        "children/<uuid:child_uuid>/received/<uuid:transfer_uuid>/files/<int:number>/",
+        transfers.received_attachment,
+        name="received_attachment",
+    ),
+    path("transfers/", transfers.transfers, name="transfers"),
+    path("transfers/<uuid:transfer_uuid>/", transfers.transfer_detail, name="transfer_detail"),
+    path("transfers/<uuid:transfer_uuid>/package/", transfers.transfer_package, name="transfer_package"),
+    # The secure link and the public key: for a school that does not use Safeguard, so without signing in.
+    path("transfer/<str:token>/", transfers.transfer_link, name="transfer_link"),
+    path("transfer/<str:token>/package/", transfers.transfer_link_package, name="transfer_link_package"),
+    path(".well-known/safeguard-transfer-key.pem", transfers.transfer_key, name="transfer_key"),
 ]

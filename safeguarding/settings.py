@@ -142,6 +142,14 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Exports larger than this many rows are built in the background; their files are deleted after this long.
 EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 20_000, minimum=0)
 EXPORT_FILE_HOURS = env_int("EXPORT_FILE_HOURS", 24, minimum=1)
+# Child protection files sent to or received from other schools, and the deployment's key that signs them.
+TRANSFER_ROOT = Path(env_str("TRANSFER_ROOT", str(BASE_DIR / "var" / "transfers")))
+TRANSFER_SIGNING_KEY_PATH = Path(
+    env_str("TRANSFER_SIGNING_KEY_PATH", str(BASE_DIR / "var" / "transfer-signing-key.pem"))
+)
+# A secure link to a file lasts this long; this many wrong codes close it.
+TRANSFER_LINK_DAYS = 7
+TRANSFER_LINK_WRONG_CODES = 5
 EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
 AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchor.json")))
 # How late an event may be sealed before verify_audit calls it inserted (the sealer runs every minute).
@@ -190,6 +198,8 @@ RATE_LIMITS = {
     # address signing in correctly is never slowed.
     # Passkey challenges asked for by one address before anyone signs in: generous, for a staff room, yet each is a
     # session written to the database.
+    # Codes tried on transfer links from one address, whichever link: a second bound beside each link's own limit.
+    "transfer_codes": (env_int("TRANSFER_CODES_PER_ADDRESS", 20, minimum=1), 15 * 60),
     "passkey_challenges": (env_int("PASSKEY_CHALLENGES_PER_ADDRESS", 300, minimum=1), 15 * 60),
     "signin_failures": (
         env_int("SIGNIN_ADDRESS_FAILURES", 30, minimum=1),

@@ -108,6 +108,7 @@ def flush_audit_tables_with_triggers_off():
 @pytest.fixture(autouse=True)
 def attachments_in_a_temporary_folder(settings, tmp_path):
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
+    settings.TRANSFER_ROOT = tmp_path / "transfers"
 
 
 @pytest.fixture(autouse=True)

@@ -41,12 +41,24 @@ from referrals.models.reviews import (
     RiskNeedsAssessment,
     Threshold,
 )
+from referrals.models.transfers import (
+    OPEN_TRANSFER_STATUSES,
+    AdvanceSharing,
+    FileHold,
+    HoldReason,
+    Transfer,
+    TransferKind,
+    TransferRoute,
+    TransferStatus,
+)
 
 __all__ = [
     "AUTHOR_STATUS",
+    "OPEN_TRANSFER_STATUSES",
     "OUTCOME_AGENCIES",
     "Action",
     "Addendum",
+    "AdvanceSharing",
     "Agency",
     "AgencyDecision",
     "AgencyDecisionEntry",
@@ -66,6 +78,8 @@ __all__ = [
     "DecisionOutcome",
     "Escalation",
     "ExportRecord",
+    "FileHold",
+    "HoldReason",
     "Incident",
     "Indicator",
     "IndicatorCategory",
@@ -84,6 +98,10 @@ __all__ = [
     "SendStatus",
     "Sex",
     "Threshold",
+    "Transfer",
+    "TransferKind",
+    "TransferRoute",
+    "TransferStatus",
     "Urgency",
     "YearGroup",
 ]

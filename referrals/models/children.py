@@ -1,6 +1,7 @@
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -86,7 +87,20 @@ class Child(models.Model):
     )
     roll_status = models.CharField(max_length=20, choices=RollStatus.choices, default=RollStatus.ON_ROLL)
     left_on = models.DateField(null=True, blank=True)
-    destination = models.CharField(max_length=200, blank=True, help_text="Where the child went when they left.")
+    destination = models.CharField(
+        "new school",
+        max_length=200,
+        blank=True,
+        help_text="Where the child went when they left. Leave it blank if nobody knows: the DSL is then asked to "
+        "start the children missing education procedure.",
+    )
+    destination_urn = models.CharField(
+        "new school's URN",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6,7}$", "A URN is six or seven digits.")],
+        help_text="If you know it: a school on Safeguard then receives the file directly.",
+    )
     # What a multi-agency referral form asks and the school's MIS holds (REQUIREMENTS.md R4.5).
     address = models.TextField("home address", blank=True)
     previous_address = models.TextField("previous address", blank=True, help_text="If the family moved recently.")
@@ -112,6 +126,8 @@ class Child(models.Model):
     # Safeguarding flags: set by the DSL on the child's file, never from the roster.
     looked_after = models.BooleanField("looked-after child", default=False)
     cp_plan = models.BooleanField("child protection plan", default=False)
+    # Set when the new school confirmed receipt of the file (REQUIREMENTS.md R7.6): from then on it is read only.
+    transferred_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,6 +152,10 @@ class Child(models.Model):
     def display_name(self) -> str:
         first = self.preferred_name or self.legal_first_name
         return f"{first} {self.legal_last_name}"
+
+    @property
+    def is_transferred(self) -> bool:
+        return self.transferred_at is not None
 
     @property
     def age(self) -> int:

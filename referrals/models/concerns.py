@@ -286,6 +286,11 @@ class Notification(models.Model):
         REFERRAL_FOLLOW_UP = "referral_follow_up", "Referral follow-up due"
         REFERRAL_REVIEW = "referral_review", "Referral with no outcome: time to review"
         ACTION = "action", "An action for you"
+        TRANSFER_TASK = "transfer_task", "A leaver's child protection file to send"
+        TRANSFER_IN = "transfer_in", "A child protection file sent to your school"
+        TRANSFER_OVERDUE = "transfer_overdue", "A child protection file not yet sent: overdue"
+        TRANSFER_FOLLOW_UP = "transfer_follow_up", "A sent file not yet confirmed received"
+        MISSING_EDUCATION = "missing_education", "A leaver whose destination is unknown"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -297,6 +302,9 @@ class Notification(models.Model):
         "referrals.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     action = models.ForeignKey("referrals.Action", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    transfer = models.ForeignKey(
+        "referrals.Transfer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     urgency = models.CharField(max_length=20, choices=Urgency.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

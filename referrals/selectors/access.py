@@ -21,6 +21,8 @@ from referrals.models import (
     Notification,
     PatternAlert,
     Referral,
+    Transfer,
+    TransferRoute,
 )
 from safeguarding.accounts.access import school_get_for_user
 from safeguarding.accounts.models import School, User
@@ -51,6 +53,7 @@ REFERRAL = Kind("referral", "No such referral.")
 ATTACHMENT = Kind("attachment", "No such file.")
 NOTIFICATION = Kind("notification", "No such notification.")
 ACTION = Kind("action", "No such action.")
+TRANSFER = Kind("transfer", "No such transfer.")
 
 
 def _access(records: QuerySet, kind: Kind, *, user: User, context: RequestContext, record_read: bool = True):
@@ -216,3 +219,49 @@ def access_action(*, user: User, context: RequestContext, action_uuid, record_re
         .select_related("school", "child", "owner", "assigned_by", "completed_by", "concern")
     )
     return _access(actions, ACTION, user=user, context=context, record_read=record_read)
+
+
+def access_transfer(*, user: User, context: RequestContext, transfer_uuid, record_read: bool = True) -> Transfer:
+    """A leaver's task: for those who read child files at the school the child left (the DSL, deputies, the trust
+    lead), and, once the file is sent to a school on Safeguard, for those who receive files there. The read is
+    recorded in the trail of the reader's side, against the child whose file it is."""
+    receiving = schools_where(user, Capability.TRANSFER_FILE)
+    transfers = (
+        Transfer.objects.filter(uuid=transfer_uuid)
+        .filter(
+            Q(school__in=schools_where(user, Capability.READ_CHILD_FILE))
+            | Q(to_school__in=receiving, route=TransferRoute.SAFEGUARD, sent_at__isnull=False)
+        )
+        .select_related("school__trust", "child", "to_school", "sent_by", "received_child__school", "closed_by")
+    )
+    transfer = _access(transfers, TRANSFER, user=user, context=context, record_read=False)
+    transfer.incoming = (
+        transfer.to_school_id is not None
+        and transfer.route == TransferRoute.SAFEGUARD
+        and transfer.sent_at is not None
+        and receiving.filter(pk=transfer.to_school_id).exists()
+    )
+    if record_read:
+        record(
+            EventType.VIEW,
+            user=user,
+            context=context,
+            school=transfer.to_school if transfer.incoming else transfer.school,
+            object_type=TRANSFER.object_type,
+            object_uuid=transfer.uuid,
+            child_uuid=transfer.child.uuid,
+        )
+    return transfer
+
+
+def access_received(*, user: User, context: RequestContext, child: Child, transfer_uuid) -> Transfer:
+    """A file received from another school, on the file of `child` (a child reached through `access_child`)."""
+    transfer = (
+        Transfer.objects.filter(uuid=transfer_uuid, received_child=child)
+        .exclude(package_name="")
+        .select_related("school", "received_child__school")
+        .first()
+    )
+    if transfer is None:
+        raise Http404("No such file.")
+    return transfer

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from referrals.models import (
+    OPEN_TRANSFER_STATUSES,
     Action,
     Concern,
     ConcernIndicator,
@@ -34,6 +35,9 @@ from referrals.models import (
     InformationRequest,
     PatternAlert,
     Referral,
+    Transfer,
+    TransferRoute,
+    TransferStatus,
     Urgency,
 )
 from referrals.models.concerns import URGENCY_RANK
@@ -261,11 +265,22 @@ class DeskCounts:
     alerts: int = 0
     referrals: int = 0
     actions: int = 0
+    transfers: int = 0
+    transfers_late: int = 0
 
     @property
     def attention(self) -> tuple:
         """The order of the trust lead's schools: the most overdue first, then the most waiting."""
-        return (-self.overdue, -self.immediate, -self.alerts, -self.new, -self.referrals, -self.actions)
+        return (
+            -self.overdue,
+            -self.transfers_late,
+            -self.immediate,
+            -self.alerts,
+            -self.new,
+            -self.referrals,
+            -self.actions,
+            -self.transfers,
+        )
 
 
 def desk_counts(*, schools: list[School]) -> dict[int, DeskCounts]:
@@ -301,20 +316,57 @@ def desk_counts(*, schools: list[School]) -> dict[int, DeskCounts]:
         .annotate(number=Count("pk"))
     ):
         counts[school_id].actions = number
+    for transfer in transfers_waiting_rows(schools=schools, today=today):
+        school_id = transfer.to_school_id if transfer.incoming else transfer.school_id
+        counts[school_id].transfers += 1
+        counts[school_id].transfers_late += transfer.late
     return counts
 
 
 def desk_total(counts: dict[int, DeskCounts]) -> DeskCounts:
     total = DeskCounts()
     for school in counts.values():
-        for key in ("new", "overdue", "immediate", "alerts", "referrals", "actions"):
+        for key in ("new", "overdue", "immediate", "alerts", "referrals", "actions", "transfers", "transfers_late"):
             setattr(total, key, getattr(total, key) + getattr(school, key))
     return total
 
 
+def transfers_waiting_rows(*, schools: list[School], today) -> list[Transfer]:
+    """The moving-school work of `schools`: each leaver's task not yet done, each file sent and waiting for receipt,
+    and each file sent to one of them on Safeguard waiting to be accepted. Each row is marked `incoming` and `late`
+    (an incoming file is never late for its receiver: it is the sender's clock), most urgent first."""
+    school_ids = {school.pk for school in schools}
+    rows = list(
+        Transfer.objects.filter(
+            Q(school__in=school_ids, status__in=OPEN_TRANSFER_STATUSES)
+            | Q(to_school__in=school_ids, status=TransferStatus.SENT, route=TransferRoute.SAFEGUARD)
+        )
+        .select_related("child", "school", "to_school")
+        .order_by("due_on", "pk")
+    )
+    for row in rows:
+        row.incoming = row.to_school_id in school_ids and row.school_id not in school_ids
+        row.late = not row.incoming and row.due_on < today
+    return sorted(rows, key=lambda row: (not row.late, not row.incoming, row.due_on))
+
+
+def transfers_waiting(*, user: User, context: RequestContext, schools: list[School]) -> list[Transfer]:
+    """The moving-school rows of the person's schools (see `transfers_waiting_rows`), for those who send and
+    receive files there; recorded with the children they name."""
+    senders = set(schools_where(user, Capability.TRANSFER_FILE).values_list("pk", flat=True))
+    schools = [school for school in schools if school.pk in senders]
+    rows = transfers_waiting_rows(schools=schools, today=timezone.localdate()) if schools else []
+    _record_with_children(rows, user=user, context=context, schools=schools, object_type="transfer")
+    return rows
+
+
 def _awaiting(referrals: QuerySet, *, today) -> QuerySet:
-    """Referrals still waiting for the agency's acknowledgement, or with a follow-up date that has come."""
-    return referrals.filter(Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today))
+    """Referrals still waiting for the agency's acknowledgement, or with a follow-up date that has come; not those of
+    a child whose file has gone to another school, which the new school follows up."""
+    return referrals.filter(
+        Q(acknowledged_at__isnull=True, ack_due_at__isnull=False) | Q(follow_up_on__lte=today),
+        child__transferred_at__isnull=True,
+    )
 
 
 def _record_with_children(rows: list, *, user: User, context: RequestContext, schools, object_type: str) -> None:

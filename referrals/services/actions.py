@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.models import Action, Child, Concern, Notification
+from referrals.services.transfers import file_must_be_open
 from safeguarding.accounts.models import Membership, User
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
@@ -42,6 +43,7 @@ def action_assign(
 ) -> Action:
     if not can(actor, Capability.ASSIGN_ACTION, child.school):
         raise PermissionDenied
+    file_must_be_open(child)
     if owner not in action_owners(school=child.school):
         raise ValueError("Choose a member of this school's staff.")
     if concern is not None and concern.child_id != child.pk:

@@ -22,6 +22,7 @@ from referrals.models import (
     ReferralEscalation,
     ReferralMeeting,
 )
+from referrals.services.transfers import file_must_be_open
 from safeguarding.accounts.access import school_safeguarding_team
 from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, can
@@ -78,6 +79,7 @@ def referral_create(
     concern = decision.concern
     if concern.child is None or not can(actor, Capability.REFER, concern.school):
         raise PermissionDenied
+    file_must_be_open(concern.child)
     if agency not in agencies_for(decision):
         raise ValueError("The decision does not name this agency: record a decision that does first.")
     if not purpose.strip():
@@ -277,13 +279,13 @@ def referrals_overdue_notify(*, now=None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now)
     notified = _notify_once(
-        Referral.objects.filter(follow_up_on__lte=today),
+        Referral.objects.filter(follow_up_on__lte=today, child__transferred_at__isnull=True),
         flag="follow_up_notified_at",
         kind=Notification.Kind.REFERRAL_FOLLOW_UP,
         now=now,
     )
     notified += _notify_once(
-        Referral.objects.filter(review_due_on__lte=today, agency_decision=""),
+        Referral.objects.filter(review_due_on__lte=today, agency_decision="", child__transferred_at__isnull=True),
         flag="review_notified_at",
         kind=Notification.Kind.REFERRAL_REVIEW,
         now=now,
@@ -294,7 +296,7 @@ def referrals_overdue_notify(*, now=None) -> int:
         ),
     )
     notified += _notify_once(
-        Referral.objects.filter(acknowledged_at__isnull=True, ack_due_at__lte=now),
+        Referral.objects.filter(acknowledged_at__isnull=True, ack_due_at__lte=now, child__transferred_at__isnull=True),
         flag="overdue_notified_at",
         kind=Notification.Kind.REFERRAL_OVERDUE,
         now=now,

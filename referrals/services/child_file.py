@@ -10,6 +10,7 @@ from referrals.models import (
     Child,
     PatternAlert,
 )
+from referrals.services.transfers import file_must_be_open
 from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
@@ -22,6 +23,7 @@ def child_flags_set(*, actor: User, context: RequestContext | None, child: Child
     """The safeguarding flags, set by the DSL only."""
     if not can(actor, Capability.SET_FLAGS, child.school):
         raise PermissionDenied
+    file_must_be_open(child)
     child = Child.objects.select_for_update().get(pk=child.pk)
     changed = [
         name for name, value in (("cp_plan", cp_plan), ("looked_after", looked_after)) if getattr(child, name) != value
@@ -45,6 +47,7 @@ def child_flags_set(*, actor: User, context: RequestContext | None, child: Child
 def case_note_add(*, actor: User, context: RequestContext | None, child: Child, kind: str, text: str, happened_at):
     if not can(actor, Capability.WRITE_NOTE, child.school):
         raise PermissionDenied
+    file_must_be_open(child)
     note = CaseNote.objects.create(
         child=child, school=child.school, author=actor, kind=CaseNote.Kind(kind), text=text, happened_at=happened_at
     )
@@ -64,6 +67,7 @@ def case_note_add(*, actor: User, context: RequestContext | None, child: Child, 
 def pattern_alert_acknowledge(*, actor: User, context: RequestContext | None, alert: PatternAlert, note: str):
     if not can(actor, Capability.ACKNOWLEDGE_ALERT, alert.child.school):
         raise PermissionDenied
+    file_must_be_open(alert.child)
     if not note.strip():
         raise ValueError("Write a note on what you are doing about the alert.")
     updated = PatternAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.models import Carer, Child
+from referrals.services.transfers import leaver_recorded
 from safeguarding.accounts.models import School, User
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
@@ -42,8 +43,10 @@ ROSTER_FIELDS = (
     "roll_status",
     "left_on",
     "destination",
+    "destination_urn",
     *FAMILY_FIELDS,
 )
+LEAVING_FIELDS = {"roll_status", "left_on", "destination", "destination_urn"}
 # What a pupil import sets; the rest (roll status, leaving details) stays as the roster has it.
 IMPORT_FIELDS = (
     "upn",
@@ -87,6 +90,7 @@ def child_create(*, actor: User, context: RequestContext | None = None, school: 
     child.full_clean()
     child.save()
     _audit(EventType.CREATE, actor=actor, context=context, child=child, fields=values)
+    leaver_recorded(child=child, actor=actor, context=context)
     return child
 
 
@@ -100,6 +104,8 @@ def child_update_roster(*, actor: User, context: RequestContext | None = None, c
     child.full_clean()
     child.save(update_fields=[*values, "updated_at"])
     _audit(EventType.UPDATE, actor=actor, context=context, child=child, fields=values)
+    if LEAVING_FIELDS & set(values):
+        leaver_recorded(child=child, actor=actor, context=context)
     return child
 
 
@@ -212,4 +218,6 @@ def roster_import(*, school: School, rows: list[dict], progress=None) -> ImportC
         for child in children:
             named = sorted(fields | ({"carers"} if child.pk in replaced else set()))
             _audit(event_type, actor=None, context=None, child=child, fields=named, reason="import_pupils")
+            if LEAVING_FIELDS & set(named):
+                leaver_recorded(child=child, actor=None, context=None)
     return counts

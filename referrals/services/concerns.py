@@ -34,6 +34,7 @@ from referrals.models import (
     Urgency,
 )
 from referrals.patterns import patterns_evaluate
+from referrals.services.transfers import file_must_be_open
 from safeguarding.accounts.access import holiday_cover_for, school_safeguarding_team
 from safeguarding.accounts.models import School, User
 from safeguarding.audit.context import RequestContext
@@ -344,6 +345,7 @@ def addendum_add(*, actor: User, context: RequestContext | None, concern: Concer
     """The author adds to their concern; the original stays as it was."""
     if concern.author_id != actor.pk:
         raise PermissionError("Only the author adds an addendum to a concern.")
+    file_must_be_open(concern.child)
     role = RequestContext(user=actor).role_at(concern.school)
     addendum = Addendum.objects.create(concern=concern, author=actor, author_role=role, reason=reason, text=text)
     concern.information_requests.filter(answered_at__isnull=True).update(answered_at=addendum.created_at)

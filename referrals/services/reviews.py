@@ -33,6 +33,7 @@ from referrals.models import (
     Urgency,
 )
 from referrals.patterns import patterns_evaluate
+from referrals.services.transfers import file_must_be_open
 from safeguarding.accounts.access import school_safeguarding_team
 from safeguarding.accounts.models import User
 from safeguarding.accounts.permissions import Capability, can
@@ -49,9 +50,10 @@ class ConcernConflict(Exception):
 def _locked(
     concern: Concern, *, actor: User, expected_version: int | None, needs: Capability = Capability.ACT_ON_CONCERN
 ) -> Concern:
-    concern = Concern.objects.select_for_update().select_related("school").get(pk=concern.pk)
+    concern = Concern.objects.select_for_update(of=("self",)).select_related("school", "child").get(pk=concern.pk)
     if not can(actor, needs, concern.school):
         raise PermissionDenied
+    file_must_be_open(concern.child)
     if expected_version is not None and concern.version != expected_version:
         raise ConcernConflict(
             "Someone else changed this concern while you were looking at it. Here it is as it is now."
@@ -407,6 +409,7 @@ def concern_move(*, actor: User, context: RequestContext | None, concern: Concer
     concern = _locked(concern, actor=actor, expected_version=None, needs=Capability.MOVE_CONCERN)
     if to_child.school_id != concern.school_id:
         raise PermissionDenied
+    file_must_be_open(to_child)
     if concern.child_id == to_child.pk:
         raise ValueError("The concern is already about this child.")
     move = ConcernMove.objects.create(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referrals.forms.actions import ActionDoneForm, ActionForm
 from referrals.forms.child_file import AlertAcknowledgeForm, FlagsForm, NoteForm
 from referrals.forms.roster import ChildSearchForm
+from referrals.forms.transfers import LeavingForm
 from referrals.hints import BLAMING_HINT, blaming_words
 from referrals.models import IndicatorCategory
 from referrals.selectors.access import (
@@ -30,8 +31,10 @@ from referrals.selectors.child_file import (
     indicators_by_month,
 )
 from referrals.selectors.children import CHILD_SEARCH_LIMIT, children_find
+from referrals.selectors.transfers import child_moves
 from referrals.services.actions import ActionConflict, action_assign, action_complete, action_owners
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
+from referrals.views.transfers import refusing_read_only
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.permissions import Capability, capabilities_at, capabilities_of
 from safeguarding.accounts.ratelimit import rate_limited
@@ -85,7 +88,8 @@ def _child_file_page(request, child, *, forms=None, status=200):
         for alert in front["alerts"]
     ]
     # What the person may do at the child's school, from the memberships the session policy loaded for this request.
-    may = capabilities_at(request.memberships, child.school)
+    # A file sent to another school is kept as it was: nothing is added to it here (R7.6).
+    may = capabilities_at(request.memberships, child.school) if child.transferred_at is None else frozenset()
     context = {
         "child": child,
         "concern_lines": child_concerns(child=child),
@@ -112,6 +116,15 @@ def _child_file_page(request, child, *, forms=None, status=200):
         "categories": IndicatorCategory.objects.filter(valid_to__isnull=True),
         "filters": _filters_without_page(request),
         "chosen": {"category": category, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+        "may_transfer": Capability.TRANSFER_FILE in may,
+        "leaving_form": LeavingForm(
+            initial={
+                "left_on": child.left_on or timezone.localdate(),
+                "destination": child.destination,
+                "destination_urn": child.destination_urn,
+            }
+        ),
+        **child_moves(child=child),
         **front,
     }
     return render(request, "referrals/child_file.html", context, status=status)
@@ -125,6 +138,7 @@ def _sent_back(request, child, **forms):
 
 @login_required
 @require_POST
+@refusing_read_only
 def child_flags(request, child_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     form = FlagsForm(request.POST)
@@ -136,6 +150,7 @@ def child_flags(request, child_uuid):
 
 @login_required
 @require_POST
+@refusing_read_only
 def child_note(request, child_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     form = NoteForm(request.POST)
@@ -152,6 +167,7 @@ def child_note(request, child_uuid):
 
 @login_required
 @require_POST
+@refusing_read_only
 def child_alert_acknowledge(request, child_uuid, alert_uuid):
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)
     alert = access_alert(child=child, alert_uuid=alert_uuid)
@@ -191,6 +207,7 @@ def child_search(request):
 
 @login_required
 @require_POST
+@refusing_read_only
 def action_new(request, child_uuid):
     """Give a member of the school's staff an action about the child (from the file, or from one of its concerns)."""
     child = access_child(user=request.user, context=request.audit, child_uuid=child_uuid, record_read=False)

@@ -21,8 +21,10 @@ from referrals.selectors.queue import (
     queue_page,
     queue_schools,
     referrals_awaiting,
+    transfers_waiting,
 )
 from referrals.services.reviews import ConcernConflict, concern_acknowledge
+from referrals.services.transfers import FileReadOnly
 from safeguarding.accounts.permissions import Capability, capabilities_at
 from safeguarding.core.params import filter_text
 
@@ -85,6 +87,7 @@ def queue(request):
         "overdue_actions": []
         if partial
         else actions_overdue(user=request.user, context=request.audit, schools=schools),
+        "transfers": [] if partial else transfers_waiting(user=request.user, context=request.audit, schools=schools),
     }
     template = "referrals/partials/queue_table.html" if partial else "referrals/queue.html"
     return render(request, template, context)
@@ -100,7 +103,7 @@ def queue_acknowledge(request, concern_uuid):
         version = None
     try:
         concern_acknowledge(actor=request.user, context=request.audit, concern=concern, expected_version=version)
-    except ConcernConflict as conflict:
+    except (ConcernConflict, FileReadOnly) as conflict:
         messages.warning(request, str(conflict))
     except PermissionDenied:
         raise Http404("No such concern.") from None

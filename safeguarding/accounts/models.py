@@ -84,9 +84,38 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class TransferDays(models.TextChoices):
+    CALENDAR = "calendar", "Calendar days"
+    SCHOOL = "school", "School days"
+
+
+class RetainedCopy(models.TextChoices):
+    KEEP = "keep", "Keep the sending school's copy, read only"
+    REMOVE = "remove", "Put the copy up for removal after a period"
+
+
 class Trust(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, unique=True)
+    # Moving schools (REQUIREMENTS.md R7.1, R7.6): KCSIE's five days, and what becomes of the copy left behind.
+    transfer_days = models.CharField(
+        "count the five days to send a file in",
+        max_length=10,
+        choices=TransferDays.choices,
+        default=TransferDays.CALENDAR,
+        help_text="KCSIE does not say which; calendar days are the safer reading.",
+    )
+    transfer_copy = models.CharField(
+        "after a transfer, the sending school's copy",
+        max_length=10,
+        choices=RetainedCopy.choices,
+        default=RetainedCopy.KEEP,
+    )
+    transfer_copy_months = models.PositiveSmallIntegerField(
+        "months before the copy is put up for removal",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -177,6 +206,16 @@ class School(models.Model):
     front_door_phone = models.CharField("front door phone", max_length=30, blank=True)
     front_door_out_of_hours_phone = models.CharField("out-of-hours phone", max_length=30, blank=True)
     front_door_email = models.EmailField("front door email", blank=True)
+    # Children missing education (REQUIREMENTS.md R7.7): who at the local authority is told of a leaver whose
+    # destination is unknown.
+    missing_education_contact = models.CharField(
+        "children missing education contact",
+        max_length=200,
+        blank=True,
+        help_text="The local authority's children missing education officer or team.",
+    )
+    missing_education_phone = models.CharField("their phone", max_length=30, blank=True)
+    missing_education_email = models.EmailField("their email", blank=True)
 
     class Meta:
         ordering = ["name"]

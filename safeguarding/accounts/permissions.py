@@ -37,6 +37,7 @@ class Capability(models.TextChoices):
     HAND_OVER = "hand_over", "Hand the DSL role over"
     RESET_SECOND_FACTOR = "reset_second_factor", "Reset someone's second factor"
     MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
+    TRANSFER_FILE = "transfer_file", "Send a leaver's file to the next school, and accept a file sent to the school"
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -63,6 +64,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.ACKNOWLEDGE_ALERT,
             C.REFER,
             C.READ_WHO_VIEWED,
+            C.TRANSFER_FILE,
         }
     ),
     Role.DSL: frozenset(
@@ -89,6 +91,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.HAND_OVER,
             C.RESET_SECOND_FACTOR,
             C.SET_COVER,
+            C.TRANSFER_FILE,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -189,6 +192,17 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "export_download": (C.EXPORT,),
     "audit_log": (C.READ_AUDIT, C.READ_AUDIT_NAMES),
     "child_access": (C.READ_WHO_VIEWED,),
+    "transfers": (C.TRANSFER_FILE,),
+    # A leaver's task: for the child file's readers at the school they left, and the receiving school's DSL.
+    "transfer_detail": (C.READ_CHILD_FILE, C.TRANSFER_FILE),
+    "transfer_package": (C.READ_CHILD_FILE, C.TRANSFER_FILE),
+    "child_leaving": (C.TRANSFER_FILE,),
+    "received_pdf": (C.READ_CHILD_FILE,),
+    "received_attachment": (C.READ_CHILD_FILE,),
+    # For a receiving school that does not use Safeguard: opened by the link and a code given by phone.
+    "transfer_link": (),
+    "transfer_link_package": (),
+    "transfer_key": (),
 }
 
 
