@@ -183,7 +183,7 @@ def file_items(child: Child) -> dict[str, list[dict]]:
                     {
                         "code": ticked.indicator.code,
                         "sign": ticked.indicator.label,
-                        "category": ticked.indicator.category.name,
+                        "category": ticked.indicator.category.label,
                         "basis": ticked.get_basis_display() if ticked.basis else "",
                     }
                     for ticked in concern.indicators.all()

@@ -322,6 +322,11 @@ def _submit(*, key, author, child, account, indicators, urgency, words, where, o
     return True
 
 
+def demo_story_child(pupils) -> Child:
+    """The girl in Year 9 at Northfield the demo's story is about: the first of `pupils` (in UPN order) who fits."""
+    return next(c for c in pupils if c.sex == Sex.FEMALE and c.year_group == "9")
+
+
 def demo_concerns_seed(*, schools: dict[str, School]) -> int:
     """Add the demo concerns that are not there yet; returns how many were added."""
     generator = random.Random("safeguard-demo-concerns")  # noqa: S311 - demo data, not security
@@ -332,7 +337,7 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
     children = {key: list(Child.objects.filter(school=school).order_by("upn")) for key, school in schools.items()}
     added = 0
     # The story is about a girl in Year 9 at Northfield; the disclosure about a girl at Riverside.
-    story_child = next(c for c in children["northfield"] if c.sex == Sex.FEMALE and c.year_group == "9")
+    story_child = demo_story_child(children["northfield"])
     _story_family(story_child)
     for number, (days_ago, email, account, indicators, words) in enumerate(STORY):
         account = account.replace("Chloe Ward", story_child.display_name).replace(

@@ -476,6 +476,9 @@ LOCAL_ARRANGEMENT_FIELDS = (
     "threshold_document_url",
     "threshold_levels",
     "referral_review_school_days",
+    "missing_education_contact",
+    "missing_education_phone",
+    "missing_education_email",
 )
 
 
