@@ -3,10 +3,17 @@
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral
+from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral, Transfer
+from referrals.services.transfers import (
+    child_leaving_record,
+    transfer_accept,
+    transfer_checklist_save,
+    transfer_send,
+)
 from safeguarding.accounts.models import Passkey
 from safeguarding.core.heartbeats import SCHEDULER, WORKER
 from safeguarding.core.models import Heartbeat
@@ -47,6 +54,7 @@ POST_BODIES = {
     "notifications_read": {},
     "action_new": {"what": "Speak to her mother", "owner": "", "due_on": ""},
     "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
+    "child_leaving": {"left_on": "2026-12-04", "destination": "Hill Top Academy"},
 }
 
 
@@ -74,6 +82,8 @@ class Scene:
     export_record: ExportRecord
     action: Action
     passkey: Passkey
+    transfer: Transfer
+    link_token: str
 
     @cached_property
     def placeholders(self) -> dict:
@@ -90,6 +100,9 @@ class Scene:
             "<uuid:export_uuid>": self.export_record.uuid,
             "<uuid:action_uuid>": self.action.uuid,
             "<uuid:passkey_uuid>": self.passkey.uuid,
+            "<uuid:transfer_uuid>": self.transfer.uuid,
+            "<int:number>": 1,
+            "<str:token>": self.link_token,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
             "<uidb64>": "MQ",
             "<token>": "set-password",
@@ -116,4 +129,60 @@ def build_scene(world) -> Scene:
         export_record=ExportRecordFactory(user=world.dsl, school=world.northfield, in_background=True),
         action=ActionFactory(child=pupil, concern=concern, owner=world.teacher2, assigned_by=world.dsl),
         passkey=PasskeyFactory(user=world.teacher),
+        transfer=_received_from_riverside(world, pupil),
+        link_token=_sent_by_link(world),
     )
+
+
+def _received_from_riverside(world, pupil: Child) -> Transfer:
+    """A Riverside leaver's file, sent on Safeguard to Northfield and accepted into the scene's pupil."""
+    leaver = ChildFactory(school=world.riverside, legal_first_name="Mia", legal_last_name="Riverside")
+    concern_by(world.riverside_teacher, leaver)
+    with transaction.atomic():
+        task = child_leaving_record(
+            actor=world.riverside_dsl,
+            context=None,
+            child=leaver,
+            left_on=timezone.localdate(),
+            destination="",
+            destination_urn=world.northfield.urn,
+        )
+        transfer_checklist_save(
+            actor=world.riverside_dsl,
+            context=None,
+            transfer=task,
+            advance_sharing="not_needed",
+            advance_note="",
+            receiving_dsl_name="Dsl",
+            receiving_dsl_email="",
+            receiving_dsl_phone="",
+        )
+        task, _ = transfer_send(actor=world.riverside_dsl, context=None, transfer=task, route="safeguard")
+        return transfer_accept(actor=world.dsl, context=None, transfer=task, existing=pupil)
+
+
+def _sent_by_link(world) -> str:
+    """A Northfield leaver's file sent by a secure link; returns the link's token."""
+    leaver = ChildFactory(school=world.northfield, legal_first_name="Leo", legal_last_name="Linked")
+    concern_by(world.teacher2, leaver, with_file=False)
+    with transaction.atomic():
+        task = child_leaving_record(
+            actor=world.dsl,
+            context=None,
+            child=leaver,
+            left_on=timezone.localdate(),
+            destination="Hill Top Academy",
+            destination_urn="",
+        )
+        transfer_checklist_save(
+            actor=world.dsl,
+            context=None,
+            transfer=task,
+            advance_sharing="not_needed",
+            advance_note="",
+            receiving_dsl_name="Sam Patel",
+            receiving_dsl_email="dsl@hilltop.example",
+            receiving_dsl_phone="",
+        )
+        _, shown = transfer_send(actor=world.dsl, context=None, transfer=task, route="link")
+    return shown.link.rstrip("/").rsplit("/", 1)[-1]

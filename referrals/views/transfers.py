@@ -392,6 +392,7 @@ def transfer_link(request, token):
                 request.session[LINK_SESSION_KEY] = [*request.session.get(LINK_SESSION_KEY, []), str(transfer.uuid)]
                 return redirect("transfer_link", token=token)
             else:
+                request.audit_refusal_recorded = True  # recorded by the check, with the link's count
                 transfer.refresh_from_db(fields=["wrong_codes"])
                 form.add_error("code", "That code is not right. Check it with the sending school.")
                 status = 403 if service.link_closed(transfer) else 400

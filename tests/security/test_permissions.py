@@ -113,6 +113,15 @@ export_status              login 404   404    ok    404    404     404   404    
 export_download            login 404   404    404   404    404     404   404     404   404   404     404   404   404
 audit_log                  login 403   403    ok    403    403     403   403     ok    403   403     ok    ok    ok
 child_access               login 404   404    ok    ok     404     404   404     404   404   404     404   ok    ok
+child_leaving              login 404   404    ok    ok     404     404   404     404   404   404     404   404   404
+received_pdf               login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
+received_attachment        login 404   404    ok    ok     404     404   404     404   404   404     404   ok    404
+transfers                  login 403   403    ok    ok     403     403   403     ok    ok    403     ok    403   403
+transfer_detail            login 404   404    ok    ok     404     404   404     ok    ok    404     404   ok    404
+transfer_package           login 404   404    ok    ok     404     404   404     ok    ok    404     404   ok    404
+transfer_link              open  open  open   open  open   open    open  open    open  open  open    open  open  open
+transfer_link_package      404   404   404    404   404    404     404   404     404   404   404     404   404   404
+transfer_key               open  open  open   open  open   open    open  open    open  open  open    open  open  open
 """
 
 
