@@ -48,6 +48,7 @@ from referrals.models import (
     Transfer,
 )
 from safeguarding.accounts.models import User
+from safeguarding.core.dates import LONDON
 
 PACKAGE_FORMAT = "safeguard-child-protection-file/1"
 PDF_PART = "child-protection-file.pdf"
@@ -501,13 +502,37 @@ _RECEIVED_SHAPES = {
 }
 
 
+KIND_LABELS = {
+    "concern": ("concern", "concerns"),
+    "addendum": ("addendum", "addenda"),
+    "decision": ("decision", "decisions"),
+    "closure": ("closure", "closures"),
+    "risk_assessment": ("risk and needs assessment", "risk and needs assessments"),
+    "referral": ("referral", "referrals"),
+    "note": ("note", "notes"),
+    "action": ("action", "actions"),
+    "pattern_alert": ("pattern alert", "pattern alerts"),
+    "move": ("move of a concern", "moves of concerns"),
+    "hold": ("hold", "holds"),
+    "attachment": ("attached file", "attached files"),
+}
+
+
+def counted(counts: dict[str, int]) -> list[str]:
+    """A manifest's counts in words: "5 concerns", "1 pattern alert"."""
+    return [
+        f"{count} {KIND_LABELS[kind][count != 1]}" for kind, count in counts.items() if count and kind in KIND_LABELS
+    ]
+
+
 def _moment(text: str | None):
+    """A date or a time from the file's data: a date stays a date; a time is made aware."""
     if not text:
         return None
+    if len(text) == 10:
+        return datetime.date.fromisoformat(text)
     value = datetime.datetime.fromisoformat(text)
-    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _mark_words(mark: dict) -> str:
@@ -529,7 +554,7 @@ def received_history(document: dict) -> list[dict]:
                     value = ", ".join(str(each) for each in value)
                 elif isinstance(value, bool):
                     value = "yes" if value else "no"
-                elif key.endswith(("_at", "_on")):
+                elif key.endswith(("_at", "_on")) or key == "next_review":
                     moment = _moment(value)
                     value = (
                         f"{timezone.localtime(moment):%d %b %Y %H:%M}"
@@ -550,7 +575,14 @@ def received_history(document: dict) -> list[dict]:
             if kind == "concern" and row.get("body_marks"):
                 marks = "; ".join(_mark_words(mark) for mark in row["body_marks"])
                 details.append(("Body map", f"{len(row['body_marks'])} mark(s): {marks}"))
-            entries.append(
-                {"when": _moment(row.get(when_key)), "kind": kind, "heading": heading(row), "details": details}
-            )
-    return sorted(entries, key=lambda entry: entry["when"] or timezone.now())
+            when = _sortable(_moment(row.get(when_key)))
+            entries.append({"when": when, "kind": kind, "heading": heading(row), "details": details})
+    return sorted(entries, key=lambda entry: entry["when"])
+
+
+def _sortable(when) -> datetime.datetime:
+    if when is None:
+        return timezone.now()
+    if not isinstance(when, datetime.datetime):
+        return datetime.datetime.combine(when, datetime.time(12), tzinfo=LONDON)
+    return when

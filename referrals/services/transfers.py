@@ -44,7 +44,7 @@ from referrals.models import (
     TransferStatus,
 )
 from referrals.transfer_package import package_build, package_store
-from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.access import school_dsl, school_safeguarding_team
 from safeguarding.accounts.models import RetainedCopy, School, User
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
@@ -150,6 +150,7 @@ def leaver_recorded(*, child: Child, actor: User | None, context: RequestContext
             task.left_on, task.due_on = child.left_on, due_on
             task.save(update_fields=["destination", "destination_urn", "to_school", "left_on", "due_on"])
         return task
+    receiving_dsl = school_dsl(school=to_school) if to_school else None
     task = Transfer.objects.create(
         school=school,
         child=child,
@@ -159,6 +160,7 @@ def leaver_recorded(*, child: Child, actor: User | None, context: RequestContext
         destination=destination,
         destination_urn=child.destination_urn,
         to_school=to_school,
+        receiving_dsl_name=receiving_dsl.user.full_name if receiving_dsl else "",
     )
     _audit(task, EventType.CREATE, actor=actor, context=context, action="task_created", both=False)
     _notify_team(

@@ -28,6 +28,7 @@ from referrals.selectors.queue import transfers_waiting
 from referrals.services import transfers as service
 from referrals.transfer_package import (
     PDF_PART,
+    counted,
     key_fingerprint,
     package_document,
     package_manifest,
@@ -122,6 +123,7 @@ def _transfer_page(request, transfer, *, forms=None, shown_link=None, status=200
     if transfer.incoming:
         context["may_act"] = True
         context["manifest"] = package_manifest(transfer.package_name) if transfer.package_name else None
+        context["counted"] = counted(context["manifest"]["counts"]) if context["manifest"] else []
         if transfer.status == TransferStatus.SENT:
             context["accept_form"] = forms.get("accept") or AcceptForm(matches=_matches(transfer))
         return render(request, "referrals/transfer_incoming.html", context, status=status)
@@ -131,6 +133,7 @@ def _transfer_page(request, transfer, *, forms=None, shown_link=None, status=200
     context["open_actions"] = transfer.child.actions.filter(completed_at__isnull=True).count()
     context["missing"] = service.checklist_missing(transfer)
     context["manifest"] = package_manifest(transfer.package_name) if transfer.package_name else None
+    context["counted"] = counted(context["manifest"]["counts"]) if context["manifest"] else []
     context["checklist_form"] = forms.get("checklist") or ChecklistForm(
         initial={
             "advance_sharing": transfer.advance_sharing,
