@@ -202,7 +202,7 @@ def access_incident(*, user: User, context: RequestContext, incident_uuid) -> li
 def access_notification(*, user: User, context: RequestContext, notification_uuid) -> Notification:
     """One of the person's own notifications, its opening recorded; anyone else's is 404, as if there were none."""
     notifications = Notification.objects.filter(uuid=notification_uuid, recipient=user).select_related(
-        "school", "concern", "child", "referral", "action"
+        "school", "concern", "child", "referral", "action", "transfer"
     )
     return _access(notifications, NOTIFICATION, user=user, context=context)
 

@@ -25,11 +25,13 @@ def notifications(request):
 
 
 def _about(notification: Notification) -> str:
-    """Where a notification leads: its action, referral or concern (for the concern's author, their own page of it),
-    the child's file for a pattern alert, else the list."""
+    """Where a notification leads: its action, a leaver's task, its referral or concern (for the concern's author,
+    their own page of it), the child's file for a pattern alert, else the list."""
     kind = Notification.Kind
     if notification.action_id:
         return reverse("action_detail", args=[notification.action.uuid])
+    if notification.transfer_id:
+        return reverse("transfer_detail", args=[notification.transfer.uuid])
     if notification.referral_id:
         return reverse("referral_detail", args=[notification.referral.uuid])
     if notification.concern_id and notification.kind == kind.INFORMATION_REQUEST:

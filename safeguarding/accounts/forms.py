@@ -5,7 +5,7 @@ from django.contrib.auth.forms import PasswordResetForm
 
 from safeguarding.accounts import notifications
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
-from safeguarding.accounts.models import School, User
+from safeguarding.accounts.models import School, Trust, User
 from safeguarding.accounts.roles import GRANTABLE_ROLES
 from safeguarding.accounts.services import LOCAL_ARRANGEMENT_FIELDS
 
@@ -141,6 +141,15 @@ class LocalArrangementsForm(forms.ModelForm):
         if len(levels) != len({level.casefold() for level in levels}):
             raise forms.ValidationError("Each level of need appears once.")
         return "\n".join(levels)
+
+
+class TrustMovingSchoolsForm(forms.ModelForm):
+    """The trust's two choices for a child moving school: how the five days are counted, and the copy left behind."""
+
+    class Meta:
+        model = Trust
+        fields = ["transfer_days", "transfer_copy", "transfer_copy_months"]
+        widgets = {"transfer_days": forms.RadioSelect, "transfer_copy": forms.RadioSelect}
 
 
 class SignInRulesForm(forms.Form):

@@ -37,6 +37,7 @@ class Capability(models.TextChoices):
     HAND_OVER = "hand_over", "Hand the DSL role over"
     RESET_SECOND_FACTOR = "reset_second_factor", "Reset someone's second factor"
     MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
+    SET_TRUST_POLICY = "set_trust_policy", "Set the trust's policies for a child moving school"
     TRANSFER_FILE = "transfer_file", "Send a leaver's file to the next school, and accept a file sent to the school"
     SET_COVER = (
         "set_cover",
@@ -114,6 +115,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.HAND_OVER,
             C.RESET_SECOND_FACTOR,
             C.SET_COVER,
+            C.SET_TRUST_POLICY,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
@@ -193,6 +195,7 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "audit_log": (C.READ_AUDIT, C.READ_AUDIT_NAMES),
     "child_access": (C.READ_WHO_VIEWED,),
     "transfers": (C.TRANSFER_FILE,),
+    "trust_moving_schools": (C.SET_TRUST_POLICY,),
     # A leaver's task: for the child file's readers at the school they left, and the receiving school's DSL.
     "transfer_detail": (C.READ_CHILD_FILE, C.TRANSFER_FILE),
     "transfer_package": (C.READ_CHILD_FILE, C.TRANSFER_FILE),

@@ -17,8 +17,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from safeguarding.accounts import notifications
 from safeguarding.accounts.access import can_reset_second_factor, school_dsl, user_may_sign_in
 from safeguarding.accounts.addresses import EmailNotPlain, email_normalise
-from safeguarding.accounts.models import HolidayCover, Membership, Passkey, RecoveryCode, School, User, UserSession
-from safeguarding.accounts.permissions import FLAG_CAPABILITIES, Capability, can
+from safeguarding.accounts.models import (
+    HolidayCover,
+    Membership,
+    Passkey,
+    RecoveryCode,
+    School,
+    Trust,
+    User,
+    UserSession,
+)
+from safeguarding.accounts.permissions import FLAG_CAPABILITIES, Capability, can, roles_with
 from safeguarding.accounts.roles import GRANTABLE_ROLES, Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -505,6 +514,37 @@ def local_arrangements_update(
         detail={"fields": sorted(values)},
     )
     return school
+
+
+TRUST_POLICY_FIELDS = ("transfer_days", "transfer_copy", "transfer_copy_months")
+
+
+@transaction.atomic
+def trust_moving_schools_set(
+    *, actor: User, context: RequestContext | None = None, trust: Trust, values: dict
+) -> Trust:
+    """Save the trust's policies for a child moving school (REQUIREMENTS.md R7.1, R7.6); the audit event names the
+    settings changed and their new values, which are choices, not anyone's details."""
+    leads = Membership.objects.active().filter(role__in=roles_with(Capability.SET_TRUST_POLICY))
+    if not leads.filter(user=actor, trust=trust).exists():
+        raise PermissionDenied
+    unknown = set(values) - set(TRUST_POLICY_FIELDS)
+    if unknown:
+        raise ValueError(f"Not trust policies: {', '.join(sorted(unknown))}")
+    trust = Trust.objects.select_for_update().get(pk=trust.pk)
+    for name, value in values.items():
+        setattr(trust, name, value)
+    trust.full_clean()
+    trust.save(update_fields=list(values))
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        object_type="trust_policy",
+        object_uuid=trust.uuid,
+        detail={"fields": sorted(values), "values": {name: values[name] for name in sorted(values)}},
+    )
+    return trust
 
 
 @transaction.atomic

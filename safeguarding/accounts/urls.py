@@ -27,6 +27,7 @@ urlpatterns = [
     path("schools/<uuid:school_uuid>/holiday-cover/", staff.holiday_cover, name="holiday_cover"),
     path("schools/<uuid:school_uuid>/local-arrangements/", staff.local_arrangements, name="local_arrangements"),
     path("schools/<uuid:school_uuid>/sign-in-rules/", staff.sign_in_rules, name="sign_in_rules"),
+    path("trust/moving-schools/", staff.trust_moving_schools, name="trust_moving_schools"),
     path("schools/<uuid:school_uuid>/staff/invite/", staff.staff_invite, name="staff_invite"),
     path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/", staff.staff_member, name="staff_member"),
     path("schools/<uuid:school_uuid>/staff/<uuid:membership_uuid>/role/", staff.staff_role, name="staff_role"),

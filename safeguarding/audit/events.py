@@ -84,6 +84,11 @@ OBJECT_LABELS = {
     "holiday_cover": "the holiday cover",
     "incident": "a concern",
     "page": "a page",
+    "transfer": "a leaver's file sent to the next school",
+    "transfer_link": "the secure link to a leaver's file",
+    "transfer_package": "a leaver's file as sent (the package)",
+    "received_file": "a file received from the child's earlier school",
+    "file_hold": "a hold on the child's file",
 }
 
 

@@ -457,3 +457,40 @@ def test_a_child_with_nothing_on_file_is_closed_as_no_file(world):
     dsl.post(f"/transfers/{task.uuid}/", {"step": "no_file"})
     task.refresh_from_db()
     assert task.status == TransferStatus.NO_FILE
+
+
+def test_the_pupil_roll_carries_no_child_protection_data_of_a_leaver(world):
+    """The school's pupil record (the side an MIS and its Common Transfer File see) holds roster details only: not
+    the flags, not a concern, not the transfer (R7.3); the file goes as its own package."""
+    pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner", cp_plan=True)
+    concern = concern_by(world.teacher, pupil, with_file=False)
+    dsl = signed_in_client(world.dsl)
+    leave(dsl, pupil, left_on=timezone.localdate(), destination="Hill Top Academy")
+    transfer = Transfer.objects.get(child=pupil)
+    admin = signed_in_client(world.office)
+    for url in (f"/schools/{world.northfield.uuid}/pupils/", f"/schools/{world.northfield.uuid}/pupils/{pupil.uuid}/"):
+        page = admin.get(url).content.decode()
+        assert "Turner" in page
+        for child_protection in (concern.reference, "protection plan", str(transfer.uuid), "manifest"):
+            assert child_protection not in page
+    assert admin.get(f"/transfers/{transfer.uuid}/").status_code == 404
+
+
+def test_the_trust_lead_sets_the_days_and_the_copy_policy_and_a_transfer_records_it(world, sent_by_link):
+    lead = signed_in_client(world.trustlead)
+    response = lead.post(
+        "/trust/moving-schools/",
+        {"transfer_days": "school", "transfer_copy": "remove", "transfer_copy_months": "6"},
+    )
+    world.trust.refresh_from_db()
+    assert response.status_code == 302 and world.trust.transfer_days == TransferDays.SCHOOL
+    assert AuditEvent.objects.filter(object_type="trust_policy", object_uuid=world.trust.uuid).exists()
+    assert signed_in_client(world.dsl).get("/trust/moving-schools/").status_code == 403
+
+    transfer, token, code = sent_by_link
+    browser = Client()
+    browser.post(f"/transfer/{token}/", {"code": code})
+    browser.post(f"/transfer/{token}/", {"received_by_name": "Sam Patel", "received_by_role": "DSL"})
+    transfer.refresh_from_db()
+    assert transfer.copy_policy == "remove" and transfer.copy_review_on is not None
+    assert (transfer.copy_review_on - timezone.localdate()).days in range(180, 186)

@@ -121,6 +121,7 @@ transfer_detail            login 404   404    ok    ok     404     404   404    
 transfer_package           login 404   404    ok    ok     404     404   404     ok    ok    404     404   ok    404
 transfer_link              open  open  open   open  open   open    open  open    open  open  open    open  open  open
 transfer_link_package      404   404   404    404   404    404     404   404     404   404   404     404   404   404
+trust_moving_schools       login 403   403    403   403    403     403   403     403   403   403     403   ok    403
 transfer_key               open  open  open   open  open   open    open  open    open  open  open    open  open  open
 """
 

@@ -25,9 +25,10 @@ from safeguarding.accounts.forms import (
     LocalArrangementsForm,
     RoleForm,
     SignInRulesForm,
+    TrustMovingSchoolsForm,
 )
 from safeguarding.accounts.models import Passkey
-from safeguarding.accounts.permissions import Capability, can, schools_where
+from safeguarding.accounts.permissions import Capability, can, membership_capabilities, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.audit.record import record_rule_refusal
 
@@ -285,3 +286,27 @@ def sign_in_rules(request, school_uuid):
         return redirect("sign_in_rules", school_uuid=school.uuid)
     context = {"school": school, "form": form}
     return render(request, "accounts/sign_in_rules.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trust_moving_schools(request):
+    """The trust lead sets the trust's policies for a child moving school: calendar or school days for the five days,
+    and whether the sending school's read-only copy is kept or put up for removal after a period."""
+    leads = [m for m in request.memberships if m.trust_id and Capability.SET_TRUST_POLICY in membership_capabilities(m)]
+    if not leads:
+        raise PermissionDenied
+    trust = leads[0].trust
+    form = TrustMovingSchoolsForm(request.POST or None, instance=trust)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        if values:
+            services.trust_moving_schools_set(actor=request.user, context=request.audit, trust=trust, values=values)
+        messages.success(request, "The trust's moving-schools policy is saved.")
+        return redirect("trust_moving_schools")
+    return render(
+        request,
+        "accounts/trust_moving_schools.html",
+        {"trust": trust, "form": form},
+        status=400 if form.errors else 200,
+    )
