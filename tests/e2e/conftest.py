@@ -117,6 +117,7 @@ def site(tmp_path_factory, site_settings):
         "PGDATABASE": name,
         "ATTACHMENT_ROOT": str(folder / "attachments"),
         "EXPORT_ROOT": str(folder / "exports"),
+        "TRANSFER_ROOT": str(folder / "transfers"),
         "AUDIT_ANCHOR_PATH": str(folder / "audit-anchor.json"),
         "LOG_LEVEL": "WARNING",
         "DEMO_PASSWORD": PASSWORD,
