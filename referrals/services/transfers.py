@@ -564,56 +564,18 @@ def transfer_accept(
     return transfer
 
 
-_COPIED_DETAILS = (
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_name",
-    "date_of_birth",
-    "upn",
-    "year_group",
-    "sex",
-    "gender",
-    "send",
-    "learning_disability",
-    "address",
-    "previous_address",
-    "home_language",
-    "interpreter_needed",
-    "communication_needs",
-    "ethnicity",
-    "religion",
-    "household",
-    "gp",
-    "other_agencies",
-    "looked_after",
-    "cp_plan",
-)
-
-
 def _child_from(sent: Child, *, school: School) -> Child:
-    """The child's record at the new school, from the details the file carries, on its roll."""
-    child = Child(school=school, **{name: getattr(sent, name) for name in _COPIED_DETAILS})
+    """The child's record at the new school, on its roll, from the roster details and flags the file carries."""
+    from referrals.services.children import CARER_FIELDS, LEAVING_FIELDS, ROSTER_FIELDS
+
+    details = [name for name in ROSTER_FIELDS if name not in LEAVING_FIELDS] + ["looked_after", "cp_plan"]
+    child = Child(school=school, **{name: getattr(sent, name) for name in details})
     if child.upn and Child.objects.filter(school=school, upn=child.upn).exists():
         raise TransferRefused("A pupil with this UPN is already on your roll: choose them.")
     child.full_clean()
     child.save()
     Carer.objects.bulk_create(
-        Carer(
-            child=child,
-            **{
-                name: getattr(carer, name)
-                for name in (
-                    "name",
-                    "relationship",
-                    "parental_responsibility",
-                    "lives_with_child",
-                    "phone",
-                    "email",
-                    "address",
-                    "position",
-                )
-            },
-        )
+        Carer(child=child, position=carer.position, **{name: getattr(carer, name) for name in CARER_FIELDS})
         for carer in sent.carers.all()
     )
     return child
