@@ -72,7 +72,8 @@ def file_must_be_open(child: Child | None) -> None:
 
 
 def _audit(transfer: Transfer, event_type=EventType.UPDATE, *, actor, context, action: str, both=True, **detail):
-    """Record a step in the sending school's trail and, for a school on Safeguard, in the receiving school's too."""
+    """Record a step in the sending school's trail and, for a new school on Safeguard (unless the file went to it
+    another way), in the receiving school's too."""
     record(
         event_type,
         user=actor,
@@ -83,7 +84,7 @@ def _audit(transfer: Transfer, event_type=EventType.UPDATE, *, actor, context, a
         child_uuid=transfer.child.uuid,
         detail={"action": action, **detail},
     )
-    if both and transfer.to_school_id and transfer.route == TransferRoute.SAFEGUARD:
+    if both and transfer.to_school_id and transfer.route in (TransferRoute.SAFEGUARD, ""):
         record(
             event_type,
             user=actor,
@@ -162,7 +163,7 @@ def leaver_recorded(*, child: Child, actor: User | None, context: RequestContext
         to_school=to_school,
         receiving_dsl_name=receiving_dsl.user.full_name if receiving_dsl else "",
     )
-    _audit(task, EventType.CREATE, actor=actor, context=context, action="task_created", both=False)
+    _audit(task, EventType.CREATE, actor=actor, context=context, action="task_created")
     _notify_team(
         school,
         kind=Notification.Kind.TRANSFER_TASK,

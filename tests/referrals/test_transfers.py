@@ -148,7 +148,11 @@ def test_northfields_dsl_transfers_the_story_child_to_riverside_whose_dsl_accept
         "sent",
         "receipt_confirmed",
     ]
-    assert {"sent", "receipt_confirmed"} <= set(steps(transfer, riverside))
+    assert riverside_dsl.get(f"/transfers/{transfer.uuid}/package/").status_code == 200
+    assert {"task_created", "sent", "receipt_confirmed"} <= set(steps(transfer, riverside))
+    assert AuditEvent.objects.filter(
+        event_type=EventType.DOWNLOAD, object_uuid=transfer.uuid, school_uuid=riverside.uuid
+    ).exists()
     assert AuditEvent.objects.filter(
         event_type=EventType.VIEW, object_uuid=transfer.uuid, school_uuid=riverside.uuid
     ).exists()
