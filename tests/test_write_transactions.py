@@ -40,6 +40,7 @@ from referrals.models import (
     ReferralEscalation,
     ReferralMeeting,
     RiskNeedsAssessment,
+    Transfer,
 )
 from referrals.services import (
     actions,
@@ -50,10 +51,11 @@ from referrals.services import (
     drafts,
     notifications,
     reviews,
+    transfers,
 )
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
-from safeguarding.accounts.models import HolidayCover, Membership, School, User
+from safeguarding.accounts.models import HolidayCover, Membership, School, Trust, User
 from safeguarding.accounts.roles import Role
 from safeguarding.audit import record as audit_record
 from safeguarding.audit.events import WRITE_EVENTS
@@ -160,6 +162,52 @@ def _stale_draft(world) -> datetime.datetime:
     """An empty draft untouched for 31 days; returns the time to tidy at."""
     draft = concerns.draft_for(author=world.teacher, school=world.northfield)
     ConcernDraft.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - datetime.timedelta(days=31))
+    return timezone.now()
+
+
+def _leaver(world, *, destination: str = "Hill Top Academy", urn: str = "") -> Child:
+    """A Northfield pupil with a concern on file who has just left for `destination`."""
+    child = ChildFactory(school=world.northfield)
+    ConcernFactory(child=child, author=world.teacher)
+    Child.objects.filter(pk=child.pk).update(
+        roll_status="left", left_on=timezone.localdate(), destination=destination, destination_urn=urn
+    )
+    return Child.objects.get(pk=child.pk)
+
+
+def _task(world, **leaving) -> Transfer:
+    return transfers.leaver_recorded(child=_leaver(world, **leaving), actor=world.dsl, context=None)
+
+
+def _checked(world, **leaving) -> Transfer:
+    return transfers.transfer_checklist_save(
+        actor=world.dsl,
+        context=None,
+        transfer=_task(world, **leaving),
+        advance_sharing="not_needed",
+        advance_note="",
+        receiving_dsl_name="Sam Patel",
+        receiving_dsl_email="dsl@hilltop.example",
+        receiving_dsl_phone="",
+    )
+
+
+def _sent(world, route: str, **leaving) -> Transfer:
+    transfer, _ = transfers.transfer_send(
+        actor=world.dsl, context=None, transfer=_checked(world, **leaving), route=route
+    )
+    return transfer
+
+
+def _unconfirmed_at_its_due_date(world) -> datetime.datetime:
+    transfer = _sent(world, "paper")
+    Transfer.objects.filter(pk=transfer.pk).update(due_on=timezone.localdate())
+    return timezone.now()
+
+
+def _unsent_and_late(world) -> datetime.datetime:
+    transfer = _task(world)
+    Transfer.objects.filter(pk=transfer.pk).update(due_on=timezone.localdate() - datetime.timedelta(days=5))
     return timezone.now()
 
 
@@ -434,6 +482,76 @@ CALLS = {
             "note": "Strategy discussion booked with the front door",
         },
         PatternAlert,
+    ),
+    "leaver_recorded": lambda w: Call(
+        transfers.leaver_recorded, {"child": _leaver(w), "actor": w.dsl, "context": None}, Transfer
+    ),
+    "child_leaving_record": lambda w: Call(
+        transfers.child_leaving_record,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "child": ChildFactory(school=w.northfield),
+            "left_on": timezone.localdate(),
+            "destination": "",
+            "destination_urn": "",
+        },
+        Transfer,
+    ),
+    "transfer_checklist_save": lambda w: Call(
+        transfers.transfer_checklist_save,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "transfer": _task(w),
+            "advance_sharing": "shared",
+            "advance_note": "Rang their DSL",
+            "receiving_dsl_name": "Sam Patel",
+            "receiving_dsl_email": "",
+            "receiving_dsl_phone": "",
+        },
+        Transfer,
+    ),
+    "transfer_send": lambda w: Call(
+        transfers.transfer_send, {"actor": w.dsl, "context": None, "transfer": _checked(w), "route": "link"}, Transfer
+    ),
+    "transfer_new_link": lambda w: Call(
+        transfers.transfer_new_link, {"actor": w.dsl, "context": None, "transfer": _sent(w, "link")}, Transfer
+    ),
+    "transfer_link_confirm": lambda w: Call(
+        transfers.transfer_link_confirm,
+        {"transfer": _sent(w, "link"), "context": None, "received_by_name": "Sam Patel", "received_by_role": "DSL"},
+        Transfer,
+    ),
+    "transfer_paper_receipt": lambda w: Call(
+        transfers.transfer_paper_receipt,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "transfer": _sent(w, "paper"),
+            "received_by_name": "Sam Patel, DSL",
+            "received_on": timezone.localdate(),
+        },
+        Transfer,
+    ),
+    "transfer_accept": lambda w: Call(
+        transfers.transfer_accept,
+        {"actor": w.riverside_dsl, "context": None, "transfer": _sent(w, "safeguard", urn=w.riverside.urn)},
+        Transfer,
+    ),
+    "transfer_close": lambda w: Call(
+        transfers.transfer_close,
+        {"actor": w.dsl, "context": None, "transfer": _task(w), "how": "cancelled", "note": "She stayed after all."},
+        Transfer,
+    ),
+    "transfers_follow_up": lambda w: Call(
+        transfers.transfers_follow_up, {"now": _unconfirmed_at_its_due_date(w)}, Action
+    ),
+    "transfers_escalate": lambda w: Call(transfers.transfers_escalate, {"now": _unsent_and_late(w)}, Transfer),
+    "trust_moving_schools_set": lambda w: Call(
+        accounts.trust_moving_schools_set,
+        {"actor": w.trustlead, "trust": w.trust, "values": {"transfer_days": "school"}},
+        Trust,
     ),
     "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
     "sign_in_rule_set": lambda w: Call(

@@ -350,13 +350,16 @@ def transfers_waiting_rows(*, schools: list[School], today) -> list[Transfer]:
     return sorted(rows, key=lambda row: (not row.late, not row.incoming, row.due_on))
 
 
-def transfers_waiting(*, user: User, context: RequestContext, schools: list[School]) -> list[Transfer]:
+def transfers_waiting(
+    *, user: User, context: RequestContext, schools: list[School], record_read: bool = True
+) -> list[Transfer]:
     """The moving-school rows of the person's schools (see `transfers_waiting_rows`), for those who send and
-    receive files there; recorded with the children they name."""
+    receive files there; recorded with the children they name, unless the caller records its page itself."""
     senders = set(schools_where(user, Capability.TRANSFER_FILE).values_list("pk", flat=True))
     schools = [school for school in schools if school.pk in senders]
     rows = transfers_waiting_rows(schools=schools, today=timezone.localdate()) if schools else []
-    _record_with_children(rows, user=user, context=context, schools=schools, object_type="transfer")
+    if record_read:
+        _record_with_children(rows, user=user, context=context, schools=schools, object_type="transfer")
     return rows
 
 

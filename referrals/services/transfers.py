@@ -128,6 +128,7 @@ def _locked(transfer: Transfer, *, actor: User | None, at_receiving: bool = Fals
 # The leaver's task ---------------------------------------------------------------------------------------------
 
 
+@transaction.atomic(savepoint=False)  # part of the caller's transaction when it has one, never a savepoint of it
 def leaver_recorded(*, child: Child, actor: User | None, context: RequestContext | None) -> Transfer | None:
     """Make (or bring up to date) the task a leaver needs: sending the file when the destination is known, the
     children missing education task and a hold on the file when it is not. Called in the transaction that recorded

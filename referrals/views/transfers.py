@@ -75,7 +75,7 @@ def transfers(request):
     schools = list(schools_where(request.user, Capability.TRANSFER_FILE))
     if not schools:
         raise PermissionDenied
-    rows = transfers_waiting(user=request.user, context=request.audit, schools=schools)
+    rows = transfers_waiting(user=request.user, context=request.audit, schools=schools, record_read=False)
     since = timezone.now() - timezone.timedelta(days=120)
     finished = list(
         Transfer.objects.filter(school__in=schools, created_at__gte=since)
@@ -83,17 +83,17 @@ def transfers(request):
         .select_related("child")
         .order_by("-created_at")[:50]
     )
-    if finished:
-        record(
-            EventType.LIST,
-            user=request.user,
-            context=request.audit,
-            school=schools[0] if len(schools) == 1 else None,
-            object_type="transfer",
-            shown_ids=[row.uuid for row in finished],
-            row_count=len(finished),
-            detail={"children": sorted({str(row.child.uuid) for row in finished})},
-        )
+    # One event for the page, also when it is empty: the tasks listed, and the children they name.
+    record(
+        EventType.LIST,
+        user=request.user,
+        context=request.audit,
+        school=schools[0] if len(schools) == 1 else None,
+        object_type="transfer",
+        shown_ids=[row.uuid for row in [*rows, *finished]],
+        row_count=len(rows) + len(finished),
+        detail={"children": sorted({str(row.child.uuid) for row in [*rows, *finished]})},
+    )
     context = {"rows": rows, "finished": finished, "today": timezone.localdate(), "fingerprint": key_fingerprint()}
     return render(request, "referrals/transfers.html", context)
 

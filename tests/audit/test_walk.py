@@ -44,6 +44,13 @@ EXEMPT = {
     "passkey_rename": "renames the person's own passkey, recorded as an update",
     "passkey_remove": "removes the person's own passkey, recorded as a second factor removed",
     "export_status": "the progress of one's own export; its start, finish and each download are recorded",
+    "transfer_link": (
+        "a receiving school's page for a file sent by link: no child data until the code opens it, and every code "
+        "tried, right or wrong, is recorded against the link"
+    ),
+    "transfer_link_package": "opens only after the link's code; each download is recorded against the link",
+    "transfer_key": "the deployment's public key: no data about anyone",
+    "trust_moving_schools": "the trust's two moving-schools settings; saving them records an update",
 }
 
 
