@@ -58,7 +58,7 @@ def test_the_story_child_moves_to_riverside_whose_dsl_accepts_the_whole_file(
     sign_in(receiver, code=authenticator.fresh_code(RIVERSIDE_DSL))
     page.goto("/queue/")
     moving = page.locator("#transfers-heading + ul")
-    expect(moving).to_contain_text("File sent by Northfield Academy: review and accept it")
+    expect(moving).to_contain_text("file sent by Northfield Academy: review and accept it")
     moving.get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("A child protection file from Northfield Academy")
     axe_check(page, "Receiving DSL: a file to accept")

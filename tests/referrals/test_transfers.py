@@ -96,7 +96,7 @@ def test_northfields_dsl_transfers_the_story_child_to_riverside_whose_dsl_accept
     assert response.status_code == 302 and response.url == f"/transfers/{transfer.uuid}/"
     assert transfer.kind == TransferKind.SEND_FILE and transfer.to_school == riverside
     assert transfer.destination == "Riverside Primary"
-    assert "Send the file to Riverside Primary" in northfield_dsl.get("/queue/").content.decode()
+    assert "send the file to Riverside Primary" in northfield_dsl.get("/queue/").content.decode()
 
     assert checklist(northfield_dsl, transfer).status_code == 302
     response = northfield_dsl.post(f"/transfers/{transfer.uuid}/", {"step": "send", "route": "safeguard"})
@@ -415,7 +415,7 @@ def test_a_leaver_with_an_unknown_destination_gets_a_missing_education_task_and_
     page = dsl.get(response.url).content.decode()
     assert "children missing education" in page and "01632 960 999" in page
     assert "Held: destination unknown" in dsl.get(f"/children/{pupil.uuid}/").content.decode()
-    assert "Destination unknown" in dsl.get("/queue/").content.decode()
+    assert "destination unknown: tell the local authority" in dsl.get("/queue/").content.decode()
 
     dsl.post(f"/transfers/{task.uuid}/", {"step": "missing_done", "note": "Rang the CME team on Friday"})
     task.refresh_from_db()
