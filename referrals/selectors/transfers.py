@@ -1,7 +1,7 @@
 """What a child's file shows of moving schools: the leaver's tasks, the holds on the file, where the file went, and
 the history received from earlier schools."""
 
-from referrals.models import Child, FileHold, Transfer, TransferStatus
+from referrals.models import Child, FileHold, Transfer, TransferKind, TransferStatus
 from referrals.transfer_package import package_document, received_history
 
 
@@ -31,5 +31,9 @@ def child_moves(*, child: Child) -> dict:
         "leaver_tasks": tasks,
         "transferred_by": next((task for task in tasks if task.status == TransferStatus.RECEIVED), None),
         "holds": list(FileHold.objects.filter(child=child, lifted_at__isnull=True)),
+        # The file's leaving form stays until a task to send the file exists: after a children missing education
+        # task it is how the DSL records the destination once it is known.
+        "may_record_leaving": child.transferred_at is None
+        and not any(task.kind == TransferKind.SEND_FILE and task.status != TransferStatus.CANCELLED for task in tasks),
         "received": received,
     }

@@ -498,3 +498,16 @@ def test_the_trust_lead_sets_the_days_and_the_copy_policy_and_a_transfer_records
     transfer.refresh_from_db()
     assert transfer.copy_policy == "remove" and transfer.copy_review_on is not None
     assert (transfer.copy_review_on - timezone.localdate()).days in range(180, 186)
+
+
+def test_a_destination_found_later_makes_the_task_to_send_the_file(world):
+    pupil = ChildFactory(school=world.northfield)
+    concern_by(world.teacher, pupil, with_file=False)
+    dsl = signed_in_client(world.dsl)
+    leave(dsl, pupil, left_on=timezone.localdate())
+    assert "new school is now known" in dsl.get(f"/children/{pupil.uuid}/").content.decode()
+
+    leave(dsl, pupil, left_on=timezone.localdate(), destination="", urn=world.riverside.urn)
+    task = Transfer.objects.get(child=pupil, kind=TransferKind.SEND_FILE)
+    assert task.to_school == world.riverside and task.receiving_dsl_name == world.riverside_dsl.full_name
+    assert FileHold.objects.get(child=pupil).standing  # until the new school confirms receipt
