@@ -511,3 +511,24 @@ def test_a_destination_found_later_makes_the_task_to_send_the_file(world):
     task = Transfer.objects.get(child=pupil, kind=TransferKind.SEND_FILE)
     assert task.to_school == world.riverside and task.receiving_dsl_name == world.riverside_dsl.full_name
     assert FileHold.objects.get(child=pupil).standing  # until the new school confirms receipt
+
+
+def test_a_pupil_file_with_leaving_columns_marks_leavers_and_checks_the_dates(world):
+    from referrals.pupil_import import check_pupil_file
+    from referrals.upn import make_upn
+
+    jade, kian, lee = (make_upn(la_code=873, establishment=8203, year=2020, serial=n) for n in (1, 2, 3))
+    text = (
+        "upn,legal_first_name,legal_last_name,date_of_birth,year_group,left_on,destination,destination_urn\n"
+        f"{jade},Jade,Turner,14/03/2012,9,01/12/2026,Hill Top Academy,123456\n"
+        f"{kian},Kian,Walsh,02/01/2013,8,,,\n"
+        f"{lee},Lee,Ford,02/01/2013,8,31/02/2026,Hill Top,12\n"
+    )
+    checked = check_pupil_file(text.encode())
+    assert [str(problem) for problem in checked.problems] == [
+        "line 4, left_on: impossible leaving date '31/02/2026': use DD/MM/YYYY",
+        "line 4, destination_urn: a URN is six or seven digits",
+    ]
+    first, second = checked.rows[0], checked.rows[1]
+    assert first["roll_status"] == RollStatus.LEFT and first["left_on"] == date(2026, 12, 1)
+    assert first["destination_urn"] == "123456" and "roll_status" not in second
