@@ -1,5 +1,14 @@
 """The safeguarding domain: children, indicators, concerns, reviews, decisions and referrals."""
 
+from referrals.models.adults import (
+    HARM_QUESTIONS,
+    AdultEntry,
+    AdultRecord,
+    AdultRecordKind,
+    AdultRelation,
+    AllegationOutcome,
+    ManagedBy,
+)
 from referrals.models.agency_referrals import (
     OUTCOME_AGENCIES,
     Agency,
@@ -54,14 +63,20 @@ from referrals.models.transfers import (
 
 __all__ = [
     "AUTHOR_STATUS",
+    "HARM_QUESTIONS",
     "OPEN_TRANSFER_STATUSES",
     "OUTCOME_AGENCIES",
     "Action",
     "Addendum",
+    "AdultEntry",
+    "AdultRecord",
+    "AdultRecordKind",
+    "AdultRelation",
     "AdvanceSharing",
     "Agency",
     "AgencyDecision",
     "AgencyDecisionEntry",
+    "AllegationOutcome",
     "Attachment",
     "Basis",
     "BodyMark",
@@ -86,6 +101,7 @@ __all__ = [
     "IndicatorKind",
     "InformationRequest",
     "LawfulBasis",
+    "ManagedBy",
     "Notification",
     "Outcome",
     "PatternAlert",

@@ -291,6 +291,10 @@ class Notification(models.Model):
         TRANSFER_OVERDUE = "transfer_overdue", "A child protection file not yet sent: overdue"
         TRANSFER_FOLLOW_UP = "transfer_follow_up", "A sent file not yet confirmed received"
         MISSING_EDUCATION = "missing_education", "A leaver whose destination is unknown"
+        ADULT_NEW = "adult_new", "A concern about an adult, for you as case manager"
+        ADULT_LADO_DUE = "adult_lado_due", "The LADO is still to be told of an allegation"
+        ADULT_LADO_OVERDUE = "adult_lado_overdue", "The LADO not told of an allegation in one working day: overdue"
+        ADULT_PATTERN = "adult_pattern", "Low-level concerns about one adult: consider the LADO"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -304,6 +308,9 @@ class Notification(models.Model):
     action = models.ForeignKey("referrals.Action", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     transfer = models.ForeignKey(
         "referrals.Transfer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    adult_record = models.ForeignKey(
+        "referrals.AdultRecord", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     urgency = models.CharField(max_length=20, choices=Urgency.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

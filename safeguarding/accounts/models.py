@@ -94,6 +94,11 @@ class RetainedCopy(models.TextChoices):
     REMOVE = "remove", "Put the copy up for removal after a period"
 
 
+class HeadCasesTo(models.TextChoices):
+    CHAIR = "chair", "The school's chair of governors"
+    CHIEF_EXECUTIVE = "chief_executive", "The trust's chief executive"
+
+
 class Trust(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, unique=True)
@@ -115,6 +120,13 @@ class Trust(models.Model):
         "months before the copy is put up for removal",
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    # Concerns about adults (REQUIREMENTS.md R6.2): who manages one about a school's headteacher.
+    head_cases_to = models.CharField(
+        "a concern about a headteacher goes to",
+        max_length=20,
+        choices=HeadCasesTo.choices,
+        default=HeadCasesTo.CHAIR,
     )
 
     class Meta:
@@ -216,6 +228,13 @@ class School(models.Model):
     )
     missing_education_phone = models.CharField("their phone", max_length=30, blank=True)
     missing_education_email = models.EmailField("their email", blank=True)
+    # Concerns about adults (R6.6): a third low-level concern about one adult within this window prompts the case
+    # manager to consider the LADO.
+    low_level_window_months = models.PositiveSmallIntegerField(
+        "months in which three low-level concerns about one adult prompt a LADO referral",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -295,6 +314,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
     is_active = models.BooleanField("active", default=True)
     can_export = models.BooleanField("may export referral records", default=False)
+    # A DSL the school has designated to manage concerns about adults beside the headteacher (R6.2, R6.7).
+    manages_adult_concerns = models.BooleanField("manages concerns about adults", default=False)
     dsl_trained_on = models.DateField("DSL training date", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -319,16 +340,20 @@ class Membership(models.Model):
                 name="membership_school_or_trust",
             ),
             models.CheckConstraint(
-                condition=Q(trust__isnull=True) | Q(role__in=[Role.TRUST_LEAD, Role.AUDITOR]),
+                condition=Q(trust__isnull=True) | Q(role__in=[Role.TRUST_LEAD, Role.AUDITOR, Role.CHIEF_EXECUTIVE]),
                 name="membership_trust_roles",
             ),
             models.CheckConstraint(
-                condition=Q(school__isnull=True) | ~Q(role=Role.TRUST_LEAD),
+                condition=Q(school__isnull=True) | ~Q(role__in=[Role.TRUST_LEAD, Role.CHIEF_EXECUTIVE]),
                 name="membership_trust_lead_has_trust",
             ),
             models.CheckConstraint(
                 condition=Q(can_export=False) | Q(role=Role.SCHOOL_ADMIN),
                 name="membership_export_for_school_admins",
+            ),
+            models.CheckConstraint(
+                condition=Q(manages_adult_concerns=False) | Q(role=Role.DSL),
+                name="membership_adult_cases_for_dsls",
             ),
         ]
 

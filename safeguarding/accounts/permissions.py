@@ -39,6 +39,12 @@ class Capability(models.TextChoices):
     MANAGE_ROSTER = "manage_roster", "Keep the school's pupil roster"
     SET_TRUST_POLICY = "set_trust_policy", "Set the trust's policies for a child moving school"
     TRANSFER_FILE = "transfer_file", "Send a leaver's file to the next school, and accept a file sent to the school"
+    RAISE_ADULT_CONCERN = "raise_adult_concern", "Raise a concern about an adult who works with children"
+    MANAGE_ADULT_CASES = (
+        "manage_adult_cases",
+        "Manage the concerns about adults routed to one's role, as case manager",
+    )
+    READ_ADULT_RECORDS = "read_adult_records", "Read the school's records of concerns about adults, for HR"
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -50,7 +56,7 @@ C = Capability
 # The one table. A trust membership holds its capabilities at every school of the trust. Everyone but the auditor
 # sees people's names in an audit trail they may read.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.STAFF: frozenset({C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES}),
+    Role.STAFF: frozenset({C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN}),
     Role.DEPUTY_DSL: frozenset(
         {
             C.LOG_CONCERN,
@@ -66,6 +72,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REFER,
             C.READ_WHO_VIEWED,
             C.TRANSFER_FILE,
+            C.RAISE_ADULT_CONCERN,
         }
     ),
     Role.DSL: frozenset(
@@ -93,10 +100,19 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.RESET_SECOND_FACTOR,
             C.SET_COVER,
             C.TRANSFER_FILE,
+            C.RAISE_ADULT_CONCERN,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
-        {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.LIST_STAFF, C.MANAGE_STAFF, C.MANAGE_ROSTER}
+        {
+            C.LOG_CONCERN,
+            C.READ_OWN_CONCERNS,
+            C.READ_AUDIT_NAMES,
+            C.RAISE_ADULT_CONCERN,
+            C.LIST_STAFF,
+            C.MANAGE_STAFF,
+            C.MANAGE_ROSTER,
+        }
     ),
     # Reads every school of the trust; acts on a concern only where also the school's DSL or a deputy.
     Role.TRUST_LEAD: frozenset(
@@ -116,14 +132,27 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.RESET_SECOND_FACTOR,
             C.SET_COVER,
             C.SET_TRUST_POLICY,
+            C.RAISE_ADULT_CONCERN,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
+    # Concerns about adults (KCSIE Part four). Each case manager manages the records routed to their role
+    # (`AdultRecord.managed_by`); none of them reads a child's file.
+    Role.HEADTEACHER: frozenset(
+        {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}
+    ),
+    Role.CHAIR: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
+    Role.CHIEF_EXECUTIVE: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
+    Role.HR: frozenset(
+        {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.READ_ADULT_RECORDS}
+    ),
 }
 
 # Capabilities a membership holds only with a permission flag set, by role: a school admin exports only with it.
 FLAG_CAPABILITIES: dict[str, dict[Role, frozenset[Capability]]] = {
     "can_export": {Role.SCHOOL_ADMIN: frozenset({C.EXPORT})},
+    # A DSL designated to manage concerns about adults beside the headteacher.
+    "manages_adult_concerns": {Role.DSL: frozenset({C.MANAGE_ADULT_CASES})},
 }
 
 # What each page (by URL name) needs: the first to open it, the rest for what it lets one do. An empty tuple marks a
