@@ -159,7 +159,7 @@ class ConcernMove(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="moves")
     from_child = models.ForeignKey(Child, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    to_child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    to_child = models.ForeignKey(Child, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     moved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     moved_at = models.DateTimeField(default=timezone.now)
