@@ -14,3 +14,14 @@ class ReferralsConfig(AppConfig):
         register_refusal_targets()
         navigation_register()
         subjects.register(ChildSubjects())
+        subjects.hidden_register(_adult_records_about)
+
+
+def _adult_records_about(user):
+    """The trail never shows anyone the events about a record of a concern about them (R6.7)."""
+    from django.db.models import Q
+
+    from referrals.models import AdultRecord
+
+    about = list(AdultRecord.objects.filter(subject_user=user).values_list("uuid", flat=True))
+    return Q(object_uuid__in=about) if about else None

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from referrals.models import Notification
+from referrals.selectors.adults import adult_counts, adult_submissions_mine
 from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent, police_reports_due
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
 from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
@@ -11,7 +12,7 @@ from safeguarding.core.navigation import HomePanel, NavItem, extra_register, nav
 
 DESK_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
 # Home pages that start with the concern form and one's own concerns.
-STAFF_HOMES = frozenset({Role.STAFF, Role.SCHOOL_ADMIN})
+STAFF_HOMES = frozenset({Role.STAFF, Role.SCHOOL_ADMIN, Role.HEADTEACHER, Role.HR})
 
 
 def _for(capability: Capability, name: str):
@@ -29,10 +30,19 @@ def _roster(memberships) -> str | None:
     return reverse("roster_list", args=[schools[0].uuid]) if len(schools) == 1 else None
 
 
+# Those who are sent notifications: people who log concerns, and the case managers of concerns about adults.
+NOTIFIED = frozenset({Capability.LOG_CONCERN, Capability.MANAGE_ADULT_CASES, Capability.READ_ADULT_RECORDS})
+ADULT_CASE_HOMES = frozenset({Role.HEADTEACHER, Role.CHAIR, Role.CHIEF_EXECUTIVE, Role.HR})
+
+
 def _unread_notifications(request, memberships) -> dict:
-    if Capability.LOG_CONCERN not in capabilities_of(memberships):
+    if not NOTIFIED & capabilities_of(memberships):
         return {"unread_notifications": None}
-    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    unread = (
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+        .exclude(adult_record__subject_user=request.user)
+        .count()
+    )
     return {"unread_notifications": unread}
 
 
@@ -57,8 +67,20 @@ def _trust_desk(request, main) -> dict:
     return {"desk_rows": rows}
 
 
+def _adult_cases(memberships) -> str | None:
+    held = capabilities_of(memberships)
+    reads = Capability.MANAGE_ADULT_CASES in held or Capability.READ_ADULT_RECORDS in held
+    return reverse("adult_cases") if reads else None
+
+
+def _adult_desk(request, main) -> dict:
+    """The case manager's (and HR's) counts of concerns about adults."""
+    return {"adult_desk": adult_counts(user=request.user, request=request)}
+
+
 def _staff_desk(request, main) -> dict:
     return {
+        "adult_submissions": adult_submissions_mine(user=request.user)[:5],
         "drafts": drafts_unsent(user=request.user),
         "recent_concerns": concerns_recent_mine(user=request.user, context=request.audit),
         "police_reports_due": police_reports_due(user=request.user, context=request.audit),
@@ -72,6 +94,7 @@ def navigation_register() -> None:
         NavItem("Pupils", 30, _roster),
         NavItem("Queue", 40, _for(Capability.READ_QUEUE, "queue")),
         NavItem("Find a pupil", 45, _for(Capability.READ_CHILD_FILE, "child_search")),
+        NavItem("Concerns about adults", 50, _adult_cases),
         NavItem("Exports", 60, _for(Capability.EXPORT, "exports")),
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
@@ -80,5 +103,13 @@ def navigation_register() -> None:
     panel_register(HomePanel("referrals/home/_desk.html", -10, lambda main: main.role in DESK_ROLES, _desk))
     panel_register(
         HomePanel("referrals/home/_trust_desk.html", -10, lambda main: main.role == Role.TRUST_LEAD, _trust_desk)
+    )
+    panel_register(
+        HomePanel(
+            "referrals/home/_adult_desk.html",
+            -12,
+            lambda main: main.role in ADULT_CASE_HOMES or bool(getattr(main, "manages_adult_concerns", False)),
+            _adult_desk,
+        )
     )
     panel_register(HomePanel("referrals/home/_actions.html", -15, lambda main: main.role != Role.AUDITOR, _my_actions))

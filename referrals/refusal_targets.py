@@ -32,7 +32,7 @@ def _alert(value):
 
 
 def register_refusal_targets() -> None:
-    from referrals.models import Attachment, Concern, ExportRecord, Incident, Notification, Referral
+    from referrals.models import AdultRecord, Attachment, Concern, ExportRecord, Incident, Notification, Referral
 
     register("child_uuid", _child)
     register("concern_uuid", lambda value: _with_child(Concern, value))
@@ -42,3 +42,4 @@ def register_refusal_targets() -> None:
     register("export_uuid", lambda value: _with_school(ExportRecord, value))
     register("alert_uuid", _alert)
     register("notification_uuid", lambda value: _with_school(Notification, value))
+    register("adult_uuid", lambda value: _with_school(AdultRecord, value))

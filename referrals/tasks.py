@@ -70,3 +70,12 @@ def transfers_chase_task() -> dict:
     from referrals.services.transfers import transfers_escalate, transfers_follow_up
 
     return {"escalated": transfers_escalate(), "followed_up": transfers_follow_up()}
+
+
+@periodic(every=timedelta(minutes=5))
+@task()
+def adults_lado_chase_task() -> dict:
+    """The LADO clock of each allegation about an adult: the reminder before it runs out, the escalation after."""
+    from referrals.services.adults import adults_chase_lado
+
+    return {"sent": adults_chase_lado()}

@@ -4,6 +4,7 @@ referrals, exports and who viewed a child's records."""
 from django.urls import path
 
 from referrals.views import (
+    adults,
     agency_referrals,
     child_file,
     concerns,
@@ -34,6 +35,7 @@ urlpatterns = [
     path("queue/", queue.queue, name="queue"),
     path("queue/<uuid:concern_uuid>/acknowledge/", queue.queue_acknowledge, name="queue_acknowledge"),
     path("queue/<uuid:concern_uuid>/", review.concern_review, name="concern_review"),
+    path("queue/<uuid:concern_uuid>/to-adults/", adults.concern_to_adults, name="concern_to_adults"),
     path("children/", child_file.child_search, name="child_search"),
     path("children/<uuid:child_uuid>/", child_file.child_file, name="child_file"),
     path("children/<uuid:child_uuid>/flags/", child_file.child_flags, name="child_flags"),
@@ -60,6 +62,10 @@ urlpatterns = [
         transfers.received_attachment,
         name="received_attachment",
     ),
+    path("adults/new/", adults.adult_new, name="adult_new"),
+    path("adults/raised/<uuid:adult_uuid>/", adults.adult_submitted, name="adult_submitted"),
+    path("adults/", adults.adult_cases_list, name="adult_cases"),
+    path("adults/<uuid:adult_uuid>/", adults.adult_case, name="adult_case"),
     path("transfers/", transfers.transfers, name="transfers"),
     path("transfers/<uuid:transfer_uuid>/", transfers.transfer_detail, name="transfer_detail"),
     path("transfers/<uuid:transfer_uuid>/package/", transfers.transfer_package, name="transfer_package"),

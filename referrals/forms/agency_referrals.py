@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from referrals.forms.fields import DateInput, DateTimeInput, PlainText
-from referrals.models import AgencyDecision, LawfulBasis, ReferralMeeting
+from referrals.models import Agency, AgencyDecision, LawfulBasis, ReferralMeeting
 from referrals.models.agency_referrals import YesNoUnsure
 
 
@@ -131,7 +131,8 @@ class ReferralForm(forms.Form):
             ),
             Fieldset("At the agency", "agency_reference", "agency_contact", css_class="form-section"),
         )
-        self.fields["agency"].choices = agencies
+        # The LADO is told of an allegation by its case manager, in the procedure for concerns about adults.
+        self.fields["agency"].choices = [(value, label) for value, label in agencies if value != Agency.LADO]
         self.fields["purpose"].error_messages["required"] = "Say why the information is being shared."
         self.concerns = {str(concern.uuid): concern for concern in concerns}
         self.attachments = {str(attachment.uuid): attachment for attachment in attachments}

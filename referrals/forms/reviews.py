@@ -7,11 +7,15 @@ from referrals.models import OUTCOME_AGENCIES, Concern, Outcome, Threshold
 from referrals.selectors.children import school_child_by_upn
 from referrals.upn import normalise_upn
 
+# A worry about an adult is not a child's outcome: it moves to the procedure for concerns about adults (R6.7). Old
+# decisions that chose the LADO keep it, shown as they were.
+DECISION_OUTCOMES = [(value, label) for value, label in Outcome.choices if value != Outcome.LADO]
+
 
 class DecisionForm(forms.Form):
     outcomes = forms.MultipleChoiceField(
         label="Outcome",
-        choices=Outcome.choices,
+        choices=DECISION_OUTCOMES,
         widget=forms.CheckboxSelectMultiple,
         help_text="Choose all that apply.",
     )

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('account', models.TextField()),
                 ('context', models.TextField(blank=True)),
                 ('action_taken', models.TextField(blank=True)),
+                ('children_named', models.TextField(blank=True)),
                 ('lado_due_at', models.DateTimeField(blank=True, null=True)),
                 ('lado_reminded_at', models.DateTimeField(blank=True, null=True)),
                 ('lado_escalated_at', models.DateTimeField(blank=True, null=True)),

@@ -91,6 +91,8 @@ class AdultRecord(models.Model):
     context = models.TextField(blank=True)
     action_taken = models.TextField(blank=True)
     children = models.ManyToManyField(Child, blank=True, related_name="+")
+    # Children named by the person raising it whom the school's roll did not match, as they were given.
+    children_named = models.TextField(blank=True)
     moved_from = models.OneToOneField(
         Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="moved_to_adults"
     )
@@ -141,6 +143,10 @@ class AdultRecord(models.Model):
     @property
     def reference(self) -> str:
         return f"{'A' if self.kind == AdultRecordKind.ALLEGATION else 'L'}-{str(self.uuid)[:8].upper()}"
+
+    @property
+    def outcome_short(self) -> str:
+        return self.get_outcome_display().split(":")[0] if self.outcome else ""
 
     @property
     def is_allegation(self) -> bool:

@@ -132,6 +132,8 @@ def access_concern(*, user: User, context: RequestContext, concern_uuid, record_
     needs more (see the services), which each service checks."""
     concerns = (
         Concern.objects.filter(uuid=concern_uuid, school__in=schools_where(user, Capability.READ_QUEUE))
+        # A concern moved to the procedure for adults is out of the children's side altogether (R6.7).
+        .filter(moved_to_adults__isnull=True)
         .select_related("child", "author", "school", "assigned_to", "acknowledged_by", "incident")
         .prefetch_related(
             Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator")),
@@ -202,7 +204,7 @@ def access_incident(*, user: User, context: RequestContext, incident_uuid) -> li
 def access_notification(*, user: User, context: RequestContext, notification_uuid) -> Notification:
     """One of the person's own notifications, its opening recorded; anyone else's is 404, as if there were none."""
     notifications = Notification.objects.filter(uuid=notification_uuid, recipient=user).select_related(
-        "school", "concern", "child", "referral", "action", "transfer"
+        "school", "concern", "child", "referral", "action", "transfer", "adult_record"
     )
     return _access(notifications, NOTIFICATION, user=user, context=context)
 

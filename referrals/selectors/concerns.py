@@ -85,7 +85,9 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
     """The person's latest notifications, each naming its child by first name (the page is recorded with the
     children it names)."""
     items = list(
-        Notification.objects.filter(recipient=user).select_related("school", "concern", "child", "referral")[:limit]
+        Notification.objects.filter(recipient=user)
+        .exclude(adult_record__subject_user=user)
+        .select_related("school", "concern", "child", "referral", "adult_record")[:limit]
     )
     record_shown(
         items,

@@ -126,6 +126,7 @@ class Raised:
     context: str = ""
     action_taken: str = ""
     children: tuple[Child, ...] = ()
+    children_named: str = ""
 
 
 @transaction.atomic
@@ -160,6 +161,7 @@ def adult_concern_raise(
         account=raised.account.strip(),
         context=raised.context.strip(),
         action_taken=raised.action_taken.strip(),
+        children_named=raised.children_named.strip(),
         lado_due_at=agency_acknowledgement_due(now) if kind == AdultRecordKind.ALLEGATION else None,
         moved_from=moved_from,
         **{name: bool(raised.answers[name]) for name, _ in HARM_QUESTIONS},
@@ -495,6 +497,8 @@ def concern_move_to_adults(
             concern=concern, closed_by=actor, summary=MOVED_LINE, follow_up=MOVED_LINE, outcome=MOVED_LINE
         )
         concern.status = ConcernStatus.CLOSED
+    # The team's notices of it go too: they name the child and lead to a concern that is no longer theirs.
+    Notification.objects.filter(concern=concern).delete()
     concern.child = None
     concern.version += 1
     concern.save(update_fields=["status", "child", "version"])

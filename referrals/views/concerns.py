@@ -15,6 +15,7 @@ from referrals.forms.concerns import FGM, AddendumForm, ConcernForm, PoliceRepor
 from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
 from referrals.selectors.access import access_attachment, access_incident, access_own_concern
+from referrals.selectors.adults import adult_submissions_mine
 from referrals.selectors.children import children_on_form, children_selected, children_typeahead
 from referrals.selectors.concerns import (
     concern_school_get,
@@ -244,7 +245,8 @@ def concern_receipt(request, incident_uuid):
 @login_required
 def concerns_mine(request):
     page = concerns_mine_page(user=request.user, context=request.audit, page_number=request.GET.get("page"))
-    return render(request, "referrals/concerns_mine.html", {"page": page})
+    adults = adult_submissions_mine(user=request.user)
+    return render(request, "referrals/concerns_mine.html", {"page": page, "adult_submissions": adults})
 
 
 @never_cache

@@ -223,6 +223,13 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "export_download": (C.EXPORT,),
     "audit_log": (C.READ_AUDIT, C.READ_AUDIT_NAMES),
     "child_access": (C.READ_WHO_VIEWED,),
+    "concern_to_adults": (C.MOVE_CONCERN,),
+    "adult_new": (C.RAISE_ADULT_CONCERN,),
+    # One's own concern about an adult: for the person who raised it, whatever their role.
+    "adult_submitted": (C.RAISE_ADULT_CONCERN,),
+    # The records routed to a case manager's role, and HR's reading of them; never a record about oneself.
+    "adult_cases": (C.MANAGE_ADULT_CASES, C.READ_ADULT_RECORDS),
+    "adult_case": (C.MANAGE_ADULT_CASES, C.READ_ADULT_RECORDS),
     "transfers": (C.TRANSFER_FILE,),
     "trust_moving_schools": (C.SET_TRUST_POLICY,),
     # A leaver's task: for the child file's readers at the school they left, and the receiving school's DSL.

@@ -56,6 +56,8 @@ class _NoSubjects:
 
 
 _directory: Directory = _NoSubjects()
+# What a reader must not see in the trail even of schools they audit: the domain says which events, by the reader.
+_hidden: list = []
 
 
 def register(directory: Directory) -> None:
@@ -74,3 +76,20 @@ def subjects_named(uuids, *, schools) -> dict[uuid.UUID, SubjectName]:
 def subjects_search(*, term: str, schools) -> list[SubjectMatch]:
     """Subjects whose name matches `term`, within `schools`, with the reference to filter the trail by."""
     return _directory.search(term=term, schools=schools)
+
+
+def hidden_register(hidden) -> None:
+    """`hidden(user)` returns a Q of the events `user` must never be shown (those about a record about them)."""
+    if hidden not in _hidden:
+        _hidden.append(hidden)
+
+
+def hidden_from(user) -> Q | None:
+    found = [hidden(user) for hidden in _hidden]
+    found = [q for q in found if q is not None]
+    if not found:
+        return None
+    combined = found[0]
+    for q in found[1:]:
+        combined |= q
+    return combined

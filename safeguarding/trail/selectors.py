@@ -16,7 +16,7 @@ from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditAlert, AuditEvent
 from safeguarding.audit.record import record, record_shown
 from safeguarding.audit.selectors import events_about
-from safeguarding.audit.subjects import Subject, SubjectMatch, subjects_search
+from safeguarding.audit.subjects import Subject, SubjectMatch, hidden_from, subjects_search
 from safeguarding.core.dates import LONDON
 
 
@@ -77,6 +77,8 @@ def audit_page(
             | Q(school_uuid__isnull=True, user_uuid__in=members)
             | Q(outcome=Outcome.REFUSED, user_uuid__in=members)
         )
+    if (hidden := hidden_from(user)) is not None:
+        events = events.exclude(hidden)
     if filters.person:
         events = events.filter(user_uuid=filters.person)
     if filters.event_type:
