@@ -327,11 +327,19 @@ def demo_story_child(pupils) -> Child:
     return next(c for c in pupils if c.sex == Sex.FEMALE and c.year_group == "9")
 
 
+AUTHOR_ROLES = (Role.STAFF, Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN)
+
+
 def demo_concerns_seed(*, schools: dict[str, School]) -> int:
     """Add the demo concerns that are not there yet; returns how many were added."""
     generator = random.Random("safeguard-demo-concerns")  # noqa: S311 - demo data, not security
     authors = {
-        key: list(User.objects.filter(memberships__school=school, memberships__is_active=True).order_by("email"))
+        # The people who log most concerns; the headteacher, the chair and HR are not among the demo's authors.
+        key: list(
+            User.objects.filter(
+                memberships__school=school, memberships__is_active=True, memberships__role__in=AUTHOR_ROLES
+            ).order_by("email")
+        )
         for key, school in schools.items()
     }
     children = {key: list(Child.objects.filter(school=school).order_by("upn")) for key, school in schools.items()}

@@ -52,6 +52,11 @@ ACCOUNTS = (
     ("dsl@riverside.example", "Mark Bennett", "Deputy headteacher and DSL", "riverside", Role.DSL, False),
     ("deputy@riverside.example", "Lucy Price", "SENCo", "riverside", Role.DEPUTY_DSL, False),
     ("office@riverside.example", "Joanne Kelly", "School administrator", "riverside", Role.SCHOOL_ADMIN, False),
+    ("head@northfield.example", "Catherine Ashworth", "Headteacher", "northfield", Role.HEADTEACHER, False),
+    ("chair@northfield.example", "Margaret Oduya", "Chair of governors", "northfield", Role.CHAIR, False),
+    ("hr@northfield.example", "Nadia Rahman", "HR manager", "northfield", Role.HR, False),
+    ("head@riverside.example", "Andrew Pike", "Headteacher", "riverside", Role.HEADTEACHER, False),
+    ("chair@riverside.example", "Peter Walsh", "Chair of governors", "riverside", Role.CHAIR, False),
     ("trustlead@northfield.example", "Rachel Adeyemi", "Trust safeguarding lead", None, Role.TRUST_LEAD, False),
     ("auditor@northfield.example", "Ian Fletcher", "Data protection officer", None, Role.AUDITOR, False),
 )

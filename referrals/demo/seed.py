@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from referrals.demo.adults import demo_adults_seed
 from referrals.demo.concerns import demo_concerns_seed
 from referrals.demo.names import BOYS, GIRLS, SURNAMES
 from referrals.demo.people import ACCOUNTS, PUPILS_PER_SCHOOL, SCHOOLS, TRUST
@@ -151,4 +152,5 @@ def demo_seed(*, password: str, totp_secret: str, today: date | None = None) -> 
         accounts.append((email, label, where, TOTPDevice.objects.filter(user=user).exists()))
     pupils = {spec["name"]: _pupils(schools[key], spec["years"], today) for key, spec in SCHOOLS.items()}
     concerns = demo_concerns_seed(schools=schools)
+    demo_adults_seed(schools=schools)
     return DemoSummary(accounts=accounts, pupils=pupils, concerns_added=concerns)
