@@ -42,6 +42,9 @@ SCHOOL_PEOPLE = [
     ("riverside_deputy", "riverside", Role.DEPUTY_DSL, {}),
     ("riverside_office", "riverside", Role.SCHOOL_ADMIN, {}),
     ("elsewhere_dsl", "elsewhere", Role.DSL, {}),
+    ("head", "northfield", Role.HEADTEACHER, {}),
+    ("chair", "northfield", Role.CHAIR, {}),
+    ("hr", "northfield", Role.HR, {}),
 ]
 
 

@@ -24,6 +24,9 @@ import referrals.services
 from referrals.models import (
     Action,
     Addendum,
+    AdultEntry,
+    AdultRecord,
+    AdultRelation,
     Carer,
     CaseNote,
     Child,
@@ -44,6 +47,7 @@ from referrals.models import (
 )
 from referrals.services import (
     actions,
+    adults,
     agency_referrals,
     child_file,
     children,
@@ -75,6 +79,42 @@ class Call:
     service: Any
     arguments: dict
     table: type[models.Model] | None
+
+
+def _raised(world, **answers) -> adults.Raised:
+    return adults.Raised(
+        subject_user=world.teacher2,
+        subject_name="",
+        subject_relation=AdultRelation.STAFF,
+        subject_job_title="",
+        answers={"harmed": False, "offence": False, "risk": False, "unsuitable": False, **answers},
+        happened_on=timezone.localdate(),
+        account="Shouted at a pupil and pushed his bag off the desk.",
+    )
+
+
+def _adult(world, *, allegation=True, closed_as="") -> AdultRecord:
+    with transaction.atomic():
+        record = adults.adult_concern_raise(
+            actor=world.teacher, context=None, school=world.northfield, raised=_raised(world, harmed=allegation)
+        )
+        if closed_as:
+            adults.adult_record_close(
+                actor=world.head,
+                context=None,
+                adult=record,
+                outcome=closed_as,
+                summary="A summary.",
+                follow_up="",
+                actions_and_decisions="",
+                copy_given_on=None,
+            )
+    return AdultRecord.objects.get(pk=record.pk)
+
+
+def _lado_overdue(world) -> datetime.datetime:
+    record = _adult(world)
+    return record.lado_due_at + datetime.timedelta(minutes=1)
 
 
 def _concern(world, *steps) -> Concern:
@@ -554,6 +594,72 @@ CALLS = {
         Trust,
     ),
     "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
+    "adult_concern_raise": lambda w: Call(
+        adults.adult_concern_raise,
+        {"actor": w.teacher, "context": None, "school": w.northfield, "raised": _raised(w, risk=True)},
+        AdultRecord,
+    ),
+    "adult_lado_record": lambda w: Call(
+        adults.adult_lado_record,
+        {
+            "actor": w.head,
+            "context": None,
+            "adult": _adult(w),
+            "discussed_at": timezone.now(),
+            "lado_name": "Jo Bell",
+            "advice": "Strategy discussion on Monday.",
+        },
+        AdultRecord,
+    ),
+    "adult_entry_add": lambda w: Call(
+        adults.adult_entry_add,
+        {
+            "actor": w.head,
+            "context": None,
+            "adult": _adult(w),
+            "kind": AdultEntry.Kind.SUSPENSION,
+            "happened_on": timezone.localdate(),
+            "text": "Not suspended: kept away from the pupil's classes.",
+        },
+        AdultEntry,
+    ),
+    "adult_record_close": lambda w: Call(
+        adults.adult_record_close,
+        {
+            "actor": w.head,
+            "context": None,
+            "adult": _adult(w, allegation=False),
+            "outcome": "",
+            "summary": "Raised voice in class.",
+            "follow_up": "",
+            "actions_and_decisions": "Spoken to.",
+            "copy_given_on": None,
+        },
+        AdultRecord,
+    ),
+    "adult_retention_facts": lambda w: Call(
+        adults.adult_retention_facts,
+        {
+            "actor": w.head,
+            "context": None,
+            "adult": _adult(w),
+            "subject_birth_date": datetime.date(1990, 5, 1),
+            "retirement_age": 67,
+            "employment_ended_on": None,
+        },
+        AdultRecord,
+    ),
+    "adult_malicious_remove": lambda w: Call(
+        adults.adult_malicious_remove,
+        {"actor": w.head, "context": None, "adult": _adult(w, closed_as="malicious"), "reason": "Found malicious."},
+        AdultRecord,
+    ),
+    "adults_chase_lado": lambda w: Call(adults.adults_chase_lado, {"now": _lado_overdue(w)}, AdultRecord),
+    "concern_move_to_adults": lambda w: Call(
+        adults.concern_move_to_adults,
+        {"actor": w.dsl, "context": None, "concern": _concern(w), "raised": _raised(w), "reason": "About staff."},
+        Concern,
+    ),
     "sign_in_rule_set": lambda w: Call(
         accounts.sign_in_rule_set, {"actor": w.dsl, "school": w.northfield, "staff_password_only": True}, School
     ),

@@ -7,7 +7,19 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from referrals.models import Action, Child, Concern, ExportRecord, Notification, PatternAlert, Referral, Transfer
+from referrals.models import (
+    Action,
+    AdultRecord,
+    AdultRelation,
+    Child,
+    Concern,
+    ExportRecord,
+    Notification,
+    PatternAlert,
+    Referral,
+    Transfer,
+)
+from referrals.services.adults import Raised, adult_concern_raise
 from referrals.services.transfers import (
     child_leaving_record,
     transfer_accept,
@@ -84,6 +96,7 @@ class Scene:
     passkey: Passkey
     transfer: Transfer
     link_token: str
+    allegation: AdultRecord
 
     @cached_property
     def placeholders(self) -> dict:
@@ -101,6 +114,7 @@ class Scene:
             "<uuid:action_uuid>": self.action.uuid,
             "<uuid:passkey_uuid>": self.passkey.uuid,
             "<uuid:transfer_uuid>": self.transfer.uuid,
+            "<uuid:adult_uuid>": self.allegation.uuid,
             "<int:number>": 1,
             "<str:token>": self.link_token,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
@@ -131,7 +145,31 @@ def build_scene(world) -> Scene:
         passkey=PasskeyFactory(user=world.teacher),
         transfer=_received_from_riverside(world, pupil),
         link_token=_sent_by_link(world),
+        allegation=allegation_about_deputy(world, pupil),
     )
+
+
+ALLEGATION_ACCOUNT = "Grabbed a pupil by the arm in the corridor and left a red mark"
+
+
+def allegation_about_deputy(world, pupil: Child) -> AdultRecord:
+    """An allegation about the deputy DSL, raised by the teacher, naming the scene's pupil."""
+    with transaction.atomic():
+        return adult_concern_raise(
+            actor=world.teacher,
+            context=None,
+            school=world.northfield,
+            raised=Raised(
+                subject_user=world.deputy,
+                subject_name="",
+                subject_relation=AdultRelation.STAFF,
+                subject_job_title="",
+                answers={"harmed": True, "offence": False, "risk": False, "unsuitable": False},
+                happened_on=timezone.localdate(),
+                account=ALLEGATION_ACCOUNT,
+                children=(pupil,),
+            ),
+        )
 
 
 def _received_from_riverside(world, pupil: Child) -> Transfer:

@@ -75,7 +75,7 @@ def demo_adults_seed(*, schools: dict[str, School]) -> int:
                 subject_relation=AdultRelation.STAFF,
                 subject_job_title="",
                 answers={**NO, "harmed": True},
-                happened_on=today,
+                happened_on=today - timedelta(days=1),
                 account="At registration a pupil in my form told me that Mr Reid grabbed her by the upper arm in the "
                 "Year 9 corridor at lunch yesterday and pulled her out of the lunch queue. She showed me a red mark on "
                 "her arm. She said 'he was really angry and it hurt'. I did not ask her anything more.",

@@ -20,6 +20,8 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from referrals.clocks import agency_acknowledgement_due
@@ -129,7 +131,7 @@ class Raised:
     children_named: str = ""
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction when moved from a child's concern
 def adult_concern_raise(
     *, actor: User, context: RequestContext | None, school: School, raised: Raised, moved_from: Concern | None = None
 ) -> AdultRecord:
@@ -414,48 +416,61 @@ def adult_malicious_remove(*, actor: User, context: RequestContext | None, adult
 
 def adults_chase_lado(*, now=None) -> int:
     """The LADO clock of each open allegation: a reminder to the case manager before it runs out, then, once it has,
-    an escalation to the chair of governors. Each is sent once. Returns how many were sent."""
+    an escalation to the chair of governors. Each is sent once; a clock found already run out gets the escalation
+    alone. Returns how many were sent."""
     now = now or timezone.now()
     sent = 0
     waiting = AdultRecord.objects.filter(
-        kind=AdultRecordKind.ALLEGATION, closed_at__isnull=True, lado_discussed_at__isnull=True
+        Q(lado_reminded_at__isnull=True, lado_due_at__lte=now + LADO_REMINDER_BEFORE)
+        | Q(lado_escalated_at__isnull=True, lado_due_at__lt=now),
+        kind=AdultRecordKind.ALLEGATION,
+        closed_at__isnull=True,
+        lado_discussed_at__isnull=True,
     ).select_related("school__trust")
-    for adult in waiting.filter(lado_reminded_at__isnull=True, lado_due_at__lte=now + LADO_REMINDER_BEFORE):
+    for adult in waiting:
         with transaction.atomic():
-            if not AdultRecord.objects.filter(pk=adult.pk, lado_reminded_at__isnull=True).update(lado_reminded_at=now):
-                continue
-            _notify(
-                adult,
-                case_managers(adult),
-                kind=Notification.Kind.ADULT_LADO_DUE,
-                subject=f"an allegation at {adult.school.name}: the LADO is still to be told",
-                body=f"The LADO is to be told of an allegation at {adult.school.name} by "
-                f"{timezone.localtime(adult.lado_due_at):%H:%M on %A %d %B}, and no discussion is recorded yet.",
-            )
-            _audit(adult, actor=None, context=None, action="lado_reminded")
-            sent += 1
-    for adult in waiting.filter(lado_escalated_at__isnull=True, lado_due_at__lt=now):
-        with transaction.atomic():
-            if not AdultRecord.objects.filter(pk=adult.pk, lado_escalated_at__isnull=True).update(
-                lado_escalated_at=now
-            ):
-                continue
-            adult.lado_escalated_at = now
-            # To the chair of governors; when the chair manages it already, or the school has none, to the case
-            # managers again, marked overdue.
-            people = case_managers(adult, escalation=True) or case_managers(adult)
-            _notify(
-                adult,
-                people,
-                kind=Notification.Kind.ADULT_LADO_OVERDUE,
-                subject=f"[OVERDUE] an allegation at {adult.school.name}: the LADO not told",
-                body=f"OVERDUE. An allegation at {adult.school.name} was to be discussed with the LADO by "
-                f"{timezone.localtime(adult.lado_due_at):%H:%M on %A %d %B} (one working day), and no discussion "
-                "is recorded.",
-            )
-            _audit(adult, actor=None, context=None, action="lado_escalated", told=len(people))
-            sent += 1
+            if adult.lado_due_at < now:
+                sent += _lado_escalate(adult, now=now)
+            else:
+                sent += _lado_remind(adult, now=now)
     return sent
+
+
+def _lado_remind(adult: AdultRecord, *, now) -> int:
+    if not AdultRecord.objects.filter(pk=adult.pk, lado_reminded_at__isnull=True).update(lado_reminded_at=now):
+        return 0
+    _notify(
+        adult,
+        case_managers(adult),
+        kind=Notification.Kind.ADULT_LADO_DUE,
+        subject=f"an allegation at {adult.school.name}: the LADO is still to be told",
+        body=f"The LADO is to be told of an allegation at {adult.school.name} by "
+        f"{timezone.localtime(adult.lado_due_at):%H:%M on %A %d %B}, and no discussion is recorded yet.",
+    )
+    _audit(adult, actor=None, context=None, action="lado_reminded")
+    return 1
+
+
+def _lado_escalate(adult: AdultRecord, *, now) -> int:
+    if not AdultRecord.objects.filter(pk=adult.pk, lado_escalated_at__isnull=True).update(
+        lado_escalated_at=now, lado_reminded_at=Coalesce("lado_reminded_at", Value(now))
+    ):
+        return 0
+    adult.lado_escalated_at = now
+    # To the chair of governors; when the chair manages it already, or the school has none, to the case managers
+    # again, marked overdue.
+    people = case_managers(adult, escalation=True) or case_managers(adult)
+    _notify(
+        adult,
+        people,
+        kind=Notification.Kind.ADULT_LADO_OVERDUE,
+        subject=f"[OVERDUE] an allegation at {adult.school.name}: the LADO not told",
+        body=f"OVERDUE. An allegation at {adult.school.name} was to be discussed with the LADO by "
+        f"{timezone.localtime(adult.lado_due_at):%H:%M on %A %d %B} (one working day), and no discussion is "
+        "recorded.",
+    )
+    _audit(adult, actor=None, context=None, action="lado_escalated", told=len(people))
+    return 1
 
 
 # From a child's concern --------------------------------------------------------------------------------------------
@@ -499,9 +514,12 @@ def concern_move_to_adults(
         concern.status = ConcernStatus.CLOSED
     # The team's notices of it go too: they name the child and lead to a concern that is no longer theirs.
     Notification.objects.filter(concern=concern).delete()
+    # Out of the child's file: the author still sees the child's name on their own concern, as they wrote it.
+    if child is not None:
+        concern.unlisted_child_name = child.display_name[:200]
     concern.child = None
     concern.version += 1
-    concern.save(update_fields=["status", "child", "version"])
+    concern.save(update_fields=["status", "child", "unlisted_child_name", "version"])
     record(
         EventType.UPDATE,
         user=actor,
