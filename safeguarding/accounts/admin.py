@@ -61,7 +61,16 @@ class OperatorAdminSite(admin.AdminSite):
 class MembershipAdminForm(forms.ModelForm):
     class Meta:
         model = Membership
-        fields = ["user", "school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
+        fields = [
+            "user",
+            "school",
+            "trust",
+            "role",
+            "is_active",
+            "can_export",
+            "manages_adult_concerns",
+            "dsl_trained_on",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -92,7 +101,7 @@ class MembershipInline(NoDeleteMixin, admin.TabularInline):
     model = Membership
     form = MembershipAdminForm
     extra = 0
-    fields = ["school", "trust", "role", "is_active", "can_export", "dsl_trained_on"]
+    fields = ["school", "trust", "role", "is_active", "can_export", "manages_adult_concerns", "dsl_trained_on"]
 
 
 class UserAdminForm(UserChangeForm):
