@@ -189,9 +189,13 @@ def adult_concern_raise(
         if adult.is_allegation
         else ""
     )
+    people = case_managers(adult)
+    if not people:
+        # Nobody holds the role it is routed to: the raiser is told to go in person (see the receipt page).
+        _audit(adult, actor=actor, context=context, action="no_case_manager", managed_by=adult.managed_by)
     _notify(
         adult,
-        case_managers(adult),
+        people,
         kind=Notification.Kind.ADULT_NEW,
         subject=f"{what.lower()} at {school.name}",
         body=f"{what} was raised at {school.name} and comes to you as case manager.{due}",

@@ -27,6 +27,7 @@ from referrals.selectors.adults import (
     access_adult_record,
     access_own_adult_submission,
     adult_cases,
+    case_managers,
     may_manage,
     records_about_same_adult,
     school_staff_choices,
@@ -115,7 +116,8 @@ def adult_new(request):
 def adult_submitted(request, adult_uuid):
     """What the person raised and where it stands: received, being looked into, dealt with. Nothing of the case."""
     adult = access_own_adult_submission(user=request.user, context=request.audit, record_uuid=adult_uuid)
-    return render(request, "referrals/adult_submitted.html", {"adult": adult, "questions": HARM_QUESTIONS})
+    context = {"adult": adult, "unrouted": adult.is_open and not case_managers(adult)}
+    return render(request, "referrals/adult_submitted.html", context)
 
 
 @never_cache

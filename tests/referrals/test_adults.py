@@ -479,3 +479,12 @@ def test_a_teacher_finds_the_route_from_home_and_the_concern_form(world):
     assert 'href="/adults/new/"' in teacher.get("/concerns/new/").content.decode()
     assert signed_in_client(world.auditor).get("/adults/new/").status_code == 403
     assert Client().get("/adults/new/").status_code == 302
+
+
+def test_a_concern_with_nobody_to_receive_it_tells_the_raiser_to_go_in_person(world):
+    """Riverside has no headteacher on Safeguard in the tests' trust."""
+    record = raise_about(world, world.riverside_deputy, by=world.riverside_teacher, school=world.riverside)
+    page = signed_in_client(world.riverside_teacher).get(f"/adults/raised/{record.uuid}/").content.decode()
+
+    assert "Nobody at Riverside Primary is set up in Safeguard to receive this" in page
+    assert AuditEvent.objects.filter(object_uuid=record.uuid, detail__action="no_case_manager").exists()
