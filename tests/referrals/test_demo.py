@@ -54,6 +54,11 @@ def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
         "office@riverside.example",
         "trustlead@northfield.example",
         "auditor@northfield.example",
+        "head@northfield.example",
+        "chair@northfield.example",
+        "hr@northfield.example",
+        "head@riverside.example",
+        "chair@riverside.example",
     } <= emails
     assert Membership.objects.get(user__email="admin@northfield.example").can_export
     assert not Membership.objects.get(user__email="office@northfield.example").can_export
@@ -62,7 +67,22 @@ def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
         assert children.count() == 120
         assert all(upn_problem(child.upn) is None for child in children)
     # Everyone signs in with a second factor, so every demo account has the demo authenticator.
-    assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count() == 13
+    assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count() == 18
+
+
+def test_the_demo_has_a_low_level_concern_dealt_with_and_an_allegation_about_the_deputy_in_progress(db):
+    from referrals.models import AdultRecord, AdultRecordKind, ManagedBy
+
+    call_command("seed_demo", stdout=StringIO())
+    records = {record.kind: record for record in AdultRecord.objects.select_related("subject_user", "raised_by")}
+
+    low_level, allegation = records[AdultRecordKind.LOW_LEVEL], records[AdultRecordKind.ALLEGATION]
+    assert low_level.closed_at is not None and low_level.subject_user.email == "teacher2@northfield.example"
+    assert allegation.closed_at is None and allegation.lado_due_at is not None
+    assert allegation.subject_user.email == "deputy@northfield.example"
+    assert allegation.raised_by.email == "teacher@northfield.example"
+    assert allegation.managed_by == ManagedBy.HEADTEACHER
+    assert len(records) == AdultRecord.objects.count() == 2
 
 
 def test_the_dates_of_birth_match_the_year_groups(db):
