@@ -51,6 +51,7 @@ EXEMPT = {
     "transfer_link_package": "opens only after the link's code; each download is recorded against the link",
     "transfer_key": "the deployment's public key: no data about anyone",
     "trust_moving_schools": "the trust's two moving-schools settings; saving them records an update",
+    "adult_new": "an empty form with the names of the school's staff; raising a concern records a create",
 }
 
 
