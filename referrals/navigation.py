@@ -1,9 +1,10 @@
 """What this app adds to the site's navigation (safeguarding.core.navigation)."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals.models import Notification
-from referrals.selectors.adults import adult_counts, adult_submissions_mine
+from referrals.selectors.adults import adult_cases, adult_counts, adult_submissions_mine
 from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent, police_reports_due
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
 from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
@@ -75,7 +76,11 @@ def _adult_cases(memberships) -> str | None:
 
 def _adult_desk(request, main) -> dict:
     """The case manager's (and HR's) counts of concerns about adults."""
-    return {"adult_desk": adult_counts(user=request.user, request=request)}
+    return {
+        "adult_desk": adult_counts(user=request.user, request=request),
+        "adult_next": adult_cases(user=request.user, context=request.audit, request=request, limit=5),
+        "now": timezone.now(),
+    }
 
 
 def _staff_desk(request, main) -> dict:
@@ -107,7 +112,7 @@ def navigation_register() -> None:
     panel_register(
         HomePanel(
             "referrals/home/_adult_desk.html",
-            -12,
+            -25,
             lambda main: main.role in ADULT_CASE_HOMES or bool(getattr(main, "manages_adult_concerns", False)),
             _adult_desk,
         )

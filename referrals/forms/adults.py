@@ -33,7 +33,10 @@ class RaiseForm(forms.Form):
     subject_name = forms.CharField(label="Their name", max_length=200, required=False)
     subject_relation = forms.ChoiceField(
         label="How they work with children here",
-        choices=[(value, label) for value, label in AdultRelation.choices if value != AdultRelation.STAFF],
+        choices=[
+            ("", "Choose one"),
+            *((value, label) for value, label in AdultRelation.choices if value != AdultRelation.STAFF),
+        ],
         required=False,
     )
     subject_job_title = forms.CharField(label="Their job or role, if you know it", max_length=200, required=False)

@@ -95,8 +95,11 @@ def case_managers(record: AdultRecord, *, escalation: bool = False) -> list[User
     return list(people.values())
 
 
-def adult_cases(*, user: User, context: RequestContext, request=None, show: str = "open") -> list[AdultRecord]:
-    """The records the person reaches, open ones first with the LADO's clock soonest; the list is recorded."""
+def adult_cases(
+    *, user: User, context: RequestContext, request=None, show: str = "open", limit: int | None = None
+) -> list[AdultRecord]:
+    """The records the person reaches, open ones first with the LADO's clock soonest (the first `limit` of them);
+    the list is recorded with the records it shows."""
     records = adult_records_for(user, request=request).select_related("school", "raised_by", "subject_user")
     if show == "open":
         records = records.filter(closed_at__isnull=True)
@@ -110,7 +113,7 @@ def adult_cases(*, user: User, context: RequestContext, request=None, show: str 
             r.lado_due_at or r.raised_at,
             -r.raised_at.timestamp(),
         ),
-    )
+    )[:limit]
     for school_id in {r.school_id for r in found} or [None]:
         school = next((r.school for r in found if r.school_id == school_id), None)
         record(

@@ -29,6 +29,13 @@ def test_a_worry_about_a_colleague_reaches_the_headteacher_and_not_the_deputy(
 
     page.get_by_role("button", name="Send to the case manager").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
+    axe_check(page, "Staff: a concern about an adult, answers missing")
+    screens.take(page, "adult-form-missing")
+    # The form sent back answers 400, which the browser notes in its console: expected here.
+    assert raiser.problems == [
+        "console error: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    raiser.problems.clear()
     page.get_by_label("Someone who works here").check()
     page.get_by_label("Who", exact=True).select_option(label="Priya Shah, Attendance officer")
     for question in ("harmed", "offence", "risk", "unsuitable"):
