@@ -184,12 +184,16 @@ def test_a_trust_may_send_allegations_about_headteachers_to_its_chief_executive(
 
 
 def test_hr_reads_the_records_but_does_not_act_and_never_reads_a_childs_file(world):
-    record = raise_about(world, world.teacher2, harmed=True)
+    record = raise_about(world, world.teacher2, by=world.office, harmed=True)
     hr = signed_in_client(world.hr)
     pupil = ChildFactory(school=world.northfield)
 
     assert record.reference in hr.get("/adults/").content.decode()
-    assert "Record the discussion" not in hr.get(f"/adults/{record.uuid}/").content.decode()
+    page = hr.get(f"/adults/{record.uuid}/").content.decode()
+    assert "Record the discussion" not in page
+    # The name of the person who raised it is for the case manager only (R6.5).
+    assert world.office.full_name not in page and "the case manager knows who" in page
+    assert world.office.full_name in signed_in_client(world.head).get(f"/adults/{record.uuid}/").content.decode()
     assert hr.post(f"/adults/{record.uuid}/", {"step": "entry"}).status_code == 403
     assert hr.get(f"/children/{pupil.uuid}/").status_code == 404
 
