@@ -79,3 +79,12 @@ def adults_lado_chase_task() -> dict:
     from referrals.services.adults import adults_chase_lado
 
     return {"sent": adults_chase_lado()}
+
+
+@periodic(every=timedelta(hours=24))
+@task()
+def retention_run_task() -> dict:
+    """The retention schedule's short periods, once a day."""
+    from referrals.services.retention import retention_run
+
+    return retention_run()
