@@ -101,6 +101,7 @@ def navigation_register() -> None:
         NavItem("Find a pupil", 45, _for(Capability.READ_CHILD_FILE, "child_search")),
         NavItem("Concerns about adults", 50, _adult_cases),
         NavItem("Exports", 60, _for(Capability.EXPORT, "exports")),
+        NavItem("Retention", 65, _for(Capability.REVIEW_RETENTION, "retention_list")),
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
     extra_register(_unread_notifications)

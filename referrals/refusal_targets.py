@@ -32,7 +32,16 @@ def _alert(value):
 
 
 def register_refusal_targets() -> None:
-    from referrals.models import AdultRecord, Attachment, Concern, ExportRecord, Incident, Notification, Referral
+    from referrals.models import (
+        AdultRecord,
+        Attachment,
+        Concern,
+        ExportRecord,
+        Incident,
+        Notification,
+        Referral,
+        RetentionReview,
+    )
 
     register("child_uuid", _child)
     register("concern_uuid", lambda value: _with_child(Concern, value))
@@ -43,3 +52,4 @@ def register_refusal_targets() -> None:
     register("alert_uuid", _alert)
     register("notification_uuid", lambda value: _with_school(Notification, value))
     register("adult_uuid", lambda value: _with_school(AdultRecord, value))
+    register("review_uuid", lambda value: _with_school(RetentionReview, value))

@@ -60,7 +60,7 @@ def build_world() -> World:
         user = UserFactory(email=f"{name}@safeguard.example", full_name=name.replace("_", " ").title())
         MembershipFactory(user=user, school=schools[school], role=role, **extra)
         people[name] = user
-    for name, role in (("trustlead", Role.TRUST_LEAD), ("auditor", Role.AUDITOR)):
+    for name, role in (("trustlead", Role.TRUST_LEAD), ("auditor", Role.AUDITOR), ("dpo", Role.DPO)):
         user = UserFactory(email=f"{name}@safeguard.example", full_name=name.title())
         MembershipFactory(user=user, school=None, trust=trust, role=role)
         people[name] = user

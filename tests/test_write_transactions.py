@@ -36,12 +36,14 @@ from referrals.models import (
     ConcernMove,
     Decision,
     Escalation,
+    FileHold,
     InformationRequest,
     Notification,
     PatternAlert,
     Referral,
     ReferralEscalation,
     ReferralMeeting,
+    RetentionReview,
     RiskNeedsAssessment,
     Transfer,
 )
@@ -54,6 +56,7 @@ from referrals.services import (
     concerns,
     drafts,
     notifications,
+    retention,
     reviews,
     transfers,
 )
@@ -115,6 +118,27 @@ def _adult(world, *, allegation=True, closed_as="") -> AdultRecord:
 def _lado_overdue(world) -> datetime.datetime:
     record = _adult(world)
     return record.lado_due_at + datetime.timedelta(minutes=1)
+
+
+def _review(world, *, proposed=False):
+    child = ChildFactory(school=world.northfield, date_of_birth=datetime.date(1990, 1, 1))
+    with transaction.atomic():
+        retention.reviews_queue()
+    review = RetentionReview.objects.get(child=child)
+    if proposed:
+        with transaction.atomic():
+            retention.file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Past its time.")
+    return RetentionReview.objects.get(pk=review.pk)
+
+
+def _born_long_ago(world):
+    ChildFactory(school=world.northfield, date_of_birth=datetime.date(1990, 1, 1))
+    return RetentionReview
+
+
+def _held(world):
+    child = ChildFactory(school=world.northfield)
+    return FileHold.objects.create(child=child, reason="legal", note="A claim", placed_by=world.dsl)
 
 
 def _concern(world, *steps) -> Concern:
@@ -594,6 +618,38 @@ CALLS = {
         Trust,
     ),
     "drafts_tidy": lambda w: Call(drafts.drafts_tidy, {"now": _stale_draft(w)}, ConcernDraft),
+    "reviews_queue": lambda w: Call(retention.reviews_queue, {}, _born_long_ago(w)),
+    "file_retain": lambda w: Call(
+        retention.file_retain,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "review": _review(w),
+            "retain_until": datetime.date(2040, 1, 1),
+            "reason": "Open civil claim.",
+        },
+        RetentionReview,
+    ),
+    "file_disposal_propose": lambda w: Call(
+        retention.file_disposal_propose,
+        {"actor": w.dsl, "context": None, "review": _review(w), "rationale": "Nothing needs keeping."},
+        RetentionReview,
+    ),
+    "file_disposal_confirm": lambda w: Call(
+        retention.file_disposal_confirm,
+        {"actor": w.trustlead, "context": None, "review": _review(w, proposed=True)},
+        RetentionReview,
+    ),
+    "file_hold_place": lambda w: Call(
+        retention.file_hold_place,
+        {"actor": w.dsl, "context": None, "child": ChildFactory(school=w.northfield), "note": "Police inquiry."},
+        FileHold,
+    ),
+    "file_hold_lift": lambda w: Call(
+        retention.file_hold_lift,
+        {"actor": w.dsl, "context": None, "hold": _held(w), "note": "Inquiry closed."},
+        FileHold,
+    ),
     "adult_concern_raise": lambda w: Call(
         adults.adult_concern_raise,
         {"actor": w.teacher, "context": None, "school": w.northfield, "raised": _raised(w, risk=True)},

@@ -1,6 +1,7 @@
 """Every URL pattern of the site, made concrete for a small scene, for the tests that walk them all."""
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from django.db import transaction
@@ -17,9 +18,11 @@ from referrals.models import (
     Notification,
     PatternAlert,
     Referral,
+    RetentionReview,
     Transfer,
 )
 from referrals.services.adults import Raised, adult_concern_raise
+from referrals.services.retention import reviews_queue
 from referrals.services.transfers import (
     child_leaving_record,
     transfer_accept,
@@ -40,7 +43,7 @@ from tests.factories import (
 )
 from tests.personas import SCHOOL_PEOPLE
 
-PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor"]
+PERSONAS = ["anonymous", *[name for name, *_ in SCHOOL_PEOPLE], "trustlead", "auditor", "dpo"]
 
 # Patterns that only take POST, with a body that makes the action go through.
 POST_BODIES = {
@@ -97,6 +100,7 @@ class Scene:
     transfer: Transfer
     link_token: str
     allegation: AdultRecord
+    review: RetentionReview
 
     @cached_property
     def placeholders(self) -> dict:
@@ -115,6 +119,7 @@ class Scene:
             "<uuid:passkey_uuid>": self.passkey.uuid,
             "<uuid:transfer_uuid>": self.transfer.uuid,
             "<uuid:adult_uuid>": self.allegation.uuid,
+            "<uuid:review_uuid>": self.review.uuid,
             "<int:number>": 1,
             "<str:token>": self.link_token,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
@@ -146,7 +151,17 @@ def build_scene(world) -> Scene:
         transfer=_received_from_riverside(world, pupil),
         link_token=_sent_by_link(world),
         allegation=allegation_about_deputy(world, pupil),
+        review=_due_for_review(world),
     )
+
+
+def _due_for_review(world) -> RetentionReview:
+    """A former Northfield pupil, born in 1995, whose file is due for review."""
+    former = ChildFactory(
+        school=world.northfield, legal_first_name="Kim", legal_last_name="Former", date_of_birth=date(1995, 5, 1)
+    )
+    reviews_queue()
+    return RetentionReview.objects.get(child=former)
 
 
 ALLEGATION_ACCOUNT = "Grabbed a pupil by the arm in the corridor and left a red mark"

@@ -58,7 +58,8 @@ ACCOUNTS = (
     ("head@riverside.example", "Andrew Pike", "Headteacher", "riverside", Role.HEADTEACHER, False),
     ("chair@riverside.example", "Peter Walsh", "Chair of governors", "riverside", Role.CHAIR, False),
     ("trustlead@northfield.example", "Rachel Adeyemi", "Trust safeguarding lead", None, Role.TRUST_LEAD, False),
-    ("auditor@northfield.example", "Ian Fletcher", "Data protection officer", None, Role.AUDITOR, False),
+    ("auditor@northfield.example", "Ian Fletcher", "Internal auditor", None, Role.AUDITOR, False),
+    ("dpo@northfield.example", "Grace Mensah", "Data protection officer", None, Role.DPO, False),
 )
 
 PUPILS_PER_SCHOOL = 120

@@ -37,6 +37,7 @@ from referrals.models.concerns import (
 )
 from referrals.models.exports import ExportRecord
 from referrals.models.indicators import Indicator, IndicatorCategory, IndicatorKind, SeedSign
+from referrals.models.retention import DisposalCertificate, DisposalUnderway, RetentionReview, ReviewStatus
 from referrals.models.reviews import (
     Action,
     CaseNote,
@@ -91,6 +92,8 @@ __all__ = [
     "ConcernStatus",
     "Decision",
     "DecisionOutcome",
+    "DisposalCertificate",
+    "DisposalUnderway",
     "Escalation",
     "ExportRecord",
     "FileHold",
@@ -108,6 +111,8 @@ __all__ = [
     "Referral",
     "ReferralEscalation",
     "ReferralMeeting",
+    "RetentionReview",
+    "ReviewStatus",
     "RiskNeedsAssessment",
     "RollStatus",
     "SeedSign",

@@ -128,6 +128,8 @@ class Child(models.Model):
     cp_plan = models.BooleanField("child protection plan", default=False)
     # Set when the new school confirmed receipt of the file (REQUIREMENTS.md R7.6): from then on it is read only.
     transferred_at = models.DateTimeField(null=True, blank=True)
+    # After a review that kept the file: when it is next reviewed (else its date of birth + the trust's years, R9.1).
+    review_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from referrals.models import Child, ExportRecord
+from referrals.models import Child, DisposalCertificate, ExportRecord
 from referrals.selectors.children import children_matching, records_moved_into
 from referrals.upn import normalise_upn
 from safeguarding.accounts.models import User
@@ -81,7 +81,13 @@ class ChildSubjects:
     def named(self, uuids, *, schools) -> dict[uuid.UUID, SubjectName]:
         wanted = {value for value in uuids if value}
         children = Child.objects.filter(uuid__in=wanted, school__in=schools)
-        return {child.uuid: SubjectName(name=child.display_name, reference=child.upn) for child in children}
+        named = {child.uuid: SubjectName(name=child.display_name, reference=child.upn) for child in children}
+        # A file disposed of: its events keep the child's id, and say whose certificate proves the disposal.
+        for certificate in DisposalCertificate.objects.filter(child_uuid__in=wanted - set(named)):
+            if certificate.school_id in {school.pk for school in schools}:
+                label = f"a disposed file (certificate {certificate.number})"
+                named[certificate.child_uuid] = SubjectName(name=label, reference=label)
+        return named
 
     def search(self, *, term: str, schools) -> list[SubjectMatch]:
         """Children of `schools` matching a name (or a UPN), for the trail's child filter: at most 20."""

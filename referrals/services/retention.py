@@ -5,19 +5,61 @@ sign-in attempts and anonymous tallies, and finished background jobs go. It neve
 a record of a concern about an adult: those reach a person's review. Running it twice does what running it once does.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from referrals.models import Notification
+from referrals.attachments import attachment_path
+from referrals.models import (
+    Action,
+    Addendum,
+    AgencyDecisionEntry,
+    Attachment,
+    BodyMark,
+    CaseNote,
+    Child,
+    Closure,
+    Concern,
+    ConcernDraft,
+    ConcernIndicator,
+    ConcernMove,
+    Decision,
+    DecisionOutcome,
+    DisposalCertificate,
+    DisposalUnderway,
+    Escalation,
+    ExportRecord,
+    FileHold,
+    HoldReason,
+    Incident,
+    InformationRequest,
+    Notification,
+    PatternAlert,
+    Referral,
+    ReferralEscalation,
+    ReferralMeeting,
+    RetentionReview,
+    ReviewStatus,
+    RiskNeedsAssessment,
+    Transfer,
+)
+from referrals.selectors.exports import export_file_path
 from referrals.services.drafts import drafts_tidy
 from referrals.services.exports import exports_expire
-from safeguarding.accounts.models import UserSession
+from referrals.transfer_package import package_path
+from safeguarding.accounts.models import Trust, User, UserSession
+from safeguarding.accounts.permissions import Capability, can
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AnonymousRequestTally
+from safeguarding.audit.record import record
 
 NOTIFICATION_DAYS = 90
 SIGN_IN_ATTEMPT_DAYS = 90
@@ -50,4 +92,266 @@ def retention_run(*, now=None) -> dict[str, int]:
         done["task_results"] = DBTaskResult.objects.filter(
             finished_at__lt=now - timedelta(days=TASK_RESULT_DAYS)
         ).delete()[0]
+    done["reviews_queued"] = reviews_queue(now=now)
     return done
+
+
+# Reviews of a child's file (R9.1, R9.2, R9.6) -----------------------------------------------------------------------
+
+
+class RetentionRefused(ValueError):
+    """The step cannot be taken as asked; the message says why."""
+
+
+def file_review_date(child: Child) -> date:
+    """When the file of `child` is reviewed: the date a review set, else the date of birth plus the trust's years."""
+    if child.review_on is not None:
+        return child.review_on
+    years = child.school.trust.file_review_years
+    born = child.date_of_birth
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # born on 29 February
+        return born.replace(year=born.year + years, day=28)
+
+
+def reviews_queue(*, now=None) -> int:
+    """Put on the review queue every file that has reached its review date and is not on it; returns how many."""
+    today = timezone.localdate(now or timezone.now())
+    queued = 0
+    open_files = RetentionReview.objects.filter(status__in=[ReviewStatus.DUE, ReviewStatus.PROPOSED])
+    for trust in Trust.objects.all():
+        born_by = _years_before(today, trust.file_review_years)
+        due = (
+            Child.objects.filter(school__trust=trust)
+            .filter(Q(review_on__isnull=True, date_of_birth__lte=born_by) | Q(review_on__lte=today))
+            .exclude(uuid__in=open_files.values("child_uuid"))
+            .select_related("school__trust")
+        )
+        for child in due:
+            with transaction.atomic():
+                review = RetentionReview.objects.create(
+                    school=child.school, child=child, child_uuid=child.uuid, due_on=file_review_date(child)
+                )
+                record(
+                    EventType.CREATE,
+                    school=child.school,
+                    object_type="retention_review",
+                    object_uuid=review.uuid,
+                    child_uuid=child.uuid,
+                    detail={"action": "queued", "due_on": review.due_on.isoformat()},
+                )
+                queued += 1
+    return queued
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _locked_review(review: RetentionReview, *, actor: User) -> RetentionReview:
+    review = (
+        RetentionReview.objects.select_for_update(of=("self",))
+        .select_related("school__trust", "child__school__trust")
+        .get(pk=review.pk)
+    )
+    if not can(actor, Capability.REVIEW_RETENTION, review.school):
+        raise PermissionDenied
+    if not review.is_open:
+        raise RetentionRefused("This review was decided already.")
+    return review
+
+
+def _review_event(review: RetentionReview, event_type=EventType.UPDATE, *, actor, context, action: str, **detail):
+    record(
+        event_type,
+        user=actor,
+        context=context,
+        school=review.school,
+        object_type="retention_review",
+        object_uuid=review.uuid,
+        child_uuid=review.child_uuid,
+        detail={"action": action, **detail},
+    )
+
+
+def standing_holds(child: Child) -> list[FileHold]:
+    return list(FileHold.objects.filter(child=child, lifted_at__isnull=True))
+
+
+@transaction.atomic
+def file_retain(
+    *, actor: User, context: RequestContext | None, review: RetentionReview, retain_until: date, reason: str
+) -> RetentionReview:
+    """Keep the file, with the date of its next review and the reason."""
+    review = _locked_review(review, actor=actor)
+    if not reason.strip():
+        raise RetentionRefused("Give the reason for keeping the file.")
+    if retain_until <= timezone.localdate():
+        raise RetentionRefused("The next review date must be in the future.")
+    Child.objects.filter(pk=review.child_id).update(review_on=retain_until)
+    review.status = ReviewStatus.RETAINED
+    review.decided_by, review.decided_at = actor, timezone.now()
+    review.retain_until, review.reason = retain_until, reason.strip()
+    review.save()
+    _review_event(review, actor=actor, context=context, action="retained", until=retain_until.isoformat())
+    return review
+
+
+@transaction.atomic
+def file_disposal_propose(
+    *, actor: User, context: RequestContext | None, review: RetentionReview, rationale: str
+) -> RetentionReview:
+    """Propose disposing of the file, with the rationale: a second person confirms it."""
+    review = _locked_review(review, actor=actor)
+    if not rationale.strip():
+        raise RetentionRefused("Give the rationale for disposing of the file.")
+    if holds := standing_holds(review.child):
+        raise RetentionRefused(f"The file is held ({holds[0].get_reason_display().lower()}): lift the hold first.")
+    review.status = ReviewStatus.PROPOSED
+    review.proposed_by, review.proposed_at, review.rationale = actor, timezone.now(), rationale.strip()
+    review.save()
+    _review_event(review, actor=actor, context=context, action="disposal_proposed")
+    return review
+
+
+@transaction.atomic
+def file_disposal_confirm(
+    *, actor: User, context: RequestContext | None, review: RetentionReview
+) -> DisposalCertificate:
+    """A second person confirms the disposal: the file goes, and the certificate stays."""
+    review = _locked_review(review, actor=actor)
+    if review.status != ReviewStatus.PROPOSED:
+        raise RetentionRefused("Nobody has proposed disposing of this file.")
+    if review.proposed_by_id == actor.pk:
+        raise RetentionRefused("A second person confirms a disposal: someone other than who proposed it.")
+    child = Child.objects.select_for_update().select_related("school").get(pk=review.child_id)
+    if holds := standing_holds(child):
+        raise RetentionRefused(f"The file is held ({holds[0].get_reason_display().lower()}): lift the hold first.")
+    counts, files = _dispose(child)
+    certificate = DisposalCertificate.objects.create(
+        school=review.school,
+        child_uuid=review.child_uuid,
+        counts=counts,
+        files_removed=len(files),
+        rationale=review.rationale,
+        proposed_by=review.proposed_by,
+        confirmed_by=actor,
+    )
+    review.status = ReviewStatus.DISPOSED
+    review.child = None  # the review stays, knowing the child by its id alone
+    review.decided_by, review.decided_at, review.certificate = actor, timezone.now(), certificate
+    review.save()
+    _review_event(
+        review, EventType.DELETE, actor=actor, context=context, action="disposed", certificate=certificate.number
+    )
+    # The stored files go once the database has let go of them.
+    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in files])
+    return certificate
+
+
+@transaction.atomic
+def file_hold_place(*, actor: User, context: RequestContext | None, child: Child, note: str) -> FileHold:
+    """A legal hold (litigation, a police or LADO investigation, an inquiry): nothing of the file is disposed of."""
+    if not can(actor, Capability.REVIEW_RETENTION, child.school):
+        raise PermissionDenied
+    if not note.strip():
+        raise RetentionRefused("Say what the hold is for: the case, the investigation or the inquiry.")
+    if FileHold.objects.filter(child=child, reason=HoldReason.LEGAL, lifted_at__isnull=True).exists():
+        raise RetentionRefused("The file is under a legal hold already.")
+    hold = FileHold.objects.create(child=child, reason=HoldReason.LEGAL, note=note.strip(), placed_by=actor)
+    record(
+        EventType.CREATE,
+        user=actor,
+        context=context,
+        school=child.school,
+        object_type="file_hold",
+        object_uuid=hold.uuid,
+        child_uuid=child.uuid,
+        detail={"action": "hold_placed", "reason": hold.reason},
+    )
+    return hold
+
+
+@transaction.atomic
+def file_hold_lift(*, actor: User, context: RequestContext | None, hold: FileHold, note: str) -> FileHold:
+    hold = FileHold.objects.select_for_update().select_related("child__school").get(pk=hold.pk)
+    if not can(actor, Capability.REVIEW_RETENTION, hold.child.school):
+        raise PermissionDenied
+    if hold.lifted_at is not None:
+        raise RetentionRefused("The hold was lifted already.")
+    if not note.strip():
+        raise RetentionRefused("Say why the hold is lifted.")
+    hold.lifted_at, hold.lifted_by, hold.lift_note = timezone.now(), actor, note.strip()
+    hold.save(update_fields=["lifted_at", "lifted_by", "lift_note"])
+    record(
+        EventType.UPDATE,
+        user=actor,
+        context=context,
+        school=hold.child.school,
+        object_type="file_hold",
+        object_uuid=hold.uuid,
+        child_uuid=hold.child.uuid,
+        detail={"action": "hold_lifted", "reason": hold.reason},
+    )
+    return hold
+
+
+def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
+    """Delete the file of `child`: every record of it, the drafts naming it, and (returned, to unlink once committed)
+    the stored files of its attachments, the packages it sent and the exports that listed it. Counts by kind."""
+    counts: dict[str, int] = {}
+
+    def gone(kind: str, queryset) -> None:
+        deleted = queryset.delete()[1]
+        for label, number in deleted.items():
+            name = label.split(".")[-1].lower()
+            counts[name] = counts.get(name, 0) + number
+
+    files: list[Path] = []
+    DisposalUnderway.objects.create()
+    concerns = Concern.objects.filter(child=child)
+    referrals = Referral.objects.filter(Q(child=child) | Q(decision__concern__in=concerns))
+    gone("referral parts", AgencyDecisionEntry.objects.filter(referral__in=referrals))
+    gone("referral parts", ReferralEscalation.objects.filter(referral__in=referrals))
+    gone("referral parts", ReferralMeeting.objects.filter(referral__in=referrals))
+    gone("referrals", referrals)
+    gone("actions", Action.objects.filter(Q(child=child) | Q(concern__in=concerns)))
+    gone("alerts", PatternAlert.objects.filter(child=child))
+    gone("notes", CaseNote.objects.filter(child=child))
+    ConcernMove.objects.filter(from_child=child).exclude(concern__in=concerns).update(from_child=None)
+    ConcernMove.objects.filter(to_child=child).exclude(concern__in=concerns).update(to_child=None)
+    gone("moves", ConcernMove.objects.filter(concern__in=concerns))
+    decisions = Decision.objects.filter(concern__in=concerns)
+    gone("decision parts", DecisionOutcome.objects.filter(decision__in=decisions))
+    gone("decisions", decisions)
+    for model in (Addendum, ConcernIndicator, BodyMark, Escalation, InformationRequest, RiskNeedsAssessment, Closure):
+        gone(model.__name__, model.objects.filter(concern__in=concerns))
+    incidents = list(concerns.values_list("incident", flat=True).distinct())
+    gone("concerns", concerns)
+    emptied = Incident.objects.filter(pk__in=incidents).exclude(concerns__isnull=False)
+    attachments = Attachment.objects.filter(incident__in=emptied)
+    files += [attachment_path(name) for name in attachments.values_list("stored_name", flat=True)]
+    gone("attachments", attachments)
+    gone("incidents", emptied)
+    drafts = ConcernDraft.objects.filter(data__children__contains=[str(child.uuid)])
+    draft_files = Attachment.objects.filter(draft__in=drafts)
+    files += [attachment_path(name) for name in draft_files.values_list("stored_name", flat=True)]
+    gone("attachments", draft_files)
+    gone("drafts", drafts)
+    Transfer.objects.filter(received_child=child).update(received_child=None)
+    sent = Transfer.objects.filter(child=child)
+    files += [package_path(name) for name in sent.exclude(package_name="").values_list("package_name", flat=True)]
+    gone("transfers", sent)
+    gone("holds", FileHold.objects.filter(child=child))
+    for export in ExportRecord.objects.filter(children=child).exclude(file_name=""):
+        files.append(export_file_path(export.file_name))
+        ExportRecord.objects.filter(pk=export.pk).update(file_name="")
+        counts["export files"] = counts.get("export files", 0) + 1
+    # The carers go with the child; its own notifications, its reviews' link (not the reviews) too.
+    gone("child", Child.objects.filter(pk=child.pk))
+    DisposalUnderway.objects.all().delete()
+    return counts, files

@@ -121,6 +121,16 @@ class Trust(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
+    # Retention (REQUIREMENTS.md R9.1, R9.5): a child's file is reviewed this many years after their birth (25, or
+    # longer where the local authority asks); the audit trail is kept this many years.
+    file_review_years = models.PositiveSmallIntegerField(
+        "years from a child's date of birth to the review of their file",
+        default=25,
+        validators=[MinValueValidator(25), MaxValueValidator(100)],
+    )
+    audit_years = models.PositiveSmallIntegerField(
+        "years the audit trail is kept", default=10, validators=[MinValueValidator(6), MaxValueValidator(100)]
+    )
     # Concerns about adults (REQUIREMENTS.md R6.2): who manages one about a school's headteacher.
     head_cases_to = models.CharField(
         "a concern about a headteacher goes to",
@@ -340,11 +350,12 @@ class Membership(models.Model):
                 name="membership_school_or_trust",
             ),
             models.CheckConstraint(
-                condition=Q(trust__isnull=True) | Q(role__in=[Role.TRUST_LEAD, Role.AUDITOR, Role.CHIEF_EXECUTIVE]),
+                condition=Q(trust__isnull=True)
+                | Q(role__in=[Role.TRUST_LEAD, Role.AUDITOR, Role.CHIEF_EXECUTIVE, Role.DPO]),
                 name="membership_trust_roles",
             ),
             models.CheckConstraint(
-                condition=Q(school__isnull=True) | ~Q(role__in=[Role.TRUST_LEAD, Role.CHIEF_EXECUTIVE]),
+                condition=Q(school__isnull=True) | ~Q(role__in=[Role.TRUST_LEAD, Role.CHIEF_EXECUTIVE, Role.DPO]),
                 name="membership_trust_lead_has_trust",
             ),
             models.CheckConstraint(

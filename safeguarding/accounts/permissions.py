@@ -45,6 +45,10 @@ class Capability(models.TextChoices):
         "Manage the concerns about adults routed to one's role, as case manager",
     )
     READ_ADULT_RECORDS = "read_adult_records", "Read the school's records of concerns about adults, for HR"
+    REVIEW_RETENTION = (
+        "review_retention",
+        "Review files at the end of their keeping period: keep, hold, or dispose of them with a second person",
+    )
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -101,6 +105,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.SET_COVER,
             C.TRANSFER_FILE,
             C.RAISE_ADULT_CONCERN,
+            C.REVIEW_RETENTION,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -133,6 +138,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.SET_COVER,
             C.SET_TRUST_POLICY,
             C.RAISE_ADULT_CONCERN,
+            C.REVIEW_RETENTION,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
@@ -143,6 +149,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.CHAIR: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
     Role.CHIEF_EXECUTIVE: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
+    Role.DPO: frozenset({C.READ_AUDIT, C.READ_AUDIT_NAMES, C.REVIEW_RETENTION}),
     Role.HR: frozenset(
         {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.READ_ADULT_RECORDS}
     ),
@@ -230,6 +237,8 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     # The records routed to a case manager's role, and HR's reading of them; never a record about oneself.
     "adult_cases": (C.MANAGE_ADULT_CASES, C.READ_ADULT_RECORDS),
     "adult_case": (C.MANAGE_ADULT_CASES, C.READ_ADULT_RECORDS),
+    "retention_list": (C.REVIEW_RETENTION,),
+    "retention_review": (C.REVIEW_RETENTION,),
     "transfers": (C.TRANSFER_FILE,),
     "trust_moving_schools": (C.SET_TRUST_POLICY,),
     # A leaver's task: for the child file's readers at the school they left, and the receiving school's DSL.

@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     CHAIR = "chair", "Chair of governors"
     HR = "hr", "HR"
     CHIEF_EXECUTIVE = "chief_executive", "Trust chief executive"
+    # Retention reviews and the trust's audit trail; no child's file otherwise.
+    DPO = "dpo", "Data protection officer"
 
 
 # Everyone who can see or change more than their own concerns signs in with a second factor, whatever their school
@@ -29,10 +31,11 @@ SECOND_FACTOR_ROLES = frozenset(
         Role.CHAIR,
         Role.HR,
         Role.CHIEF_EXECUTIVE,
+        Role.DPO,
     }
 )
 # Roles held over a whole trust rather than one school; an auditor may hold either.
-TRUST_ROLES = frozenset({Role.TRUST_LEAD, Role.AUDITOR, Role.CHIEF_EXECUTIVE})
+TRUST_ROLES = frozenset({Role.TRUST_LEAD, Role.AUDITOR, Role.CHIEF_EXECUTIVE, Role.DPO})
 SCHOOL_ROLES = frozenset(
     {Role.STAFF, Role.DEPUTY_DSL, Role.DSL, Role.SCHOOL_ADMIN, Role.AUDITOR, Role.HEADTEACHER, Role.CHAIR, Role.HR}
 )
@@ -49,6 +52,7 @@ HOME_ORDER = (
     Role.CHIEF_EXECUTIVE,
     Role.TRUST_LEAD,
     Role.HR,
+    Role.DPO,
     Role.SCHOOL_ADMIN,
     Role.AUDITOR,
     Role.STAFF,

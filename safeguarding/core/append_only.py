@@ -55,3 +55,41 @@ def append_only(table: str, what: str) -> migrations.RunPython:
     return migrations.RunPython(
         lambda apps, schema_editor: run(schema_editor, True), lambda apps, schema_editor: run(schema_editor, False)
     )
+
+
+def deletable_in_disposal(
+    table: str, what: str, *, flag_table: str, function: str | None = None
+) -> migrations.RunPython:
+    """Let an append-only `table` (made so by `append_only`) have rows deleted while a row stands in `flag_table`,
+    which only the transaction of a disposal writes and no other transaction can see; updates, and deletes at any
+    other time, are refused as before. Reversed, the table is plainly append-only again."""
+    function = function or f"{table}_refuse_change"
+
+    def run(schema_editor, forwards: bool) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            # Our own table names, from the migration: no outside input reaches these statements.
+            check = f"EXISTS (SELECT 1 FROM {flag_table})"  # noqa: S608
+            allow = f"    IF TG_OP = 'DELETE' AND {check} THEN\n        RETURN OLD;\n    END IF;\n" if forwards else ""
+            schema_editor.execute(
+                f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{allow}    RAISE EXCEPTION '{what} are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+""",
+                params=None,
+            )
+        elif vendor == "sqlite":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete;")
+            when = f" WHEN NOT EXISTS (SELECT 1 FROM {flag_table})" if forwards else ""  # noqa: S608
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}{when} "
+                f"BEGIN SELECT RAISE(ABORT, '{what} are append-only: DELETE refused'); END;"
+            )
+
+    return migrations.RunPython(
+        lambda apps, schema_editor: run(schema_editor, True), lambda apps, schema_editor: run(schema_editor, False)
+    )

@@ -17,6 +17,7 @@ class Then(models.TextChoices):
     WITH_PARENT = "with_parent", "Goes with the record it belongs to"
     KEPT = "kept", "Kept while in use; holds no one's personal data"
     AUDIT = "audit", "Kept for the audit trail's period, then the whole month is retired"
+    TRANSIENT = "transient", "Never kept: removed by the transaction that wrote it"
 
 
 CHILD_FILE = "date of birth + 25 years (a trust may lengthen it), then review"
@@ -72,6 +73,19 @@ SCHEDULE: dict[str, Rule] = {
     "referrals.ReferralMeeting": _file("Strategy meetings and conferences of a referral."),
     "referrals.Transfer": _file("The record of the file's move to another school (R7), kept as the file is."),
     "referrals.FileHold": _file("Holds on the file: while one stands, nothing is disposed of."),
+    "referrals.RetentionReview": Rule(
+        "with the audit trail (a disposed file's review keeps only its id)",
+        Then.AUDIT,
+        "The decision to keep or dispose of a file, with its reasons, for accountability.",
+    ),
+    "referrals.DisposalCertificate": Rule(
+        "with the audit trail",
+        Then.AUDIT,
+        "Proof of what was disposed of, when and on whose authority (R9.6); counts and ids only.",
+    ),
+    "referrals.DisposalUnderway": Rule(
+        "the length of one disposal's transaction", Then.TRANSIENT, "A flag, never committed; no personal data."
+    ),
     "referrals.Notification": Rule(
         "90 days after it was read", Then.DELETE, "A notice in Safeguard; the record it points to is the record."
     ),

@@ -59,6 +59,7 @@ def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
         "hr@northfield.example",
         "head@riverside.example",
         "chair@riverside.example",
+        "dpo@northfield.example",
     } <= emails
     assert Membership.objects.get(user__email="admin@northfield.example").can_export
     assert not Membership.objects.get(user__email="office@northfield.example").can_export
@@ -67,7 +68,7 @@ def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
         assert children.count() == 120
         assert all(upn_problem(child.upn) is None for child in children)
     # Everyone signs in with a second factor, so every demo account has the demo authenticator.
-    assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count() == 18
+    assert TOTPDevice.objects.filter(confirmed=True).count() == User.objects.count() == 19
 
 
 def test_the_demo_has_a_low_level_concern_dealt_with_and_an_allegation_about_the_deputy_in_progress(db):

@@ -39,11 +39,11 @@ def test_every_role_is_in_the_table():
 
 
 def test_only_those_outside_the_school_day_to_day_may_not_log_a_concern():
-    """The auditor, and the chair of governors and the trust's chief executive, who manage concerns about adults
-    but do not work with the children day to day."""
+    """The auditor and the data protection officer, and the chair of governors and the trust's chief executive, who
+    manage concerns about adults but do not work with the children day to day."""
     not_logging = {role for role, held in ROLE_CAPABILITIES.items() if Capability.LOG_CONCERN not in held}
 
-    assert not_logging == {Role.AUDITOR, Role.CHAIR, Role.CHIEF_EXECUTIVE}
+    assert not_logging == {Role.AUDITOR, Role.DPO, Role.CHAIR, Role.CHIEF_EXECUTIVE}
 
 
 @pytest.mark.django_db

@@ -49,88 +49,91 @@ COLUMNS = {
     "head": "head",
     "chair": "chair",
     "hr": "hr",
+    "dpo": "dpo",
 }
 
 MATRIX = """
-pattern                   anon  staff staff2 dsl     deputy  admin+x admin   o.staff o.dsl o.dep o.admin x.dsl trust audit head  chair hr
-home                      ok    ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-healthz                   open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-login                     ok    ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-second_factor             login login login  login   login   login   login   login   login login login   login login login login login login
-second_factor_setup       login login login  login   login   login   login   login   login login login   login login login login login login
-logout                    login login login  login   login   login   login   login   login login login   login login login login login login
-my_sessions               login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-account_security          login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-passkey_options           403   ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-passkey_signin            form  ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-passkey_add               login form  form   form    form    form    form    form    form  form  form    form  form  form  form  form  form
-passkey_rename            login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-passkey_remove            login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-password_reset            open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-password_reset_done       open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-password_reset_confirm    open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-password_reset_complete   open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-school_list               login 403   403    ok      403     ok      ok      403     ok    403   ok      ok    ok    403   403   403   403
-staff_list                login 403   403    ok      403     ok      ok      404     404   404   404     404   ok    403   403   403   403
-staff_invite              login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403
-staff_member              login 403   403    ok      403     ok      ok      404     404   404   404     404   ok    403   403   403   403
-staff_role                login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-staff_export              login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-staff_hand_over           login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-holiday_cover             login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-local_arrangements        login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-sign_in_rules             login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-staff_deactivate          login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403
-staff_reactivate          login 403   403    403     403     refused refused 404     404   404   404     404   403   403   403   403   403
-staff_second_factor_reset login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403
-roster_list               login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403
-roster_add                login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403
-roster_pupil              login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403
-concern_new               login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok
-concern_draft_save        login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok
-concern_child_search      login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok
-concern_receipt           login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-concerns_mine             login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok
-concern_detail            login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-attachment_download       login ok    404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-notifications             login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-notifications_read        login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-notification_open         login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404
-signs_guide               login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok
-queue                     login 403   403    ok      ok      403     403     403     ok    ok    403     ok    ok    403   403   403   403
-queue_acknowledge         login 404   404    ok      ok      404     404     404     404   404   404     404   404   404   404   404   404
-concern_review            login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-child_search              login 403   403    ok      ok      403     403     403     ok    ok    403     ok    ok    403   403   403   403
-child_file                login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-child_flags               login 404   404    ok      403     404     404     404     404   404   404     404   403   404   404   404   404
-child_note                login 404   404    ok      ok      404     404     404     404   404   404     404   403   404   404   404   404
-action_new                login 404   404    form    form    404     404     404     404   404   404     404   403   404   404   404   404
-action_detail             login 404   ok     ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-child_alert_acknowledge   login 404   404    ok      ok      404     404     404     404   404   404     404   403   404   404   404   404
-referral_detail           login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-referral_pdf              login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-child_file_pdf            login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-referral_new              login 404   404    refused refused 404     404     404     404   404   404     404   403   404   404   404   404
-exports                   login 403   403    form    403     form    403     403     form  403   403     form  form  403   403   403   403
-export_status             login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404
-export_download           login 404   404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-audit_log                 login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    ok    403   403   403
-child_access              login 404   404    ok      ok      404     404     404     404   404   404     404   ok    ok    404   404   404
-child_leaving             login 404   404    ok      ok      404     404     404     404   404   404     404   404   404   404   404   404
-received_pdf              login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-received_attachment       login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404
-transfers                 login 403   403    ok      ok      403     403     403     ok    ok    403     ok    403   403   403   403   403
-transfer_detail           login 404   404    ok      ok      404     404     404     ok    ok    404     404   ok    404   404   404   404
-transfer_package          login 404   404    ok      ok      404     404     404     ok    ok    404     404   ok    404   404   404   404
-transfer_link             open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-transfer_link_package     404   404   404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-trust_moving_schools      login 403   403    403     403     403     403     403     403   403   403     403   ok    403   403   403   403
-transfer_key              open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open
-concern_to_adults         login 404   404    ok      403     404     404     404     404   404   404     404   403   404   404   404   404
-adult_new                 login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    ok    ok
-adult_submitted           login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404
-adult_cases               login 403   403    403     403     403     403     403     403   403   403     403   403   403   ok    ok    ok
-adult_case                login 404   404    404     404     404     404     404     404   404   404     404   404   404   ok    404   ok
+pattern                   anon  staff staff2 dsl     deputy  admin+x admin   o.staff o.dsl o.dep o.admin x.dsl trust audit head  chair hr    dpo
+home                      ok    ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+healthz                   open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+login                     ok    ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+second_factor             login login login  login   login   login   login   login   login login login   login login login login login login login
+second_factor_setup       login login login  login   login   login   login   login   login login login   login login login login login login login
+logout                    login login login  login   login   login   login   login   login login login   login login login login login login login
+my_sessions               login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+account_security          login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+passkey_options           403   ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+passkey_signin            form  ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+passkey_add               login form  form   form    form    form    form    form    form  form  form    form  form  form  form  form  form  form
+passkey_rename            login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+passkey_remove            login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+password_reset            open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+password_reset_done       open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+password_reset_confirm    open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+password_reset_complete   open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+school_list               login 403   403    ok      403     ok      ok      403     ok    403   ok      ok    ok    403   403   403   403   403
+staff_list                login 403   403    ok      403     ok      ok      404     404   404   404     404   ok    403   403   403   403   403
+staff_invite              login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403   403
+staff_member              login 403   403    ok      403     ok      ok      404     404   404   404     404   ok    403   403   403   403   403
+staff_role                login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+staff_export              login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+staff_hand_over           login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+holiday_cover             login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+local_arrangements        login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+sign_in_rules             login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+staff_deactivate          login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403   403
+staff_reactivate          login 403   403    403     403     refused refused 404     404   404   404     404   403   403   403   403   403   403
+staff_second_factor_reset login 403   403    ok      403     403     403     404     404   404   404     404   ok    403   403   403   403   403
+roster_list               login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403   403
+roster_add                login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403   403
+roster_pupil              login 403   403    403     403     ok      ok      404     404   404   404     404   403   403   403   403   403   403
+concern_new               login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok    403
+concern_draft_save        login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok    403
+concern_child_search      login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok    403
+concern_receipt           login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+concerns_mine             login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    403   ok    403
+concern_detail            login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+attachment_download       login ok    404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+notifications             login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+notifications_read        login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+notification_open         login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404   404
+signs_guide               login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    ok    ok    ok    ok    ok
+queue                     login 403   403    ok      ok      403     403     403     ok    ok    403     ok    ok    403   403   403   403   403
+queue_acknowledge         login 404   404    ok      ok      404     404     404     404   404   404     404   404   404   404   404   404   404
+concern_review            login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+child_search              login 403   403    ok      ok      403     403     403     ok    ok    403     ok    ok    403   403   403   403   403
+child_file                login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+child_flags               login 404   404    ok      403     404     404     404     404   404   404     404   403   404   404   404   404   404
+child_note                login 404   404    ok      ok      404     404     404     404   404   404     404   403   404   404   404   404   404
+action_new                login 404   404    form    form    404     404     404     404   404   404     404   403   404   404   404   404   404
+action_detail             login 404   ok     ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+child_alert_acknowledge   login 404   404    ok      ok      404     404     404     404   404   404     404   403   404   404   404   404   404
+referral_detail           login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+referral_pdf              login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+child_file_pdf            login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+referral_new              login 404   404    refused refused 404     404     404     404   404   404     404   403   404   404   404   404   404
+exports                   login 403   403    form    403     form    403     403     form  403   403     form  form  403   403   403   403   403
+export_status             login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404   404
+export_download           login 404   404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+audit_log                 login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    ok    403   403   403   ok
+child_access              login 404   404    ok      ok      404     404     404     404   404   404     404   ok    ok    404   404   404   404
+child_leaving             login 404   404    ok      ok      404     404     404     404   404   404     404   404   404   404   404   404   404
+received_pdf              login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+received_attachment       login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+transfers                 login 403   403    ok      ok      403     403     403     ok    ok    403     ok    403   403   403   403   403   403
+transfer_detail           login 404   404    ok      ok      404     404     404     ok    ok    404     404   ok    404   404   404   404   404
+transfer_package          login 404   404    ok      ok      404     404     404     ok    ok    404     404   ok    404   404   404   404   404
+transfer_link             open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+transfer_link_package     404   404   404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+trust_moving_schools      login 403   403    403     403     403     403     403     403   403   403     403   ok    403   403   403   403   403
+transfer_key              open  open  open   open    open    open    open    open    open  open  open    open  open  open  open  open  open  open
+concern_to_adults         login 404   404    ok      403     404     404     404     404   404   404     404   403   404   404   404   404   404
+adult_new                 login ok    ok     ok      ok      ok      ok      ok      ok    ok    ok      ok    ok    403   ok    ok    ok    403
+adult_submitted           login ok    404    404     404     404     404     404     404   404   404     404   404   404   404   404   404   404
+adult_cases               login 403   403    403     403     403     403     403     403   403   403     403   403   403   ok    ok    ok    403
+adult_case                login 404   404    404     404     404     404     404     404   404   404     404   404   404   ok    404   ok    404
+retention_list            login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    403   403   403   403   ok
+retention_review          login 404   404    ok      404     404     404     404     404   404   404     404   ok    404   404   404   404   ok
 """  # noqa: E501 - one row per pattern, one column per persona
 
 
