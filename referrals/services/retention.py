@@ -54,7 +54,7 @@ from referrals.selectors.exports import export_file_path
 from referrals.services.drafts import drafts_tidy
 from referrals.services.exports import exports_expire
 from referrals.transfer_package import package_path
-from safeguarding.accounts.models import Trust, User, UserSession
+from safeguarding.accounts.models import RetainedCopy, Trust, User, UserSession
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
@@ -104,9 +104,18 @@ class RetentionRefused(ValueError):
 
 
 def file_review_date(child: Child) -> date:
-    """When the file of `child` is reviewed: the date a review set, else the date of birth plus the trust's years."""
+    """When the file of `child` is reviewed: the date a review set, else, for the copy left after a transfer under a
+    "remove" policy, the date the policy set, else the date of birth plus the trust's years."""
     if child.review_on is not None:
         return child.review_on
+    copy = (
+        Transfer.objects.filter(child=child, copy_policy=RetainedCopy.REMOVE, copy_review_on__isnull=False)
+        .order_by("copy_review_on")
+        .values_list("copy_review_on", flat=True)
+        .first()
+    )
+    if copy is not None and child.transferred_at is not None:
+        return copy
     years = child.school.trust.file_review_years
     born = child.date_of_birth
     try:
@@ -124,7 +133,17 @@ def reviews_queue(*, now=None) -> int:
         born_by = _years_before(today, trust.file_review_years)
         due = (
             Child.objects.filter(school__trust=trust)
-            .filter(Q(review_on__isnull=True, date_of_birth__lte=born_by) | Q(review_on__lte=today))
+            .filter(
+                Q(review_on__isnull=True, date_of_birth__lte=born_by)
+                | Q(review_on__lte=today)
+                # The sending school's copy of a file that went to the next school, under a "remove" policy (R7.6).
+                | Q(
+                    transfers__copy_policy=RetainedCopy.REMOVE,
+                    transfers__copy_review_on__lte=today,
+                    transferred_at__isnull=False,
+                )
+            )
+            .distinct()
             .exclude(uuid__in=open_files.values("child_uuid"))
             .select_related("school__trust")
         )

@@ -208,3 +208,26 @@ def test_the_dsl_proposes_on_the_page_the_dpo_confirms_and_the_trail_names_the_c
         ).values_list("detail__action", flat=True)
     )
     assert actions == {"queued", "disposal_proposed", "disposed"}
+
+
+def test_the_copy_left_after_a_transfer_under_a_remove_policy_comes_onto_the_queue_at_its_date(world):
+    from referrals.models import Transfer
+    from safeguarding.accounts.models import RetainedCopy
+
+    child = ChildFactory(school=world.northfield, date_of_birth=date(2014, 5, 1))
+    Child.objects.filter(pk=child.pk).update(transferred_at=datetime(2026, 1, 10, 12, 0, tzinfo=LONDON))
+    Transfer.objects.create(
+        school=world.northfield,
+        child=child,
+        left_on=date(2026, 1, 5),
+        due_on=date(2026, 1, 10),
+        copy_policy=RetainedCopy.REMOVE,
+        copy_review_on=date(2027, 1, 10),
+    )
+    child.refresh_from_db()
+
+    assert file_review_date(child) == date(2027, 1, 10)
+    with time_machine.travel(datetime(2027, 1, 9, 9, 0, tzinfo=LONDON), tick=False):
+        assert reviews_queue() == 0
+    with time_machine.travel(datetime(2027, 1, 10, 9, 0, tzinfo=LONDON), tick=False):
+        assert reviews_queue() == 1
