@@ -40,7 +40,7 @@ def test_a_former_pupils_file_is_reviewed_and_disposed_of_by_two_people(site, op
     expect(page.get_by_text("The file is under a legal hold")).to_be_visible()
     page.get_by_label("Why it can be disposed of").fill("Reviewed at 25.")
     page.get_by_role("button", name="Propose disposal").click()
-    expect(page.get_by_text("lift the hold first")).to_be_visible()
+    expect(page.locator(".error-summary").get_by_text("lift the hold first")).to_be_visible()
     dsl.problems.clear()  # the refused form answers 400, as it should
     page.get_by_label("Why the hold is lifted").fill("The claim was settled in March.")
     page.get_by_role("button", name="Lift the legal hold").click()
