@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -319,6 +320,17 @@ def file_hold_lift(*, actor: User, context: RequestContext | None, hold: FileHol
     return hold
 
 
+# How a disposal certificate names the links between records, which have no name of their own.
+PLURALS = {
+    "referrals.Child_carers": "carers",
+    "referrals.ExportRecord_children": "export listings",
+    "referrals.PatternAlert_concerns": "alert links",
+    "referrals.Decision_relies_on": "decision links",
+    "referrals.Referral_shared_concerns": "referral links",
+    "referrals.AdultRecord_children": "links from concerns about adults",
+}
+
+
 def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     """Delete the file of `child`: every record of it, the drafts naming it, and (returned, to unlink once committed)
     the stored files of its attachments, the packages it sent and the exports that listed it. Counts by kind."""
@@ -327,8 +339,9 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     def gone(kind: str, queryset) -> None:
         deleted = queryset.delete()[1]
         for label, number in deleted.items():
-            name = label.split(".")[-1].lower()
-            counts[name] = counts.get(name, 0) + number
+            if number:
+                name = PLURALS.get(label, str(apps.get_model(label)._meta.verbose_name_plural))
+                counts[name] = counts.get(name, 0) + number
 
     files: list[Path] = []
     DisposalUnderway.objects.create()

@@ -161,8 +161,8 @@ def test_after_disposal_the_file_and_its_stored_files_are_gone_the_certificate_s
     assert Concern.objects.filter(pk=kept.pk).exists()
     assert not any(path.exists() for path in stored)
     assert not export_file.exists()
-    assert certificate.child_uuid == child.uuid and certificate.counts["concern"] == 2
-    assert certificate.counts["bodymark"] == 1 and certificate.files_removed == len(stored) + 1
+    assert certificate.child_uuid == child.uuid and certificate.counts["concerns"] == 2
+    assert certificate.counts["body marks"] == 1 and certificate.files_removed == len(stored) + 1
     review.refresh_from_db()
     assert review.status == ReviewStatus.DISPOSED and review.certificate == certificate
     # The trail keeps the child's id in its events, and still verifies.
