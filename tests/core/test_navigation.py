@@ -7,18 +7,23 @@ from tests.personas import signed_in_client
 pytestmark = pytest.mark.django_db
 
 LOG = ["Log a concern", "My concerns"]
+LEAD = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Audit trail"]
 # Each persona's navigation, in order; "Pupils" is the school admin's own school's roster.
 EXPECTED = {
     "teacher": ["Home", *LOG, "Know the signs"],
     "riverside_teacher": ["Home", *LOG, "Know the signs"],
     "deputy": ["Home", *LOG, "Queue", "Find a pupil", "Know the signs"],
-    "dsl": ["Home", *LOG, "Queue", "Find a pupil", "Staff", "Exports", "Audit trail", "Know the signs"],
-    "elsewhere_dsl": ["Home", *LOG, "Queue", "Find a pupil", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "dsl": ["Home", *LOG, *LEAD, "Know the signs"],
+    "elsewhere_dsl": ["Home", *LOG, *LEAD, "Know the signs"],
     "admin": ["Home", *LOG, "Pupils", "Staff", "Exports", "Know the signs"],
     "office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
     "riverside_office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
-    "trustlead": ["Home", *LOG, "Queue", "Find a pupil", "Staff", "Exports", "Audit trail", "Know the signs"],
+    "trustlead": ["Home", *LOG, *LEAD, "Know the signs"],
     "auditor": ["Home", "Audit trail", "Know the signs"],
+    "head": ["Home", *LOG, "Concerns about adults", "Know the signs"],
+    "chair": ["Home", "Concerns about adults", "Know the signs"],
+    "hr": ["Home", *LOG, "Concerns about adults", "Know the signs"],
+    "dpo": ["Home", "Retention", "Audit trail", "Know the signs"],
 }
 ADDRESSES = {
     "Home": "/",
@@ -28,6 +33,8 @@ ADDRESSES = {
     "Find a pupil": "/children/",
     "Staff": "/schools/",
     "Exports": "/exports/",
+    "Concerns about adults": "/adults/",
+    "Retention": "/retention/",
     "Audit trail": "/audit/",
     "Know the signs": "/guide/signs/",
 }
@@ -46,8 +53,10 @@ def test_each_person_sees_the_navigation_of_their_roles(world, persona):
         else:
             assert item["url"] == ADDRESSES[item["label"]]
     assert [item["label"] for item in navigation if item["current"]] == ["Home"]
-    # The count of unread notifications shows to everyone who logs concerns, and to no one else.
-    assert (response.context["unread_notifications"] is not None) == ("Log a concern" in EXPECTED[persona])
+    # The count of unread notifications shows to everyone who logs concerns or manages concerns about adults, and to
+    # no one else.
+    notified = "Log a concern" in EXPECTED[persona] or "Concerns about adults" in EXPECTED[persona]
+    assert (response.context["unread_notifications"] is not None) == notified
 
 
 def test_the_page_one_is_on_is_marked_in_the_navigation(world):
