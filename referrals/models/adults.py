@@ -169,7 +169,11 @@ class AdultRecord(models.Model):
         """What the person who raised it is told: received, being looked at, or dealt with; nothing of the case."""
         if self.closed_at is not None:
             return "Dealt with"
-        if self.lado_discussed_at is not None or self.entries.exists():
+        # A list of submissions annotates `has_entries` (one query for all); one record asks its own.
+        has_entries = getattr(self, "has_entries", None)
+        if has_entries is None:
+            has_entries = self.entries.exists()
+        if self.lado_discussed_at is not None or has_entries:
             return "Being looked into"
         return "Received"
 

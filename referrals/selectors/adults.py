@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -177,7 +177,10 @@ def access_own_adult_submission(*, user: User, context: RequestContext, record_u
 
 def adult_submissions_mine(*, user: User) -> list[AdultRecord]:
     """What the person has raised about adults, newest first (their own submissions: no event for each read)."""
-    return list(AdultRecord.objects.filter(raised_by=user).select_related("school")[:50])
+    entries = AdultEntry.objects.filter(record=OuterRef("pk"))
+    return list(
+        AdultRecord.objects.filter(raised_by=user).select_related("school").annotate(has_entries=Exists(entries))[:50]
+    )
 
 
 def same_adult(record: AdultRecord) -> Q:

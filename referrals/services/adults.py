@@ -460,7 +460,6 @@ def _lado_escalate(adult: AdultRecord, *, now) -> int:
         lado_escalated_at=now, lado_reminded_at=Coalesce("lado_reminded_at", Value(now))
     ):
         return 0
-    adult.lado_escalated_at = now
     # To the chair of governors; when the chair manages it already, or the school has none, to the case managers
     # again, marked overdue.
     people = case_managers(adult, escalation=True) or case_managers(adult)

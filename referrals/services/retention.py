@@ -336,7 +336,7 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     the stored files of its attachments, the packages it sent and the exports that listed it. Counts by kind."""
     counts: dict[str, int] = {}
 
-    def gone(kind: str, queryset) -> None:
+    def gone(queryset) -> None:
         deleted = queryset.delete()[1]
         for label, number in deleted.items():
             if number:
@@ -347,43 +347,43 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     DisposalUnderway.objects.create()
     concerns = Concern.objects.filter(child=child)
     referrals = Referral.objects.filter(Q(child=child) | Q(decision__concern__in=concerns))
-    gone("referral parts", AgencyDecisionEntry.objects.filter(referral__in=referrals))
-    gone("referral parts", ReferralEscalation.objects.filter(referral__in=referrals))
-    gone("referral parts", ReferralMeeting.objects.filter(referral__in=referrals))
-    gone("referrals", referrals)
-    gone("actions", Action.objects.filter(Q(child=child) | Q(concern__in=concerns)))
-    gone("alerts", PatternAlert.objects.filter(child=child))
-    gone("notes", CaseNote.objects.filter(child=child))
+    gone(AgencyDecisionEntry.objects.filter(referral__in=referrals))
+    gone(ReferralEscalation.objects.filter(referral__in=referrals))
+    gone(ReferralMeeting.objects.filter(referral__in=referrals))
+    gone(referrals)
+    gone(Action.objects.filter(Q(child=child) | Q(concern__in=concerns)))
+    gone(PatternAlert.objects.filter(child=child))
+    gone(CaseNote.objects.filter(child=child))
     ConcernMove.objects.filter(from_child=child).exclude(concern__in=concerns).update(from_child=None)
     ConcernMove.objects.filter(to_child=child).exclude(concern__in=concerns).update(to_child=None)
-    gone("moves", ConcernMove.objects.filter(concern__in=concerns))
+    gone(ConcernMove.objects.filter(concern__in=concerns))
     decisions = Decision.objects.filter(concern__in=concerns)
-    gone("decision parts", DecisionOutcome.objects.filter(decision__in=decisions))
-    gone("decisions", decisions)
+    gone(DecisionOutcome.objects.filter(decision__in=decisions))
+    gone(decisions)
     for model in (Addendum, ConcernIndicator, BodyMark, Escalation, InformationRequest, RiskNeedsAssessment, Closure):
-        gone(model.__name__, model.objects.filter(concern__in=concerns))
+        gone(model.objects.filter(concern__in=concerns))
     incidents = list(concerns.values_list("incident", flat=True).distinct())
-    gone("concerns", concerns)
+    gone(concerns)
     emptied = Incident.objects.filter(pk__in=incidents).exclude(concerns__isnull=False)
     attachments = Attachment.objects.filter(incident__in=emptied)
     files += [attachment_path(name) for name in attachments.values_list("stored_name", flat=True)]
-    gone("attachments", attachments)
-    gone("incidents", emptied)
+    gone(attachments)
+    gone(emptied)
     drafts = ConcernDraft.objects.filter(data__children__contains=[str(child.uuid)])
     draft_files = Attachment.objects.filter(draft__in=drafts)
     files += [attachment_path(name) for name in draft_files.values_list("stored_name", flat=True)]
-    gone("attachments", draft_files)
-    gone("drafts", drafts)
+    gone(draft_files)
+    gone(drafts)
     Transfer.objects.filter(received_child=child).update(received_child=None)
     sent = Transfer.objects.filter(child=child)
     files += [package_path(name) for name in sent.exclude(package_name="").values_list("package_name", flat=True)]
-    gone("transfers", sent)
-    gone("holds", FileHold.objects.filter(child=child))
+    gone(sent)
+    gone(FileHold.objects.filter(child=child))
     for export in ExportRecord.objects.filter(children=child).exclude(file_name=""):
         files.append(export_file_path(export.file_name))
         ExportRecord.objects.filter(pk=export.pk).update(file_name="")
         counts["export files"] = counts.get("export files", 0) + 1
     # The carers go with the child; its own notifications, its reviews' link (not the reviews) too.
-    gone("child", Child.objects.filter(pk=child.pk))
+    gone(Child.objects.filter(pk=child.pk))
     DisposalUnderway.objects.all().delete()
     return counts, files

@@ -66,7 +66,7 @@ def _children_from(school: School, names: str) -> tuple[list[Child], str]:
     return linked, "\n".join(unmatched)
 
 
-def _raised_from(form: RaiseForm, *, user: User, school: School, children=(), children_named="") -> service.Raised:
+def _raised_from(form: RaiseForm, *, user: User, children=(), children_named="") -> service.Raised:
     data = form.cleaned_data
     about = data["about"]
     subject = None
@@ -101,7 +101,7 @@ def adult_new(request):
         if form.cleaned_data["about"] == ABOUT_STAFF and form.cleaned_data["subject_user"] not in dict(staff):
             raise Http404("No such person.")
         children, unmatched = _children_from(school, form.cleaned_data.get("children_named", ""))
-        raised = _raised_from(form, user=request.user, school=school, children=children, children_named=unmatched)
+        raised = _raised_from(form, user=request.user, children=children, children_named=unmatched)
         adult = service.adult_concern_raise(actor=request.user, context=request.audit, school=school, raised=raised)
         return redirect("adult_submitted", adult_uuid=adult.uuid)
     status = 400 if request.method == "POST" else 200
@@ -253,7 +253,7 @@ def concern_to_adults(request, concern_uuid):
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["about"] == ABOUT_STAFF and form.cleaned_data["subject_user"] not in dict(staff):
             raise Http404("No such person.")
-        raised = _raised_from(form, user=request.user, school=concern.school)
+        raised = _raised_from(form, user=request.user)
         try:
             adult = service.concern_move_to_adults(
                 actor=request.user,
