@@ -1,6 +1,7 @@
 """About 300 demo concerns across both schools, written the way staff write them, plus two stories the demo
 is built to show: a Northfield girl whose exploitation signs build up over 60 days from three different
-reporters, and an urgent disclosure at Riverside. Made through the real submission service, so the audit trail
+reporters, an urgent disclosure at Riverside, and one Northfield concern left overdue so that the queue always
+has late work to put first. Made through the real submission service, so the audit trail
 holds them too. Running it again adds nothing: each demo submission has a fixed key."""
 
 import random
@@ -209,6 +210,15 @@ DISCLOSURE = (
     (("DISC-ABUSE", "told"), ("ABUSE-PHYSICAL", "seen"), ("SIG-INJURIES", "seen")),
     "he hits me when mum's at work, please don't tell him I said",
 )
+# A concern the team has let slip: logged on the last school day, needed looking at that day, still not
+# acknowledged, and escalated. Whatever the day or hour the demo starts, the queue has overdue work at the top.
+LATE = (
+    "teacher2@northfield.example",
+    "{name} showed me messages on his phone from an older boy offering him money to carry a bag across town "
+    "after school. He asked me not to tell anyone.",
+    (("EXP-CCE", "told"), ("ONL-CONTACT", "seen")),
+    "he said it's easy money, just one bag",
+)
 TOTAL = 300
 
 
@@ -236,7 +246,7 @@ RATIONALES = (
 )
 
 
-def _lifecycle(concerns, *, written, child, number: int) -> None:
+def _lifecycle(concerns, *, written, child, number: int, left_waiting: bool = False) -> None:
     """Demo history as a well-run school keeps it: acknowledged within the day, decided within a fortnight with a
     review date six weeks on, closed once the review has passed. What is still to acknowledge and already overdue is
     marked escalated, so that starting the demo sends no round of escalation emails."""
@@ -244,7 +254,7 @@ def _lifecycle(concerns, *, written, child, number: int) -> None:
     dsl = Membership.objects.active().filter(school=child.school, role=Role.DSL).select_related("user").first()
     dsl = dsl.user if dsl else None
     age = now - written
-    if age < timedelta(days=2):
+    if age < timedelta(days=2) or left_waiting:
         for concern in concerns.filter(ack_due_at__lt=now):
             for level in Escalation.Level:
                 Escalation.objects.get_or_create(
@@ -284,7 +294,9 @@ def _lifecycle(concerns, *, written, child, number: int) -> None:
         concern.save(update_fields=["status"])
 
 
-def _submit(*, key, author, child, account, indicators, urgency, words, where, observed_at, number=None):
+def _submit(
+    *, key, author, child, account, indicators, urgency, words, where, observed_at, number=None, left_waiting=False
+):
     if Incident.objects.filter(submission_key=key).exists():
         return False
     codes = dict(indicators)
@@ -318,7 +330,7 @@ def _submit(*, key, author, child, account, indicators, urgency, words, where, o
     concerns = Concern.objects.filter(incident=incident)
     concerns.update(recorded_at=written, ack_due_at=due)
     Incident.objects.filter(pk=incident.pk).update(created_at=written)
-    _lifecycle(concerns, written=written, child=child, number=number)
+    _lifecycle(concerns, written=written, child=child, number=number, left_waiting=left_waiting)
     return True
 
 
@@ -376,7 +388,7 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
         observed_at=_disclosure_time(),
     )
     _demo_referrals(story_child=story_child, disclosure_child=disclosure_child)
-    for number in range(TOTAL - len(STORY) - 1):
+    for number in range(TOTAL - len(STORY) - 2):
         school_key = "northfield" if number % 3 else "riverside"
         template = generator.choice(TEMPLATES)
         fitting = [c for c in children[school_key] if c != story_child and template.sex in ("", c.sex)]
@@ -393,8 +405,34 @@ def demo_concerns_seed(*, schools: dict[str, School]) -> int:
             observed_at=_when(generator, generator.randint(1, 150)),
             number=number,
         )
+    late_child = next(c for c in children["northfield"] if c.sex == Sex.MALE and c.year_group == "10")
+    email, account, indicators, words = LATE
+    added += _submit(
+        key="demo-late",
+        author=User.objects.get(email=email),
+        child=late_child,
+        account=account.format(name=late_child.display_name),
+        indicators=indicators,
+        urgency=Urgency.TODAY,
+        words=words,
+        where="Year 10 form room",
+        observed_at=_overdue_time(late_child.school),
+        left_waiting=True,
+    )
     _demo_actions(story_child=story_child)
     return added
+
+
+def _overdue_time(school) -> datetime:
+    """Early afternoon on the latest school day whose same-day deadline has already passed."""
+    calendar = SchoolCalendar(school)
+    day = timezone.localdate()
+    while True:
+        day -= timedelta(days=1)
+        seen = timezone.make_aware(datetime.combine(day, time(13, 10)))
+        due = calendar.acknowledgement_due(urgency=Urgency.TODAY, raised_at=seen + timedelta(minutes=40))
+        if calendar.is_working_day(day) and due < timezone.now():
+            return seen
 
 
 def _disclosure_time():

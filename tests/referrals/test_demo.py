@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.models import Child
@@ -151,11 +152,31 @@ def test_the_demo_has_300_concerns_a_building_pattern_and_an_urgent_disclosure(d
     assert disclosure.child_words
 
 
-def test_the_demo_queue_puts_overdue_and_escalated_concerns_and_open_alerts_first(db):
+# The demo's times are relative to when it is seeded: late at night, at a weekend, before school on a Monday and
+# on a bank holiday the queue must still have overdue work to put first.
+@pytest.mark.parametrize(
+    "moment",
+    [None, "2026-12-06 01:09 +0000", "2026-12-07 07:30 +0000", "2027-05-03 10:00 +0100"],
+    ids=["now", "sunday-night", "monday-before-school", "bank-holiday"],
+)
+def test_the_demo_queue_puts_overdue_and_escalated_concerns_and_open_alerts_first(db, moment):
+    import contextlib
+
+    import time_machine
+
+    with time_machine.travel(moment) if moment else contextlib.nullcontext():
+        _the_demo_queue_puts_late_work_and_alerts_first()
+
+
+def _the_demo_queue_puts_late_work_and_alerts_first():
+    from referrals.models import Concern
     from referrals.selectors.queue import QueueFilters, queue_page
     from tests.referrals.test_queue import overdue_or_escalated
 
     call_command("seed_demo", stdout=StringIO())
+    late_one = Concern.objects.get(incident__submission_key="demo-late")
+    assert late_one.status == "submitted" and late_one.ack_due_at < timezone.now()
+    assert late_one.escalations.exists()
     dsl = User.objects.get(email="dsl@northfield.example")
 
     shown = []
