@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Notification
+from referrals.selectors.access_requests import access_request_counts
 from referrals.selectors.adults import adult_cases, adult_counts, adult_submissions_mine
 from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent, police_reports_due
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
@@ -83,6 +84,10 @@ def _adult_desk(request, main) -> dict:
     }
 
 
+def _access_desk(request, main) -> dict:
+    return {"access_counts": access_request_counts(user=request.user)}
+
+
 def _staff_desk(request, main) -> dict:
     return {
         "adult_submissions": adult_submissions_mine(user=request.user)[:5],
@@ -102,6 +107,7 @@ def navigation_register() -> None:
         NavItem("Concerns about adults", 50, _adult_cases),
         NavItem("Exports", 60, _for(Capability.EXPORT, "exports")),
         NavItem("Retention", 65, _for(Capability.REVIEW_RETENTION, "retention_list")),
+        NavItem("Access requests", 67, _for(Capability.HANDLE_ACCESS_REQUESTS, "access_requests")),
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
     extra_register(_unread_notifications)
@@ -116,6 +122,14 @@ def navigation_register() -> None:
             -25,
             lambda main: main.role in ADULT_CASE_HOMES or bool(getattr(main, "manages_adult_concerns", False)),
             _adult_desk,
+        )
+    )
+    panel_register(
+        HomePanel(
+            "referrals/home/_access_requests.html",
+            -9,
+            lambda main: Capability.HANDLE_ACCESS_REQUESTS in membership_capabilities(main),
+            _access_desk,
         )
     )
     panel_register(HomePanel("referrals/home/_actions.html", -15, lambda main: main.role != Role.AUDITOR, _my_actions))

@@ -115,3 +115,18 @@ def child_file_pdf(*, child: Child, user: User) -> bytes:
         "watermark": _watermark(user),
     }
     return _render("referrals/pdf/child_file.html", context)
+
+
+def access_pack_pdf(*, access_request, items, redactions, user: User) -> bytes:
+    """A subject access pack: the cover letter, then the file's items with the redactions applied before the PDF is
+    drawn, so that nothing withheld is in the file."""
+    from referrals.access_pack import pack_context
+
+    context = {
+        **pack_context(access_request, items, redactions),
+        "today": timezone.localdate(),
+        "signed_by": user,
+        "watermark": f"{access_request.reference}: a copy for {access_request.requester_name}, "
+        f"made {timezone.localtime():%d %b %Y}. Confidential.",
+    }
+    return _render("referrals/pdf/access_pack.html", context)

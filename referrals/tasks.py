@@ -88,3 +88,12 @@ def retention_run_task() -> dict:
     from referrals.services.retention import retention_run
 
     return retention_run()
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def access_requests_remind_task() -> dict:
+    """Reminders a week before a subject access request is due, and a notice once it is overdue."""
+    from referrals.services.access_requests import access_requests_remind
+
+    return access_requests_remind()

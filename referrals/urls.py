@@ -4,6 +4,7 @@ referrals, exports and who viewed a child's records."""
 from django.urls import path
 
 from referrals.views import (
+    access_requests,
     adults,
     agency_referrals,
     child_file,
@@ -19,6 +20,10 @@ from referrals.views import (
 )
 
 urlpatterns = [
+    path("access-requests/", access_requests.access_requests, name="access_requests"),
+    path("access-requests/new/", access_requests.access_request_new, name="access_request_new"),
+    path("access-requests/<uuid:request_uuid>/", access_requests.access_request, name="access_request"),
+    path("access-requests/<uuid:request_uuid>/pack/", access_requests.access_request_pack, name="access_request_pack"),
     path("schools/<uuid:school_uuid>/pupils/", roster.roster_list, name="roster_list"),
     path("schools/<uuid:school_uuid>/pupils/new/", roster.roster_add, name="roster_add"),
     path("schools/<uuid:school_uuid>/pupils/<uuid:child_uuid>/", roster.roster_pupil, name="roster_pupil"),

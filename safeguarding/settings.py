@@ -151,6 +151,9 @@ TRANSFER_SIGNING_KEY_PATH = Path(
 TRANSFER_LINK_DAYS = 7
 TRANSFER_LINK_WRONG_CODES = 5
 EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
+# Subject access packs, made at sign-off and deleted this many days later (released or not).
+ACCESS_PACK_ROOT = Path(env_str("ACCESS_PACK_ROOT", str(BASE_DIR / "var" / "access-packs")))
+ACCESS_PACK_DAYS = env_int("ACCESS_PACK_DAYS", 7, minimum=1)
 AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchor.json")))
 # How late an event may be sealed before verify_audit calls it inserted (the sealer runs every minute).
 AUDIT_SEAL_GRACE_MINUTES = env_int("AUDIT_SEAL_GRACE_MINUTES", 30, minimum=2)

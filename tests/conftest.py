@@ -109,6 +109,7 @@ def flush_audit_tables_with_triggers_off():
 def attachments_in_a_temporary_folder(settings, tmp_path):
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
     settings.TRANSFER_ROOT = tmp_path / "transfers"
+    settings.ACCESS_PACK_ROOT = tmp_path / "access-packs"
 
 
 @pytest.fixture(autouse=True)

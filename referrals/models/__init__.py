@@ -1,5 +1,14 @@
 """The safeguarding domain: children, indicators, concerns, reviews, decisions and referrals."""
 
+from referrals.models.access_requests import (
+    AccessRequest,
+    AccessRequestPause,
+    Delivery,
+    Redaction,
+    Requester,
+    RequestStatus,
+    WithheldBecause,
+)
 from referrals.models.adults import (
     HARM_QUESTIONS,
     AdultEntry,
@@ -67,6 +76,8 @@ __all__ = [
     "HARM_QUESTIONS",
     "OPEN_TRANSFER_STATUSES",
     "OUTCOME_AGENCIES",
+    "AccessRequest",
+    "AccessRequestPause",
     "Action",
     "Addendum",
     "AdultEntry",
@@ -92,6 +103,7 @@ __all__ = [
     "ConcernStatus",
     "Decision",
     "DecisionOutcome",
+    "Delivery",
     "DisposalCertificate",
     "DisposalUnderway",
     "Escalation",
@@ -108,9 +120,12 @@ __all__ = [
     "Notification",
     "Outcome",
     "PatternAlert",
+    "Redaction",
     "Referral",
     "ReferralEscalation",
     "ReferralMeeting",
+    "RequestStatus",
+    "Requester",
     "RetentionReview",
     "ReviewStatus",
     "RiskNeedsAssessment",
@@ -124,5 +139,6 @@ __all__ = [
     "TransferRoute",
     "TransferStatus",
     "Urgency",
+    "WithheldBecause",
     "YearGroup",
 ]

@@ -295,6 +295,8 @@ class Notification(models.Model):
         ADULT_LADO_DUE = "adult_lado_due", "The LADO is still to be told of an allegation"
         ADULT_LADO_OVERDUE = "adult_lado_overdue", "The LADO not told of an allegation in one working day: overdue"
         ADULT_PATTERN = "adult_pattern", "Low-level concerns about one adult: consider the LADO"
+        ACCESS_DUE = "access_due", "A subject access request due soon"
+        ACCESS_OVERDUE = "access_overdue", "A subject access request past its due date"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -311,6 +313,9 @@ class Notification(models.Model):
     )
     adult_record = models.ForeignKey(
         "referrals.AdultRecord", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    access_request = models.ForeignKey(
+        "referrals.AccessRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     urgency = models.CharField(max_length=20, choices=Urgency.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

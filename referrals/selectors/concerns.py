@@ -87,7 +87,7 @@ def notifications_page(*, user: User, context: RequestContext, limit: int = 50) 
     items = list(
         Notification.objects.filter(recipient=user)
         .exclude(adult_record__subject_user=user)
-        .select_related("school", "concern", "child", "referral", "adult_record")[:limit]
+        .select_related("school", "concern", "child", "referral", "adult_record", "access_request")[:limit]
     )
     record_shown(
         items,

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from referrals.attachments import attachment_path
 from referrals.models import (
+    AccessRequest,
     Action,
     Addendum,
     AgencyDecisionEntry,
@@ -52,6 +53,8 @@ from referrals.models import (
     Transfer,
 )
 from referrals.selectors.exports import export_file_path
+from referrals.services.access_requests import pack_path as access_pack_path
+from referrals.services.access_requests import packs_expire
 from referrals.services.drafts import drafts_tidy
 from referrals.services.exports import exports_expire
 from referrals.transfer_package import package_path
@@ -74,6 +77,7 @@ def retention_run(*, now=None) -> dict[str, int]:
     done = {}
     done.update({f"drafts_{key}": value for key, value in drafts_tidy(now=now).items()})
     done["export_files"] = exports_expire(now=now)
+    done["access_packs"] = packs_expire(now=now)
     with transaction.atomic():
         done["notifications"] = Notification.objects.filter(
             read_at__lt=now - timedelta(days=NOTIFICATION_DAYS)
@@ -328,6 +332,9 @@ PLURALS = {
     "referrals.Decision_relies_on": "decision links",
     "referrals.Referral_shared_concerns": "referral links",
     "referrals.AdultRecord_children": "links from concerns about adults",
+    "referrals.AccessRequest": "subject access requests",
+    "referrals.AccessRequestPause": "pauses of a subject access request's clock",
+    "referrals.Redaction": "redactions for a subject access request",
 }
 
 
@@ -379,6 +386,9 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     files += [package_path(name) for name in sent.exclude(package_name="").values_list("package_name", flat=True)]
     gone(sent)
     gone(FileHold.objects.filter(child=child))
+    requests = AccessRequest.objects.filter(child=child)
+    files += [access_pack_path(name) for name in requests.exclude(pack_name="").values_list("pack_name", flat=True)]
+    gone(requests)
     for export in ExportRecord.objects.filter(children=child).exclude(file_name=""):
         files.append(export_file_path(export.file_name))
         ExportRecord.objects.filter(pk=export.pk).update(file_name="")

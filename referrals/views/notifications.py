@@ -30,6 +30,8 @@ def _about(notification: Notification) -> str:
     kind = Notification.Kind
     if notification.action_id:
         return reverse("action_detail", args=[notification.action.uuid])
+    if notification.access_request_id:
+        return reverse("access_request", args=[notification.access_request.uuid])
     if notification.adult_record_id:
         return reverse("adult_case", args=[notification.adult_record.uuid])
     if notification.transfer_id:

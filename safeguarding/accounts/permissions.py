@@ -49,6 +49,10 @@ class Capability(models.TextChoices):
         "review_retention",
         "Review files at the end of their keeping period: keep, hold, or dispose of them with a second person",
     )
+    HANDLE_ACCESS_REQUESTS = (
+        "handle_access_requests",
+        "Handle subject access requests: log them, redact the file with reasons, sign off and release the pack",
+    )
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -106,6 +110,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.TRANSFER_FILE,
             C.RAISE_ADULT_CONCERN,
             C.REVIEW_RETENTION,
+            C.HANDLE_ACCESS_REQUESTS,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -149,7 +154,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.CHAIR: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
     Role.CHIEF_EXECUTIVE: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
-    Role.DPO: frozenset({C.READ_AUDIT, C.READ_AUDIT_NAMES, C.REVIEW_RETENTION}),
+    Role.DPO: frozenset({C.READ_AUDIT, C.READ_AUDIT_NAMES, C.REVIEW_RETENTION, C.HANDLE_ACCESS_REQUESTS}),
     Role.HR: frozenset(
         {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.READ_ADULT_RECORDS}
     ),
@@ -239,6 +244,10 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "adult_case": (C.MANAGE_ADULT_CASES, C.READ_ADULT_RECORDS),
     "retention_list": (C.REVIEW_RETENTION,),
     "retention_review": (C.REVIEW_RETENTION,),
+    "access_requests": (C.HANDLE_ACCESS_REQUESTS,),
+    "access_request_new": (C.HANDLE_ACCESS_REQUESTS,),
+    "access_request": (C.HANDLE_ACCESS_REQUESTS,),
+    "access_request_pack": (C.HANDLE_ACCESS_REQUESTS,),
     "transfers": (C.TRANSFER_FILE,),
     "trust_moving_schools": (C.SET_TRUST_POLICY,),
     # A leaver's task: for the child file's readers at the school they left, and the receiving school's DSL.

@@ -94,6 +94,16 @@ SCHEDULE: dict[str, Rule] = {
         Then.DELETE,
         "An unsent draft is the author's working copy, not a record.",
     ),
+    # Subject access requests (R10.6, R10.7).
+    "referrals.AccessRequest": Rule(
+        CHILD_FILE + "; the pack's file: 7 days (ACCESS_PACK_DAYS)",
+        Then.WITH_FILE,
+        "What was asked, released and withheld, and on whose authority, so that the school can answer a complaint "
+        "to the ICO; the pack itself is the requester's copy.",
+        "UK GDPR 6(1)(c) legal obligation (Art. 15) and 9(2)(g) with DPA 2018 Sch. 1 para 18",
+    ),
+    "referrals.AccessRequestPause": _file("When the request's clock waited for clarification, and why."),
+    "referrals.Redaction": _file("The disclosure log: what was withheld from the pack and the exemption relied on."),
     "referrals.ExportRecord": Rule(
         "the file: 24 hours (EXPORT_FILE_HOURS); the record of the export: with the audit trail",
         Then.DELETE,

@@ -1,0 +1,511 @@
+"""Subject access requests, step by step (REQUIREMENTS.md R10.6, R10.7; docs/access-requests.md).
+
+Logged by the DSL or the data protection officer; the file is gathered and redacted with reasons; a second person
+signs the redactions off, which makes the pack; the pack is released with how it went. Each step is one audit event
+that names the request and the child, never what was withheld. A change to the redactions after the request went
+for sign-off takes the sign-off back, and the pack with it.
+"""
+
+import hashlib
+import os
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from referrals.access_clock import REMINDER_DAYS, request_clock
+from referrals.access_pack import file_for_request, other_children_names, passage_found
+from referrals.models import (
+    AccessRequest,
+    AccessRequestPause,
+    Child,
+    Notification,
+    Redaction,
+    RequestStatus,
+    WithheldBecause,
+)
+from safeguarding.accounts.models import Membership, School, User
+from safeguarding.accounts.permissions import Capability, can, holding
+from safeguarding.audit.context import RequestContext
+from safeguarding.audit.events import EventType
+from safeguarding.audit.record import record
+from safeguarding.core.emails import email_enqueue
+
+OBJECT_TYPE = "access_request"
+
+
+class RequestRefused(ValueError):
+    """The step cannot be taken as asked; the message says why."""
+
+
+def _event(access_request: AccessRequest, event_type=EventType.UPDATE, *, actor, context, action: str, **detail):
+    record(
+        event_type,
+        user=actor,
+        context=context,
+        school=access_request.school,
+        object_type=OBJECT_TYPE,
+        object_uuid=access_request.uuid,
+        child_uuid=access_request.child_uuid,
+        detail={"action": action, **detail},
+    )
+
+
+def _locked(access_request: AccessRequest, *, actor: User) -> AccessRequest:
+    """The request, locked for the change, for a person who handles requests at its school."""
+    access_request = (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("school", "child")
+        .get(pk=access_request.pk)
+    )
+    if not can(actor, Capability.HANDLE_ACCESS_REQUESTS, access_request.school):
+        raise PermissionDenied
+    if not access_request.is_open:
+        raise RequestRefused("This request was released already: nothing of it can change.")
+    return access_request
+
+
+def _next_reference(school: School) -> str:
+    School.objects.select_for_update().filter(pk=school.pk).first()
+    count = AccessRequest.objects.filter(school=school).count()
+    return f"SAR-{school.urn}-{count + 1:03d}"
+
+
+@transaction.atomic
+def access_request_log(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    child: Child,
+    requester_name: str,
+    requester: str,
+    requester_address: str,
+    identity_check: str,
+    received_on: date,
+    identity_confirmed_on: date | None,
+    fee_received_on: date | None,
+) -> AccessRequest:
+    """Log a request about `child`; the names of other children in concerns shared with the child are proposed
+    for redaction at once."""
+    if not can(actor, Capability.HANDLE_ACCESS_REQUESTS, child.school):
+        raise PermissionDenied
+    access_request = AccessRequest.objects.create(
+        school=child.school,
+        reference=_next_reference(child.school),
+        child=child,
+        child_uuid=child.uuid,
+        requester_name=requester_name,
+        requester=requester,
+        requester_address=requester_address,
+        identity_check=identity_check,
+        received_on=received_on,
+        identity_confirmed_on=identity_confirmed_on,
+        fee_received_on=fee_received_on,
+        logged_by=actor,
+    )
+    names = other_children_names(child)
+    Redaction.objects.bulk_create(
+        Redaction(
+            request=access_request,
+            passage=name,
+            reason=WithheldBecause.THIRD_PARTY,
+            note="Another child named in a concern shared with this child.",
+            proposed_automatically=True,
+        )
+        for name in names
+    )
+    _event(access_request, EventType.CREATE, actor=actor, context=context, action="logged", proposed=len(names))
+    return access_request
+
+
+@transaction.atomic
+def access_request_dates(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    access_request: AccessRequest,
+    identity_confirmed_on: date | None,
+    fee_received_on: date | None,
+) -> AccessRequest:
+    """Record proof of identity, or a fee, arriving after the request: the clock starts from the later date."""
+    access_request = _locked(access_request, actor=actor)
+    if identity_confirmed_on and identity_confirmed_on < access_request.received_on:
+        raise RequestRefused("Proof of identity cannot arrive before the request itself.")
+    access_request.identity_confirmed_on = identity_confirmed_on
+    access_request.fee_received_on = fee_received_on
+    access_request.save(update_fields=["identity_confirmed_on", "fee_received_on"])
+    _event(access_request, actor=actor, context=context, action="dates")
+    return access_request
+
+
+@transaction.atomic
+def clarification_ask(
+    *, actor: User, context: RequestContext | None, access_request: AccessRequest, asked_on: date, question: str
+) -> AccessRequestPause:
+    """The school asked the requester to clarify: the clock waits until the answer arrives."""
+    access_request = _locked(access_request, actor=actor)
+    if access_request.pauses.filter(answered_on__isnull=True).exists():
+        raise RequestRefused("A question is already waiting for its answer: record that answer first.")
+    if asked_on < access_request.received_on:
+        raise RequestRefused("The question cannot be asked before the request arrived.")
+    pause = AccessRequestPause.objects.create(
+        request=access_request, asked_on=asked_on, question=question, recorded_by=actor
+    )
+    _event(access_request, actor=actor, context=context, action="clarification_asked")
+    return pause
+
+
+@transaction.atomic
+def clarification_answered(
+    *, actor: User, context: RequestContext | None, access_request: AccessRequest, answered_on: date
+) -> AccessRequestPause:
+    access_request = _locked(access_request, actor=actor)
+    pause = access_request.pauses.filter(answered_on__isnull=True).first()
+    if pause is None:
+        raise RequestRefused("No question is waiting for an answer.")
+    if answered_on < pause.asked_on:
+        raise RequestRefused("The answer cannot arrive before the question was asked.")
+    pause.answered_on = answered_on
+    pause.save(update_fields=["answered_on"])
+    _event(access_request, actor=actor, context=context, action="clarification_answered")
+    return pause
+
+
+@transaction.atomic
+def access_request_extend(
+    *, actor: User, context: RequestContext | None, access_request: AccessRequest, reason: str, requester_told_on: date
+) -> AccessRequest:
+    """Extend a complex request by two further months, once, on or before its first due date, with the reason and
+    the day the requester was told."""
+    access_request = _locked(access_request, actor=actor)
+    clock = request_clock(access_request)
+    today = timezone.localdate()
+    if access_request.extended_at is not None:
+        raise RequestRefused("This request was extended already: it can be extended only once.")
+    if not clock.may_extend(today):
+        if clock.first_due is None:
+            raise RequestRefused("The clock has not started (or is paused), so there is no due date to extend.")
+        raise RequestRefused(
+            f"An extension must be agreed by the first due date, {clock.first_due:%d %B %Y}: it has passed."
+        )
+    if requester_told_on > today or (clock.first_due and requester_told_on > clock.first_due):
+        raise RequestRefused("The requester must be told of the extension by the first due date.")
+    access_request.extension_reason = reason
+    access_request.requester_told_on = requester_told_on
+    access_request.extended_by = actor
+    access_request.extended_at = timezone.now()
+    access_request.save(update_fields=["extension_reason", "requester_told_on", "extended_by", "extended_at"])
+    _event(access_request, actor=actor, context=context, action="extended")
+    return access_request
+
+
+# Redaction -----------------------------------------------------------------------------------------------------------
+
+
+def _redactions_open(access_request: AccessRequest) -> None:
+    if access_request.child is None:
+        raise RequestRefused("The child's file is no longer held.")
+    if access_request.status == RequestStatus.SIGNED_OFF:
+        raise RequestRefused("The redactions are signed off: nothing withheld can change now.")
+
+
+def _signed_off_no_longer(access_request: AccessRequest) -> None:
+    """A change to what is withheld after the request went for sign-off: back to being prepared, pack gone."""
+    if access_request.status == RequestStatus.PREPARING:
+        return
+    _pack_remove(access_request)
+    access_request.status = RequestStatus.PREPARING
+    access_request.sent_for_sign_off_by = None
+    access_request.sent_for_sign_off_at = None
+    access_request.signed_off_by = None
+    access_request.signed_off_at = None
+    access_request.signed_items = []
+    access_request.save()
+
+
+@transaction.atomic
+def redaction_add(
+    *,
+    actor: User,
+    context: RequestContext | None,
+    access_request: AccessRequest,
+    item_key: str,
+    passage: str,
+    reason: str,
+    note: str,
+) -> Redaction:
+    """Withhold a passage of one item, a whole item (no passage), or a passage everywhere in the file (no item)."""
+    access_request = _locked(access_request, actor=actor)
+    _redactions_open(access_request)
+    items = file_for_request(access_request.child)
+    item = None
+    if item_key:
+        item = next((each for each in items if each.key == item_key), None)
+        if item is None:
+            raise RequestRefused("That item is not in the child's file.")
+        if item.kind == "child" and not passage:
+            raise RequestRefused("The child's details cannot be withheld whole: mark the passages to withhold.")
+    elif not passage.strip():
+        raise RequestRefused("Say what to withhold everywhere: a name or a phrase.")
+    passage = " ".join(passage.split())
+    if passage and not passage_found(items, passage, item=item):
+        where = "this item" if item else "the file (as a whole word or phrase)"
+        raise RequestRefused(f"That passage is not in {where}. Copy it exactly as it is written.")
+    redaction = Redaction.objects.create(
+        request=access_request,
+        item_kind=item.kind if item else "",
+        item_uuid=item.uuid if item else None,
+        passage=passage,
+        reason=reason,
+        note=note,
+        made_by=actor,
+    )
+    _signed_off_no_longer(access_request)
+    scope = "everywhere" if item is None else ("item" if not passage else "passage")
+    _event(access_request, actor=actor, context=context, action="redaction_added", scope=scope, reason=reason)
+    return redaction
+
+
+@transaction.atomic
+def redaction_remove(
+    *, actor: User, context: RequestContext | None, access_request: AccessRequest, redaction: Redaction
+) -> None:
+    access_request = _locked(access_request, actor=actor)
+    _redactions_open(access_request)
+    if redaction.request_id != access_request.pk:
+        raise RequestRefused("That redaction is not part of this request.")
+    automatic = redaction.proposed_automatically
+    redaction.delete()
+    _signed_off_no_longer(access_request)
+    _event(access_request, actor=actor, context=context, action="redaction_removed", proposed=automatic)
+
+
+# Sign-off, the pack and its release ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_off_ask(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> AccessRequest:
+    access_request = _locked(access_request, actor=actor)
+    if access_request.status != RequestStatus.PREPARING:
+        raise RequestRefused("This request is already with a second person, or signed off.")
+    if access_request.child is None:
+        raise RequestRefused("The child's file is no longer held.")
+    access_request.status = RequestStatus.SIGN_OFF
+    access_request.sent_for_sign_off_by = actor
+    access_request.sent_for_sign_off_at = timezone.now()
+    access_request.save(update_fields=["status", "sent_for_sign_off_by", "sent_for_sign_off_at"])
+    _event(access_request, actor=actor, context=context, action="sent_for_sign_off")
+    return access_request
+
+
+def _prepared_by(access_request: AccessRequest) -> set[int]:
+    """Who prepared the redactions: the person who sent them for sign-off and everyone who marked one."""
+    marked = access_request.redactions.filter(made_by__isnull=False).values_list("made_by_id", flat=True)
+    return {access_request.sent_for_sign_off_by_id, *marked}
+
+
+@transaction.atomic
+def sign_off(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> AccessRequest:
+    """A second person, who marked none of the redactions, signs them off; the pack is made from the file as it
+    stands, and only the items it held now go in it."""
+    access_request = _locked(access_request, actor=actor)
+    if access_request.status != RequestStatus.SIGN_OFF:
+        raise RequestRefused("The redactions have not been sent for sign-off.")
+    if actor.pk in _prepared_by(access_request):
+        raise RequestRefused(
+            "You prepared these redactions, so you cannot sign them off: a second person who handles requests must."
+        )
+    items = file_for_request(access_request.child)
+    access_request.status = RequestStatus.SIGNED_OFF
+    access_request.signed_off_by = actor
+    access_request.signed_off_at = timezone.now()
+    access_request.signed_items = [item.key for item in items]
+    _pack_make(access_request, items=items, user=actor)
+    access_request.save()
+    _event(access_request, actor=actor, context=context, action="signed_off", sha256=access_request.pack_sha256)
+    return access_request
+
+
+@transaction.atomic
+def sign_off_refuse(
+    *, actor: User, context: RequestContext | None, access_request: AccessRequest, note: str
+) -> AccessRequest:
+    """The second person sends the redactions back to be looked at again; the note says what to change."""
+    access_request = _locked(access_request, actor=actor)
+    if access_request.status != RequestStatus.SIGN_OFF:
+        raise RequestRefused("The redactions have not been sent for sign-off.")
+    if actor.pk in _prepared_by(access_request):
+        raise RequestRefused("You prepared these redactions: a second person reviews them.")
+    access_request.status = RequestStatus.PREPARING
+    access_request.sent_for_sign_off_by = None
+    access_request.sent_for_sign_off_at = None
+    access_request.save(update_fields=["status", "sent_for_sign_off_by", "sent_for_sign_off_at"])
+    _event(access_request, actor=actor, context=context, action="sign_off_refused")
+    _notify(access_request, kind=None, note=note)
+    return access_request
+
+
+def pack_path(name: str) -> Path:
+    return Path(settings.ACCESS_PACK_ROOT) / name
+
+
+def _pack_make(access_request: AccessRequest, *, items, user: User) -> None:
+    from referrals.pdfs import access_pack_pdf
+
+    signed = set(access_request.signed_items)
+    content = access_pack_pdf(
+        access_request=access_request,
+        items=[item for item in items if item.key in signed],
+        redactions=list(access_request.redactions.all()),
+        user=user,
+    )
+    _pack_remove(access_request)
+    root = Path(settings.ACCESS_PACK_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.pdf"
+    descriptor = os.open(pack_path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    access_request.pack_name = name
+    access_request.pack_sha256 = hashlib.sha256(content).hexdigest()
+    access_request.pack_made_at = timezone.now()
+    access_request.pack_expires_at = timezone.now() + timedelta(days=settings.ACCESS_PACK_DAYS)
+
+
+def _pack_remove(access_request: AccessRequest) -> None:
+    if access_request.pack_name:
+        pack_path(access_request.pack_name).unlink(missing_ok=True)
+    access_request.pack_name = ""
+    access_request.pack_sha256 = ""
+    access_request.pack_made_at = None
+    access_request.pack_expires_at = None
+
+
+@transaction.atomic
+def pack_remake(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> AccessRequest:
+    """Make the signed-off pack again once its file has expired: the same items and redactions as signed off."""
+    access_request = _locked(access_request, actor=actor)
+    if access_request.status != RequestStatus.SIGNED_OFF:
+        raise RequestRefused("Only a signed-off request has a pack to make.")
+    _pack_make(access_request, items=file_for_request(access_request.child), user=actor)
+    access_request.save()
+    _event(access_request, actor=actor, context=context, action="pack_remade", sha256=access_request.pack_sha256)
+    return access_request
+
+
+@transaction.atomic
+def access_request_release(
+    *, actor: User, context: RequestContext | None, access_request: AccessRequest, delivered: str, note: str
+) -> AccessRequest:
+    """Record that the signed-off pack went to the requester, and how."""
+    access_request = _locked(access_request, actor=actor)
+    if access_request.status != RequestStatus.SIGNED_OFF:
+        raise RequestRefused("The pack cannot be released before a second person has signed off the redactions.")
+    if not access_request.pack_available:
+        raise RequestRefused("The pack's file has expired: make it again before releasing it.")
+    access_request.status = RequestStatus.RELEASED
+    access_request.released_by = actor
+    access_request.released_at = timezone.now()
+    access_request.delivered = delivered
+    access_request.delivery_note = note
+    access_request.save(update_fields=["status", "released_by", "released_at", "delivered", "delivery_note"])
+    _event(
+        access_request,
+        EventType.EXPORT_FINISHED,
+        actor=actor,
+        context=context,
+        action="released",
+        delivered=delivered,
+        sha256=access_request.pack_sha256,
+    )
+    return access_request
+
+
+def packs_expire(*, now=None) -> int:
+    """Delete the files of packs past their expiry, and any pack file a failed sign-off left behind; returns how
+    many went."""
+    now = now or timezone.now()
+    gone = 0
+    for access_request in AccessRequest.objects.filter(pack_expires_at__lte=now).exclude(pack_name=""):
+        with transaction.atomic():
+            _pack_remove(access_request)
+            access_request.save(update_fields=["pack_name", "pack_made_at", "pack_expires_at", "pack_sha256"])
+            gone += 1
+    root = Path(settings.ACCESS_PACK_ROOT)
+    if root.is_dir():
+        kept = set(AccessRequest.objects.exclude(pack_name="").values_list("pack_name", flat=True))
+        stale = now.timestamp() - 24 * 3600
+        for path in root.glob("*.pdf"):
+            if path.name not in kept and path.stat().st_mtime < stale:
+                path.unlink(missing_ok=True)
+                gone += 1
+    return gone
+
+
+# Reminders ----------------------------------------------------------------------------------------------------------
+
+
+def _handlers(school: School) -> list[User]:
+    """Those who handle requests at `school`: its DSL, and the data protection officer of its trust."""
+    memberships = (
+        Membership.objects.active()
+        .filter(holding(Capability.HANDLE_ACCESS_REQUESTS))
+        .filter(school=school)
+        .select_related("user")
+    )
+    trust = (
+        Membership.objects.active()
+        .filter(holding(Capability.HANDLE_ACCESS_REQUESTS))
+        .filter(trust=school.trust_id, trust__isnull=False)
+        .select_related("user")
+    )
+    return list({m.user_id: m.user for m in [*memberships, *trust]}.values())
+
+
+def _notify(access_request: AccessRequest, *, kind: str | None, note: str = "") -> None:
+    people = _handlers(access_request.school)
+    if kind is not None:
+        Notification.objects.bulk_create(
+            Notification(recipient=person, school=access_request.school, kind=kind, access_request=access_request)
+            for person in people
+        )
+    subject = {
+        Notification.Kind.ACCESS_DUE: "a subject access request is due soon",
+        Notification.Kind.ACCESS_OVERDUE: "a subject access request is overdue",
+        None: "redactions sent back before release",
+    }[kind]
+    email_enqueue(
+        to=[person.email for person in people],
+        subject=f"Safeguard: {subject} ({access_request.reference})",
+        body=f"Request {access_request.reference} at {access_request.school.name}: {subject}.\n\n"
+        f"Sign in to Safeguard ({settings.SITE_URL}/access-requests/) to see it. "
+        "This email holds no names or details, on purpose.\n",
+    )
+
+
+def access_requests_remind(*, now=None) -> dict[str, int]:
+    """Remind those who handle requests a week before each due date, and tell them once when one is overdue."""
+    today = timezone.localdate(now or timezone.now())
+    done = {"reminded": 0, "overdue": 0}
+    for access_request in (
+        AccessRequest.objects.exclude(status=RequestStatus.RELEASED).select_related("school").prefetch_related("pauses")
+    ):
+        due = request_clock(access_request).due
+        if due is None:
+            continue
+        with transaction.atomic():
+            if due < today and access_request.overdue_notified_for != due:
+                _notify(access_request, kind=Notification.Kind.ACCESS_OVERDUE)
+                access_request.overdue_notified_for = due
+                access_request.save(update_fields=["overdue_notified_for"])
+                done["overdue"] += 1
+            elif today <= due <= today + timedelta(days=REMINDER_DAYS) and access_request.reminded_for != due:
+                _notify(access_request, kind=Notification.Kind.ACCESS_DUE)
+                access_request.reminded_for = due
+                access_request.save(update_fields=["reminded_for"])
+                done["reminded"] += 1
+    return done
