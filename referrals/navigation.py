@@ -33,7 +33,14 @@ def _roster(memberships) -> str | None:
 
 
 # Those who are sent notifications: people who log concerns, and the case managers of concerns about adults.
-NOTIFIED = frozenset({Capability.LOG_CONCERN, Capability.MANAGE_ADULT_CASES, Capability.READ_ADULT_RECORDS})
+NOTIFIED = frozenset(
+    {
+        Capability.LOG_CONCERN,
+        Capability.MANAGE_ADULT_CASES,
+        Capability.READ_ADULT_RECORDS,
+        Capability.HANDLE_ACCESS_REQUESTS,
+    }
+)
 ADULT_CASE_HOMES = frozenset({Role.HEADTEACHER, Role.CHAIR, Role.CHIEF_EXECUTIVE, Role.HR})
 
 

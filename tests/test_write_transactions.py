@@ -22,6 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import referrals.services
 from referrals.models import (
+    AccessRequest,
+    AccessRequestPause,
     Action,
     Addendum,
     AdultEntry,
@@ -40,6 +42,7 @@ from referrals.models import (
     InformationRequest,
     Notification,
     PatternAlert,
+    Redaction,
     Referral,
     ReferralEscalation,
     ReferralMeeting,
@@ -47,6 +50,7 @@ from referrals.models import (
     RiskNeedsAssessment,
     Transfer,
 )
+from referrals.services import access_requests as sar
 from referrals.services import (
     actions,
     adults,
@@ -129,6 +133,45 @@ def _review(world, *, proposed=False):
         with transaction.atomic():
             retention.file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Past its time.")
     return RetentionReview.objects.get(pk=review.pk)
+
+
+def _sar(world, *, stage: str = "logged") -> AccessRequest:
+    """A parent's request about a new Northfield pupil, taken as far as `stage`."""
+    child = ChildFactory(school=world.northfield)
+    who = {"actor": world.dsl, "context": None}
+    with transaction.atomic():
+        request = sar.access_request_log(
+            **who,
+            child=child,
+            requester_name="A Parent",
+            requester="parent",
+            requester_address="",
+            identity_check="Known to the school.",
+            received_on=timezone.localdate(),
+            identity_confirmed_on=timezone.localdate(),
+            fee_received_on=None,
+        )
+        if stage == "asked":
+            sar.clarification_ask(**who, access_request=request, asked_on=timezone.localdate(), question="Which?")
+        if stage in ("sent", "signed"):
+            sar.sign_off_ask(**who, access_request=request)
+        if stage == "signed":
+            sar.sign_off(actor=world.dpo, context=None, access_request=request)
+    return AccessRequest.objects.get(pk=request.pk)
+
+
+def _sar_redaction(world) -> Redaction:
+    request = _sar(world)
+    with transaction.atomic():
+        return sar.redaction_add(
+            actor=world.dsl,
+            context=None,
+            access_request=request,
+            item_key="",
+            passage="Example",
+            reason="third_party",
+            note="A family name.",
+        )
 
 
 def _born_long_ago(world):
@@ -649,6 +692,110 @@ CALLS = {
         retention.file_hold_lift,
         {"actor": w.dsl, "context": None, "hold": _held(w), "note": "Inquiry closed."},
         FileHold,
+    ),
+    "access_request_log": lambda w: Call(
+        sar.access_request_log,
+        {
+            "actor": w.dpo,
+            "context": None,
+            "child": ChildFactory(school=w.northfield),
+            "requester_name": "A Former Pupil",
+            "requester": "child",
+            "requester_address": "",
+            "identity_check": "Passport seen.",
+            "received_on": timezone.localdate(),
+            "identity_confirmed_on": None,
+            "fee_received_on": None,
+        },
+        AccessRequest,
+    ),
+    "access_request_dates": lambda w: Call(
+        sar.access_request_dates,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "access_request": _sar(w),
+            "identity_confirmed_on": timezone.localdate(),
+            "fee_received_on": None,
+        },
+        AccessRequest,
+    ),
+    "clarification_ask": lambda w: Call(
+        sar.clarification_ask,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "access_request": _sar(w),
+            "asked_on": timezone.localdate(),
+            "question": "Which years?",
+        },
+        AccessRequestPause,
+    ),
+    "clarification_answered": lambda w: Call(
+        sar.clarification_answered,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "access_request": _sar(w, stage="asked"),
+            "answered_on": timezone.localdate(),
+        },
+        AccessRequestPause,
+    ),
+    "access_request_extend": lambda w: Call(
+        sar.access_request_extend,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "access_request": _sar(w),
+            "reason": "Records at two schools.",
+            "requester_told_on": timezone.localdate(),
+        },
+        AccessRequest,
+    ),
+    "redaction_add": lambda w: Call(
+        sar.redaction_add,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "access_request": _sar(w),
+            "item_key": "",
+            "passage": "Example",
+            "reason": "third_party",
+            "note": "A family name.",
+        },
+        Redaction,
+    ),
+    "redaction_remove": lambda w: (
+        lambda redaction: Call(
+            sar.redaction_remove,
+            {"actor": w.dsl, "context": None, "access_request": redaction.request, "redaction": redaction},
+            Redaction,
+        )
+    )(_sar_redaction(w)),
+    "sign_off_ask": lambda w: Call(
+        sar.sign_off_ask, {"actor": w.dsl, "context": None, "access_request": _sar(w)}, AccessRequest
+    ),
+    "sign_off": lambda w: Call(
+        sar.sign_off, {"actor": w.dpo, "context": None, "access_request": _sar(w, stage="sent")}, AccessRequest
+    ),
+    "sign_off_refuse": lambda w: Call(
+        sar.sign_off_refuse,
+        {"actor": w.dpo, "context": None, "access_request": _sar(w, stage="sent"), "note": "Look again at p2."},
+        AccessRequest,
+    ),
+    "pack_remake": lambda w: Call(
+        sar.pack_remake, {"actor": w.dpo, "context": None, "access_request": _sar(w, stage="signed")}, AccessRequest
+    ),
+    "access_request_release": lambda w: Call(
+        sar.access_request_release,
+        {
+            "actor": w.dsl,
+            "context": None,
+            "access_request": _sar(w, stage="signed"),
+            "delivered": "in_person",
+            "note": "",
+        },
+        AccessRequest,
     ),
     "adult_concern_raise": lambda w: Call(
         adults.adult_concern_raise,

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from referrals.models import (
+    AccessRequest,
     Action,
     AdultRecord,
     AdultRelation,
@@ -21,6 +22,7 @@ from referrals.models import (
     RetentionReview,
     Transfer,
 )
+from referrals.services.access_requests import access_request_log, sign_off, sign_off_ask
 from referrals.services.adults import Raised, adult_concern_raise
 from referrals.services.retention import reviews_queue
 from referrals.services.transfers import (
@@ -101,6 +103,7 @@ class Scene:
     link_token: str
     allegation: AdultRecord
     review: RetentionReview
+    access_request: AccessRequest
 
     @cached_property
     def placeholders(self) -> dict:
@@ -120,6 +123,7 @@ class Scene:
             "<uuid:transfer_uuid>": self.transfer.uuid,
             "<uuid:adult_uuid>": self.allegation.uuid,
             "<uuid:review_uuid>": self.review.uuid,
+            "<uuid:request_uuid>": self.access_request.uuid,
             "<int:number>": 1,
             "<str:token>": self.link_token,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
@@ -152,7 +156,27 @@ def build_scene(world) -> Scene:
         link_token=_sent_by_link(world),
         allegation=allegation_about_deputy(world, pupil),
         review=_due_for_review(world),
+        access_request=_access_request_signed_off(world, pupil),
     )
+
+
+def _access_request_signed_off(world, pupil: Child) -> AccessRequest:
+    """A parent's subject access request about the pupil, logged by the DSL and signed off by the DPO."""
+    with transaction.atomic():
+        access_request = access_request_log(
+            actor=world.dsl,
+            context=None,
+            child=pupil,
+            requester_name="Pat Turner",
+            requester="parent",
+            requester_address="",
+            identity_check="Known to the school.",
+            received_on=timezone.localdate(),
+            identity_confirmed_on=timezone.localdate(),
+            fee_received_on=None,
+        )
+        sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+        return sign_off(actor=world.dpo, context=None, access_request=access_request)
 
 
 def _due_for_review(world) -> RetentionReview:

@@ -415,7 +415,6 @@ def access_request_release(
     access_request.save(update_fields=["status", "released_by", "released_at", "delivered", "delivery_note"])
     _event(
         access_request,
-        EventType.EXPORT_FINISHED,
         actor=actor,
         context=context,
         action="released",

@@ -29,6 +29,9 @@ EXEMPT = {
     "staff_invite": "an empty form (what it adds is recorded by the service)",
     "roster_add": "an empty form (what it adds is recorded by the service)",
     "child_search": "an empty search form; a search is recorded with the children it shows",
+    "access_request_new": (
+        "an empty search form; a search is recorded with the children it shows, logging the request as a create"
+    ),
     "concern_new": (
         "the author's own unsent draft (the children it names are recorded as a list when shown); finding a child "
         "is recorded as a search, sending as a create"

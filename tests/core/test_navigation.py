@@ -8,13 +8,15 @@ pytestmark = pytest.mark.django_db
 
 LOG = ["Log a concern", "My concerns"]
 LEAD = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Audit trail"]
+# The DSL, with the data protection officer, also handles subject access requests.
+DSL = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Access requests", "Audit trail"]
 # Each persona's navigation, in order; "Pupils" is the school admin's own school's roster.
 EXPECTED = {
     "teacher": ["Home", *LOG, "Know the signs"],
     "riverside_teacher": ["Home", *LOG, "Know the signs"],
     "deputy": ["Home", *LOG, "Queue", "Find a pupil", "Know the signs"],
-    "dsl": ["Home", *LOG, *LEAD, "Know the signs"],
-    "elsewhere_dsl": ["Home", *LOG, *LEAD, "Know the signs"],
+    "dsl": ["Home", *LOG, *DSL, "Know the signs"],
+    "elsewhere_dsl": ["Home", *LOG, *DSL, "Know the signs"],
     "admin": ["Home", *LOG, "Pupils", "Staff", "Exports", "Know the signs"],
     "office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
     "riverside_office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
@@ -23,7 +25,7 @@ EXPECTED = {
     "head": ["Home", *LOG, "Concerns about adults", "Know the signs"],
     "chair": ["Home", "Concerns about adults", "Know the signs"],
     "hr": ["Home", *LOG, "Concerns about adults", "Know the signs"],
-    "dpo": ["Home", "Retention", "Audit trail", "Know the signs"],
+    "dpo": ["Home", "Retention", "Access requests", "Audit trail", "Know the signs"],
 }
 ADDRESSES = {
     "Home": "/",
@@ -35,6 +37,7 @@ ADDRESSES = {
     "Exports": "/exports/",
     "Concerns about adults": "/adults/",
     "Retention": "/retention/",
+    "Access requests": "/access-requests/",
     "Audit trail": "/audit/",
     "Know the signs": "/guide/signs/",
 }
@@ -53,10 +56,10 @@ def test_each_person_sees_the_navigation_of_their_roles(world, persona):
         else:
             assert item["url"] == ADDRESSES[item["label"]]
     assert [item["label"] for item in navigation if item["current"]] == ["Home"]
-    # The count of unread notifications shows to everyone who logs concerns or manages concerns about adults, and to
-    # no one else.
-    notified = "Log a concern" in EXPECTED[persona] or "Concerns about adults" in EXPECTED[persona]
-    assert (response.context["unread_notifications"] is not None) == notified
+    # The count of unread notifications shows to everyone who logs concerns, manages concerns about adults or
+    # handles subject access requests, and to no one else.
+    notified = {"Log a concern", "Concerns about adults", "Access requests"} & set(EXPECTED[persona])
+    assert (response.context["unread_notifications"] is not None) == bool(notified)
 
 
 def test_the_page_one_is_on_is_marked_in_the_navigation(world):

@@ -134,6 +134,10 @@ adult_cases               login 403   403    403     403     403     403     403
 adult_case                login 404   404    404     404     404     404     404     404   404   404     404   404   404   ok    404   ok    404
 retention_list            login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    403   403   403   403   ok
 retention_review          login 404   404    ok      404     404     404     404     404   404   404     404   ok    404   404   404   404   ok
+access_requests           login 403   403    ok      403     403     403     403     ok    403   403     ok    403   403   403   403   403   ok
+access_request_new        login 403   403    ok      403     403     403     403     ok    403   403     ok    403   403   403   403   403   ok
+access_request            login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404   ok
+access_request_pack       login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404   ok
 """  # noqa: E501 - one row per pattern, one column per persona
 
 
