@@ -69,6 +69,10 @@ class AccessRequest(models.Model):
     requester_told_on = models.DateField("requester told of the extension on", null=True, blank=True)
     sent_for_sign_off_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     sent_for_sign_off_at = models.DateTimeField(null=True, blank=True)
+    # The second person may send the redactions back, saying what to look at again.
+    sent_back_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sent_back_at = models.DateTimeField(null=True, blank=True)
+    sent_back_note = models.TextField(blank=True)
     signed_off_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     signed_off_at = models.DateTimeField(null=True, blank=True)
     # The items of the file the sign-off covered: anything added later stays out of the pack.

@@ -297,6 +297,7 @@ class Notification(models.Model):
         ADULT_PATTERN = "adult_pattern", "Low-level concerns about one adult: consider the LADO"
         ACCESS_DUE = "access_due", "A subject access request due soon"
         ACCESS_OVERDUE = "access_overdue", "A subject access request past its due date"
+        ACCESS_SIGN_OFF = "access_sign_off", "Redactions of a subject access request to sign off"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

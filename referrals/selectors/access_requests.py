@@ -39,6 +39,7 @@ def access_request_get(
             "logged_by",
             "extended_by",
             "sent_for_sign_off_by",
+            "sent_back_by",
             "signed_off_by",
             "released_by",
         )

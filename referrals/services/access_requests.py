@@ -299,6 +299,7 @@ def sign_off_ask(*, actor: User, context: RequestContext | None, access_request:
     access_request.sent_for_sign_off_at = timezone.now()
     access_request.save(update_fields=["status", "sent_for_sign_off_by", "sent_for_sign_off_at"])
     _event(access_request, actor=actor, context=context, action="sent_for_sign_off")
+    _notify(access_request, kind=Notification.Kind.ACCESS_SIGN_OFF, leaving_out=actor)
     return access_request
 
 
@@ -343,9 +344,12 @@ def sign_off_refuse(
     access_request.status = RequestStatus.PREPARING
     access_request.sent_for_sign_off_by = None
     access_request.sent_for_sign_off_at = None
-    access_request.save(update_fields=["status", "sent_for_sign_off_by", "sent_for_sign_off_at"])
+    access_request.sent_back_by = actor
+    access_request.sent_back_at = timezone.now()
+    access_request.sent_back_note = note
+    access_request.save()
     _event(access_request, actor=actor, context=context, action="sign_off_refused")
-    _notify(access_request, kind=None, note=note)
+    _notify(access_request, kind=None, leaving_out=actor)
     return access_request
 
 
@@ -465,8 +469,9 @@ def _handlers(school: School) -> list[User]:
     return list({m.user_id: m.user for m in [*memberships, *trust]}.values())
 
 
-def _notify(access_request: AccessRequest, *, kind: str | None, note: str = "") -> None:
-    people = _handlers(access_request.school)
+def _notify(access_request: AccessRequest, *, kind: str | None, leaving_out: User | None = None) -> None:
+    """Tell those who handle requests at the school, in Safeguard and by an email that names no one."""
+    people = [person for person in _handlers(access_request.school) if person != leaving_out]
     if kind is not None:
         Notification.objects.bulk_create(
             Notification(recipient=person, school=access_request.school, kind=kind, access_request=access_request)
@@ -475,7 +480,8 @@ def _notify(access_request: AccessRequest, *, kind: str | None, note: str = "") 
     subject = {
         Notification.Kind.ACCESS_DUE: "a subject access request is due soon",
         Notification.Kind.ACCESS_OVERDUE: "a subject access request is overdue",
-        None: "redactions sent back before release",
+        Notification.Kind.ACCESS_SIGN_OFF: "redactions are ready for a second person's sign-off",
+        None: "redactions sent back to be looked at again",
     }[kind]
     email_enqueue(
         to=[person.email for person in people],

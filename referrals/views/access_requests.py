@@ -78,7 +78,7 @@ def access_request_new(request):
         children = access_request_children(user=request.user, context=request.audit, text=text)
         return render(request, "referrals/access_request_find.html", {"text": text, "children": children})
     child = access_request_child(user=request.user, child_uuid=child_uuid)
-    form = AccessRequestForm(request.POST or None, initial={"received_on": timezone.localdate()})
+    form = AccessRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         access_request = service.access_request_log(
             actor=request.user, context=request.audit, child=child, **form.cleaned_data
@@ -107,6 +107,7 @@ def access_request(request, request_uuid):
         if form is not None:
             forms[step] = form
         if form is None or form.is_valid():
+            anchor = _anchor(step, request.POST, found)
             try:
                 done = _take(request, step, found, form.cleaned_data if form else {})
             except service.RequestRefused as refusal:
@@ -116,7 +117,6 @@ def access_request(request, request_uuid):
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, done)
-                anchor = "#file" if step in ("redact", "unredact") else ""
                 return redirect(f"{request.path}{anchor}")
         failed = step
         found = access_request_get(user=request.user, context=request.audit, request_uuid=request_uuid)
@@ -209,6 +209,19 @@ def _take(request, step: str, found, data: dict) -> str:
         return "The pack was made again."
     service.access_request_release(**who, delivered=data["delivered"], note=data["note"])
     return "Release recorded."
+
+
+def _anchor(step: str, posted, found) -> str:
+    """Where the page opens again after a redaction: at the item worked on, so the reviewer keeps their place."""
+    if step == "redact":
+        key = posted.get("item", "")
+        return f"#{key.replace(':', '-')}" if key else "#everywhere-heading"
+    if step == "unredact":
+        redaction = found.redactions.filter(uuid=_uuid(posted.get("redaction"))).first()
+        if redaction is not None and redaction.item_kind:
+            return f"#{redaction.item_kind}-{redaction.item_uuid}"
+        return "#everywhere-heading"
+    return ""
 
 
 def _uuid(value):

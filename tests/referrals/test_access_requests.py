@@ -372,3 +372,21 @@ def test_logging_a_request_from_the_pages(world, shared):
     assert Redaction.objects.filter(request=access_request, proposed_automatically=True).count() == 3
     listing = dpo.get("/access-requests/").content.decode()
     assert access_request.reference in listing
+
+
+def test_the_second_person_is_told_and_may_send_the_redactions_back_with_a_note(world, shared):
+    chloe, _tom = shared
+    access_request = log(world, chloe)
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    asked = Notification.objects.filter(access_request=access_request, kind=Notification.Kind.ACCESS_SIGN_OFF)
+    assert [n.recipient for n in asked] == [world.dpo]
+
+    dpo = signed_in_client(world.dpo)
+    response = dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "refuse", "note": ""})
+    assert response.status_code == 400 and "Say what should be looked at again." in response.content.decode()
+    dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "refuse", "note": "Withhold the caretaker's name."})
+
+    access_request.refresh_from_db()
+    assert access_request.status == RequestStatus.PREPARING and access_request.sent_back_by == world.dpo
+    page = signed_in_client(world.dsl).get(f"/access-requests/{access_request.uuid}/").content.decode()
+    assert "Withhold the caretaker&#x27;s name." in page
