@@ -25,6 +25,7 @@ from referrals.models import (
     Redaction,
     Referral,
     RiskNeedsAssessment,
+    Threshold,
     WithheldBecause,
 )
 
@@ -83,6 +84,11 @@ def _name(user) -> str:
     return user.full_name if user is not None else ""
 
 
+def _level(value: str) -> str:
+    """A level of need in words: the default levels are stored by their codes, a school's own by their names."""
+    return Threshold(value).label if value in Threshold.values else value
+
+
 def _sort_key(item: Item):
     when = item.when
     if when is None:
@@ -136,7 +142,7 @@ def file_for_request(child: Child) -> list[Item]:
                     f"Decision on concern {concern.reference}",
                     _passages(
                         ("outcomes", "Outcome", outcomes),
-                        ("threshold", "Level of need", decision.threshold),
+                        ("threshold", "Level of need", _level(decision.threshold)),
                         ("rationale", "Reasons", decision.rationale),
                         ("decided_by", "Decided by", _name(decision.decided_by)),
                     ),

@@ -106,6 +106,15 @@ class AccessRequest(models.Model):
     def is_open(self) -> bool:
         return self.status != RequestStatus.RELEASED
 
+    def preparer_ids(self) -> set[int]:
+        """Who prepared the redactions, and so cannot sign them off: the person who sent them for sign-off and
+        everyone who marked one."""
+        marked = {redaction.made_by_id for redaction in self.redactions.all() if redaction.made_by_id}
+        return {self.sent_for_sign_off_by_id, *marked} - {None}
+
+    def awaits_sign_off_by(self, user) -> bool:
+        return self.status == RequestStatus.SIGN_OFF and user.pk not in self.preparer_ids()
+
     @property
     def pack_available(self) -> bool:
         return bool(self.pack_name) and (self.pack_expires_at is None or self.pack_expires_at > timezone.now())

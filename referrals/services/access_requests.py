@@ -303,12 +303,6 @@ def sign_off_ask(*, actor: User, context: RequestContext | None, access_request:
     return access_request
 
 
-def _prepared_by(access_request: AccessRequest) -> set[int]:
-    """Who prepared the redactions: the person who sent them for sign-off and everyone who marked one."""
-    marked = access_request.redactions.filter(made_by__isnull=False).values_list("made_by_id", flat=True)
-    return {access_request.sent_for_sign_off_by_id, *marked}
-
-
 @transaction.atomic
 def sign_off(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> AccessRequest:
     """A second person, who marked none of the redactions, signs them off; the pack is made from the file as it
@@ -316,7 +310,7 @@ def sign_off(*, actor: User, context: RequestContext | None, access_request: Acc
     access_request = _locked(access_request, actor=actor)
     if access_request.status != RequestStatus.SIGN_OFF:
         raise RequestRefused("The redactions have not been sent for sign-off.")
-    if actor.pk in _prepared_by(access_request):
+    if actor.pk in access_request.preparer_ids():
         raise RequestRefused(
             "You prepared these redactions, so you cannot sign them off: a second person who handles requests must."
         )
@@ -339,7 +333,7 @@ def sign_off_refuse(
     access_request = _locked(access_request, actor=actor)
     if access_request.status != RequestStatus.SIGN_OFF:
         raise RequestRefused("The redactions have not been sent for sign-off.")
-    if actor.pk in _prepared_by(access_request):
+    if actor.pk in access_request.preparer_ids():
         raise RequestRefused("You prepared these redactions: a second person reviews them.")
     access_request.status = RequestStatus.PREPARING
     access_request.sent_for_sign_off_by = None

@@ -150,7 +150,6 @@ def _workbench(request, found, forms: dict, failed: str | None) -> dict:
         }
         for item in items
     ]
-    preparers = {found.sent_for_sign_off_by_id, *(r.made_by_id for r in redactions if r.made_by_id)}
     return {
         "request_": found,
         "clock": clock,
@@ -164,7 +163,7 @@ def _workbench(request, found, forms: dict, failed: str | None) -> dict:
         "forms": forms,
         "failed": failed,
         "failed_item": request.POST.get("item", "") if failed == "redact" else "",
-        "may_sign_off": found.status == RequestStatus.SIGN_OFF and request.user.pk not in preparers,
+        "may_sign_off": found.awaits_sign_off_by(request.user),
         "editable": found.status in (RequestStatus.PREPARING, RequestStatus.SIGN_OFF),
         "reasons": WithheldBecause.choices,
     }

@@ -89,6 +89,9 @@ OBJECT_LABELS = {
     "transfer_package": "a leaver's file as sent (the package)",
     "received_file": "a file received from the child's earlier school",
     "file_hold": "a hold on the child's file",
+    "access_request": "a subject access request about the child",
+    "access_request_pack": "a subject access pack (the PDF)",
+    "access_request_child": "a search for a child, to log a subject access request",
 }
 
 

@@ -5,7 +5,7 @@ import io
 import re
 import zlib
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -390,3 +390,48 @@ def test_the_second_person_is_told_and_may_send_the_redactions_back_with_a_note(
     assert access_request.status == RequestStatus.PREPARING and access_request.sent_back_by == world.dpo
     page = signed_in_client(world.dsl).get(f"/access-requests/{access_request.uuid}/").content.decode()
     assert "Withhold the caretaker&#x27;s name." in page
+
+
+def test_the_pack_file_expires_and_can_be_made_again_from_the_same_sign_off(world, shared):
+    from referrals.services.retention import retention_run
+
+    chloe, _tom = shared
+    access_request = log(world, chloe)
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+    access_request.refresh_from_db()
+    path = service.pack_path(access_request.pack_name)
+    assert path.exists()
+
+    with time_machine.travel(access_request.pack_expires_at + timedelta(minutes=1)):
+        assert retention_run()["access_packs"] == 1
+        access_request.refresh_from_db()
+        assert not path.exists() and not access_request.pack_name
+        with pytest.raises(service.RequestRefused, match="expired"):
+            service.access_request_release(
+                actor=world.dsl, context=None, access_request=access_request, delivered="post", note=""
+            )
+        service.pack_remake(actor=world.dsl, context=None, access_request=access_request)
+    access_request.refresh_from_db()
+    assert service.pack_path(access_request.pack_name).exists()
+
+
+def test_disposing_of_the_childs_file_takes_its_requests_and_packs_with_it(world, django_capture_on_commit_callbacks):
+    from referrals.models import RetentionReview
+    from referrals.services.retention import file_disposal_confirm, file_disposal_propose, reviews_queue
+
+    former = ChildFactory(school=world.northfield, legal_first_name="Kim", date_of_birth=date(1995, 5, 1))
+    access_request = log(world, former, requester="child", requester_name="Kim Former")
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+    access_request.refresh_from_db()
+    path = service.pack_path(access_request.pack_name)
+    reviews_queue()
+    review = RetentionReview.objects.get(child=former)
+    file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Reviewed at 25: nothing to keep.")
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = file_disposal_confirm(actor=world.dpo, context=None, review=review)
+
+    assert not AccessRequest.objects.filter(child_uuid=former.uuid).exists()
+    assert not path.exists()
+    assert certificate.counts.get("subject access requests") == 1
