@@ -256,7 +256,7 @@ def _child_item(child: Child) -> Item:
         "The child's details",
         _passages(
             ("name", "Name", child.display_name),
-            ("date_of_birth", "Date of birth", f"{child.date_of_birth:%d %B %Y}"),
+            ("date_of_birth", "Date of birth", f"{child.date_of_birth.day} {child.date_of_birth:%B %Y}"),
             ("address", "Home address", child.address),
             ("household", "Household", child.household),
             ("gp", "GP", child.gp),

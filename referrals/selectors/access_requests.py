@@ -95,12 +95,13 @@ def access_requests_list(*, user: User, context: RequestContext) -> tuple[list[R
 
 
 def access_request_counts(*, user: User) -> dict[str, int]:
-    """How many requests are open and how many are overdue, for the home page: counts only, nothing recorded."""
+    """How many requests are open, how many are overdue and how many wait for the person's sign-off, for the home
+    page: counts only, nothing recorded."""
     today = timezone.localdate()
-    rows = [
-        _row(each, today) for each in _reachable(user).exclude(status=RequestStatus.RELEASED).prefetch_related("pauses")
-    ]
-    return {"open": len(rows), "overdue": sum(row.overdue for row in rows)}
+    found = list(_reachable(user).exclude(status=RequestStatus.RELEASED).prefetch_related("pauses", "redactions"))
+    rows = [_row(each, today) for each in found]
+    to_sign = sum(each.awaits_sign_off_by(user) for each in found)
+    return {"open": len(rows), "overdue": sum(row.overdue for row in rows), "to_sign": to_sign}
 
 
 def access_request_children(*, user: User, context: RequestContext, text: str) -> list[Child]:

@@ -118,6 +118,7 @@ def site(tmp_path_factory, site_settings):
         "ATTACHMENT_ROOT": str(folder / "attachments"),
         "EXPORT_ROOT": str(folder / "exports"),
         "TRANSFER_ROOT": str(folder / "transfers"),
+        "ACCESS_PACK_ROOT": str(folder / "access-packs"),
         "AUDIT_ANCHOR_PATH": str(folder / "audit-anchor.json"),
         "LOG_LEVEL": "WARNING",
         "DEMO_PASSWORD": PASSWORD,

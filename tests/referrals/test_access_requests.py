@@ -380,6 +380,8 @@ def test_the_second_person_is_told_and_may_send_the_redactions_back_with_a_note(
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
     asked = Notification.objects.filter(access_request=access_request, kind=Notification.Kind.ACCESS_SIGN_OFF)
     assert [n.recipient for n in asked] == [world.dpo]
+    assert "1 waiting for your sign-off" in signed_in_client(world.dpo).get("/").content.decode()
+    assert "waiting for your sign-off" not in signed_in_client(world.dsl).get("/").content.decode()
 
     dpo = signed_in_client(world.dpo)
     response = dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "refuse", "note": ""})
