@@ -30,9 +30,11 @@ def working_day_from(day: date) -> date:
     return day if is_working_day(day) else next_working_day(day)
 
 
-def clock_start(*, received_on: date, identity_confirmed_on: date | None, fee_received_on: date | None) -> date | None:
-    """The day the clock starts; None while proof of identity is awaited."""
-    if identity_confirmed_on is None:
+def clock_start(
+    *, received_on: date, identity_confirmed_on: date | None, fee_received_on: date | None, fee_requested: bool = False
+) -> date | None:
+    """The day the clock starts; None while proof of identity, or a fee that was asked for, is awaited."""
+    if identity_confirmed_on is None or (fee_requested and fee_received_on is None):
         return None
     return max(day for day in (received_on, identity_confirmed_on, fee_received_on) if day is not None)
 
@@ -44,14 +46,16 @@ class Pause:
 
 
 def days_paused(start: date, pauses) -> int | None:
-    """The days the clock stood still after it started; None while a question is still unanswered."""
-    total = 0
-    for pause in pauses:
-        if pause.answered_on is None:
-            return None
-        begun = max(pause.asked_on, start)
+    """The days the clock stood still after it started, each day once however the pauses overlap; None while a
+    question is still unanswered."""
+    if any(pause.answered_on is None for pause in pauses):
+        return None
+    total, counted_to = 0, start
+    for pause in sorted(pauses, key=lambda pause: pause.asked_on):
+        begun = max(pause.asked_on, counted_to)
         if pause.answered_on > begun:
             total += (pause.answered_on - begun).days
+            counted_to = pause.answered_on
     return total
 
 
@@ -66,10 +70,12 @@ class Clock:
     def due(self) -> date | None:
         return self.extended_due or self.first_due
 
+    waiting_for_fee: bool = False
+
     @property
     def waiting_for(self) -> str:
         if self.start is None:
-            return "proof of identity"
+            return "the fee asked for" if self.waiting_for_fee else "proof of identity"
         if self.paused:
             return "an answer to the question asked"
         return ""
@@ -86,12 +92,18 @@ def due_on(start: date, *, months: int = 1, paused_days: int = 0) -> date:
     return working_day_from(months_on(start, months) + timedelta(days=paused_days))
 
 
-def clock_for(*, received_on, identity_confirmed_on, fee_received_on, pauses, extended: bool) -> Clock:
+def clock_for(
+    *, received_on, identity_confirmed_on, fee_received_on, pauses, extended: bool, fee_requested: bool = False
+) -> Clock:
     start = clock_start(
-        received_on=received_on, identity_confirmed_on=identity_confirmed_on, fee_received_on=fee_received_on
+        received_on=received_on,
+        identity_confirmed_on=identity_confirmed_on,
+        fee_received_on=fee_received_on,
+        fee_requested=fee_requested,
     )
     if start is None:
-        return Clock(start=None, paused=False, first_due=None, extended_due=None)
+        waiting_for_fee = identity_confirmed_on is not None
+        return Clock(start=None, paused=False, first_due=None, extended_due=None, waiting_for_fee=waiting_for_fee)
     paused = days_paused(start, pauses)
     if paused is None:
         return Clock(start=start, paused=True, first_due=None, extended_due=None)
@@ -105,6 +117,7 @@ def request_clock(access_request) -> Clock:
         received_on=access_request.received_on,
         identity_confirmed_on=access_request.identity_confirmed_on,
         fee_received_on=access_request.fee_received_on,
+        fee_requested=access_request.fee_requested,
         pauses=[Pause(p.asked_on, p.answered_on) for p in access_request.pauses.all()],
         extended=access_request.extended_at is not None,
     )

@@ -7,6 +7,8 @@ replaced by a marker naming the reason. The pack's PDF is rendered from the reda
 passage is not in the file at all, not merely covered over.
 """
 
+import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass, field, replace
@@ -70,9 +72,19 @@ class Item:
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    # The item this one belongs to ("concern:<uuid>" for an addendum, a decision, a closure, an assessment or an
+    # attached file): withholding that item whole withholds this one too.
+    parent: str = ""
+
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.uuid}"
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of what the item says, to tell whether it changed after it was read."""
+        content = [self.heading, [[passage.name, passage.text] for passage in self.passages]]
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
 def _passages(*pairs) -> list[Passage]:
@@ -130,6 +142,7 @@ def file_for_request(child: Child) -> list[Item]:
                         ("author", "Added by", _name(addendum.author)),
                     ),
                     [_name(addendum.author)],
+                    parent=f"concern:{concern.uuid}",
                 )
             )
         for decision in concern.decisions.all():
@@ -147,6 +160,7 @@ def file_for_request(child: Child) -> list[Item]:
                         ("decided_by", "Decided by", _name(decision.decided_by)),
                     ),
                     [_name(decision.decided_by)],
+                    parent=f"concern:{concern.uuid}",
                 )
             )
         for closure in concern.closures.all():
@@ -163,6 +177,7 @@ def file_for_request(child: Child) -> list[Item]:
                         ("closed_by", "Closed by", _name(closure.closed_by)),
                     ),
                     [_name(closure.closed_by)],
+                    parent=f"concern:{concern.uuid}",
                 )
             )
     for assessment in RiskNeedsAssessment.objects.filter(
@@ -181,6 +196,7 @@ def file_for_request(child: Child) -> list[Item]:
                     ("recorded_by", "Recorded by", _name(assessment.recorded_by)),
                 ),
                 [_name(assessment.recorded_by)],
+                parent=f"concern:{assessment.concern.uuid}",
             )
         )
     for referral in Referral.objects.filter(child=child).select_related("made_by"):
@@ -227,9 +243,11 @@ def file_for_request(child: Child) -> list[Item]:
                 [_name(action.owner)],
             )
         )
+    concern_of_incident = {concern.incident_id: concern.uuid for concern in concerns}
     for attachment in (
         Attachment.objects.filter(incident__concerns__child=child).select_related("uploaded_by").distinct()
     ):
+        parent = concern_of_incident.get(attachment.incident_id)
         items.append(
             Item(
                 "attachment",
@@ -241,6 +259,7 @@ def file_for_request(child: Child) -> list[Item]:
                     ("uploaded_by", "Attached by", _name(attachment.uploaded_by)),
                 ),
                 [_name(attachment.uploaded_by)],
+                parent=f"concern:{parent}" if parent else "",
             )
         )
     first, rest = items[0], items[1:]
@@ -376,10 +395,11 @@ def redacted(items: list[Item], redactions: list[Redaction]) -> list[Item]:
     for redaction in redactions:
         if not redaction.everywhere:
             by_item.setdefault((redaction.item_kind, redaction.item_uuid), []).append(redaction)
+    withheld = set(item_withheld(redactions))
     shown = []
     for item in items:
         own = by_item.get((item.kind, item.uuid), [])
-        if any(r.whole_item for r in own):
+        if item.key in withheld or item.parent in withheld:
             continue
         applying = everywhere + own
         passages = [replace(p, text=redact_text(p.text, applying)) for p in item.passages]
@@ -403,10 +423,31 @@ def describe(redaction: Redaction, items: list[Item]) -> str:
     return f"{found.heading}{when}"
 
 
+def file_state(items: list[Item], redactions: list[Redaction]) -> str:
+    """One SHA-256 of the file's items as they read now and of what is withheld from them: the reviewer's page
+    carries it, so that a sign-off covers exactly what the reviewer read."""
+    state = [sorted((item.key, item.digest) for item in items), sorted(str(r.uuid) for r in redactions)]
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()
+
+
+def request_state(access_request: AccessRequest) -> str:
+    """The `file_state` of a request's file and redactions as they are now."""
+    return file_state(file_for_request(access_request.child), list(access_request.redactions.all()))
+
+
+def child_name(access_request: AccessRequest, redactions: list[Redaction]) -> str:
+    """The child's name as the pack's title, letter and heading give it: withheld where a redaction of the child's
+    details or of the whole file covers it (a new name the requester must not learn)."""
+    child = access_request.child
+    applying = [r for r in redactions if r.everywhere or (r.item_kind == "child" and r.item_uuid == child.uuid)]
+    return redact_text(child.display_name, applying)
+
+
 def pack_context(access_request: AccessRequest, items: list[Item], redactions: list[Redaction]) -> dict:
     shown = redacted(items, redactions)
     return {
         "request": access_request,
+        "child_name": child_name(access_request, redactions),
         "items": shown,
         "withheld_any": bool(redactions),
         "reasons": sorted({WithheldBecause(r.reason).label for r in redactions}),

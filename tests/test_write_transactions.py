@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import referrals.services
+from referrals.access_pack import request_state
 from referrals.models import (
     AccessRequest,
     AccessRequestPause,
@@ -156,7 +157,7 @@ def _sar(world, *, stage: str = "logged") -> AccessRequest:
         if stage in ("sent", "signed"):
             sar.sign_off_ask(**who, access_request=request)
         if stage == "signed":
-            sar.sign_off(actor=world.dpo, context=None, access_request=request)
+            sar.sign_off(actor=world.dpo, context=None, access_request=request, seen=request_state(request))
     return AccessRequest.objects.get(pk=request.pk)
 
 
@@ -775,9 +776,13 @@ CALLS = {
     "sign_off_ask": lambda w: Call(
         sar.sign_off_ask, {"actor": w.dsl, "context": None, "access_request": _sar(w)}, AccessRequest
     ),
-    "sign_off": lambda w: Call(
-        sar.sign_off, {"actor": w.dpo, "context": None, "access_request": _sar(w, stage="sent")}, AccessRequest
-    ),
+    "sign_off": lambda w: (
+        lambda request: Call(
+            sar.sign_off,
+            {"actor": w.dpo, "context": None, "access_request": request, "seen": request_state(request)},
+            AccessRequest,
+        )
+    )(_sar(w, stage="sent")),
     "sign_off_refuse": lambda w: Call(
         sar.sign_off_refuse,
         {"actor": w.dpo, "context": None, "access_request": _sar(w, stage="sent"), "note": "Look again at p2."},

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from referrals.access_pack import request_state
 from referrals.models import (
     AccessRequest,
     Action,
@@ -176,7 +177,9 @@ def _access_request_signed_off(world, pupil: Child) -> AccessRequest:
             fee_received_on=None,
         )
         sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
-        return sign_off(actor=world.dpo, context=None, access_request=access_request)
+        return sign_off(
+            actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request)
+        )
 
 
 def _due_for_review(world) -> RetentionReview:

@@ -50,13 +50,13 @@ class AccessRequestForm(forms.Form):
         required=False,
         help_text="Leave empty while you wait for it: the one-month clock starts when it arrives.",
     )
-    fee_received_on = forms.DateField(
-        label="Fee received on",
-        widget=DateInput,
+    fee_requested = forms.BooleanField(
+        label="A fee was asked for",
         required=False,
-        help_text="Almost always empty: a fee may be charged only for a request that is manifestly unfounded or "
-        "excessive.",
+        help_text="Almost never: only for a request that is manifestly unfounded or excessive. The clock then waits "
+        "for the fee.",
     )
+    fee_received_on = forms.DateField(label="Fee received on", widget=DateInput, required=False)
 
     def clean_received_on(self):
         return _not_future(self.cleaned_data["received_on"])
@@ -77,6 +77,7 @@ class AccessRequestForm(forms.Form):
 
 class DatesForm(forms.Form):
     identity_confirmed_on = AccessRequestForm.base_fields["identity_confirmed_on"]
+    fee_requested = AccessRequestForm.base_fields["fee_requested"]
     fee_received_on = AccessRequestForm.base_fields["fee_received_on"]
 
     def clean_identity_confirmed_on(self):

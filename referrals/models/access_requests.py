@@ -58,6 +58,7 @@ class AccessRequest(models.Model):
     identity_check = models.CharField("how their identity was checked", max_length=300)
     received_on = models.DateField("request received on")
     identity_confirmed_on = models.DateField("proof of identity received on", null=True, blank=True)
+    fee_requested = models.BooleanField("a fee was asked for", default=False)
     fee_received_on = models.DateField("fee received on", null=True, blank=True)
     logged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(default=timezone.now)
@@ -75,8 +76,13 @@ class AccessRequest(models.Model):
     sent_back_note = models.TextField(blank=True)
     signed_off_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    # The items of the file the sign-off covered: anything added later stays out of the pack.
-    signed_items = models.JSONField(default=list, blank=True)
+    # The items of the file the sign-off covered, each with the SHA-256 of its words: anything added later stays out
+    # of the pack, and a pack is not made again from an item changed since.
+    signed_items = models.JSONField(default=dict, blank=True)
+    # Everyone who added or took back a redaction, or sent the request for sign-off: none of them may sign it off.
+    preparers = models.JSONField(default=list, blank=True)
+    # Names of other children proposed for redaction and taken back by a person: not proposed again.
+    declined_names = models.JSONField(default=list, blank=True)
     released_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     released_at = models.DateTimeField(null=True, blank=True)
     delivered = models.CharField("how it was delivered", max_length=20, choices=Delivery.choices, blank=True)
@@ -107,10 +113,10 @@ class AccessRequest(models.Model):
         return self.status != RequestStatus.RELEASED
 
     def preparer_ids(self) -> set[int]:
-        """Who prepared the redactions, and so cannot sign them off: the person who sent them for sign-off and
-        everyone who marked one."""
+        """Who prepared the redactions, and so cannot sign them off: whoever sent them for sign-off, marked one or
+        took one back, at any time."""
         marked = {redaction.made_by_id for redaction in self.redactions.all() if redaction.made_by_id}
-        return {self.sent_for_sign_off_by_id, *marked} - {None}
+        return {self.sent_for_sign_off_by_id, *marked, *self.preparers} - {None}
 
     def awaits_sign_off_by(self, user) -> bool:
         return self.status == RequestStatus.SIGN_OFF and user.pk not in self.preparer_ids()

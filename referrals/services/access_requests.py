@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referrals.access_clock import REMINDER_DAYS, request_clock
-from referrals.access_pack import file_for_request, other_children_names, passage_found
+from referrals.access_pack import file_for_request, file_state, other_children_names, passage_found
 from referrals.models import (
     AccessRequest,
     AccessRequestPause,
@@ -70,9 +70,15 @@ def _locked(access_request: AccessRequest, *, actor: User) -> AccessRequest:
 
 
 def _next_reference(school: School) -> str:
+    """The school's next number: one more than the highest it holds, so that no two requests share one."""
     School.objects.select_for_update().filter(pk=school.pk).first()
-    count = AccessRequest.objects.filter(school=school).count()
-    return f"SAR-{school.urn}-{count + 1:03d}"
+    prefix = f"SAR-{school.urn}-"
+    numbers = [
+        int(reference.removeprefix(prefix))
+        for reference in AccessRequest.objects.filter(school=school).values_list("reference", flat=True)
+        if reference.removeprefix(prefix).isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
 @transaction.atomic
@@ -88,6 +94,7 @@ def access_request_log(
     received_on: date,
     identity_confirmed_on: date | None,
     fee_received_on: date | None,
+    fee_requested: bool = False,
 ) -> AccessRequest:
     """Log a request about `child`; the names of other children in concerns shared with the child are proposed
     for redaction at once."""
@@ -105,9 +112,24 @@ def access_request_log(
         received_on=received_on,
         identity_confirmed_on=identity_confirmed_on,
         fee_received_on=fee_received_on,
+        fee_requested=fee_requested,
         logged_by=actor,
     )
-    names = other_children_names(child)
+    proposed = _propose_other_children(access_request)
+    _event(access_request, EventType.CREATE, actor=actor, context=context, action="logged", proposed=proposed)
+    return access_request
+
+
+def _propose_other_children(access_request: AccessRequest) -> int:
+    """Withhold everywhere the names of other children in concerns shared with the child, but those already
+    withheld and those a person took back; returns how many were added."""
+    present = {r.passage.casefold() for r in access_request.redactions.all() if r.everywhere}
+    declined = {name.casefold() for name in access_request.declined_names}
+    names = [
+        name
+        for name in other_children_names(access_request.child)
+        if name.casefold() not in present and name.casefold() not in declined
+    ]
     Redaction.objects.bulk_create(
         Redaction(
             request=access_request,
@@ -118,8 +140,12 @@ def access_request_log(
         )
         for name in names
     )
-    _event(access_request, EventType.CREATE, actor=actor, context=context, action="logged", proposed=len(names))
-    return access_request
+    return len(names)
+
+
+def _preparing(access_request: AccessRequest, actor: User) -> None:
+    if actor.pk not in access_request.preparers:
+        access_request.preparers = [*access_request.preparers, actor.pk]
 
 
 @transaction.atomic
@@ -130,14 +156,17 @@ def access_request_dates(
     access_request: AccessRequest,
     identity_confirmed_on: date | None,
     fee_received_on: date | None,
+    fee_requested: bool = False,
 ) -> AccessRequest:
     """Record proof of identity, or a fee, arriving after the request: the clock starts from the later date."""
     access_request = _locked(access_request, actor=actor)
-    if identity_confirmed_on and identity_confirmed_on < access_request.received_on:
-        raise RequestRefused("Proof of identity cannot arrive before the request itself.")
+    for arrived in (identity_confirmed_on, fee_received_on):
+        if arrived and arrived < access_request.received_on:
+            raise RequestRefused("Proof of identity or a fee cannot arrive before the request itself.")
     access_request.identity_confirmed_on = identity_confirmed_on
     access_request.fee_received_on = fee_received_on
-    access_request.save(update_fields=["identity_confirmed_on", "fee_received_on"])
+    access_request.fee_requested = fee_requested
+    access_request.save(update_fields=["identity_confirmed_on", "fee_received_on", "fee_requested"])
     _event(access_request, actor=actor, context=context, action="dates")
     return access_request
 
@@ -152,6 +181,12 @@ def clarification_ask(
         raise RequestRefused("A question is already waiting for its answer: record that answer first.")
     if asked_on < access_request.received_on:
         raise RequestRefused("The question cannot be asked before the request arrived.")
+    answered = [p.answered_on for p in access_request.pauses.all() if p.answered_on]
+    if answered and asked_on < max(answered):
+        raise RequestRefused("A new question is asked after the answer to the last one arrived.")
+    due = request_clock(access_request).due
+    if due is not None and asked_on > due:
+        raise RequestRefused(f"The request was due on {due:%d %B %Y}: a question asked after it cannot stop the clock.")
     pause = AccessRequestPause.objects.create(
         request=access_request, asked_on=asked_on, question=question, recorded_by=actor
     )
@@ -223,7 +258,7 @@ def _signed_off_no_longer(access_request: AccessRequest) -> None:
     access_request.sent_for_sign_off_at = None
     access_request.signed_off_by = None
     access_request.signed_off_at = None
-    access_request.signed_items = []
+    access_request.signed_items = {}
     access_request.save()
 
 
@@ -264,6 +299,8 @@ def redaction_add(
         note=note,
         made_by=actor,
     )
+    _preparing(access_request, actor)
+    access_request.save(update_fields=["preparers"])
     _signed_off_no_longer(access_request)
     scope = "everywhere" if item is None else ("item" if not passage else "passage")
     _event(access_request, actor=actor, context=context, action="redaction_added", scope=scope, reason=reason)
@@ -279,7 +316,11 @@ def redaction_remove(
     if redaction.request_id != access_request.pk:
         raise RequestRefused("That redaction is not part of this request.")
     automatic = redaction.proposed_automatically
+    if automatic:
+        access_request.declined_names = [*access_request.declined_names, redaction.passage]
     redaction.delete()
+    _preparing(access_request, actor)
+    access_request.save(update_fields=["preparers", "declined_names"])
     _signed_off_no_longer(access_request)
     _event(access_request, actor=actor, context=context, action="redaction_removed", proposed=automatic)
 
@@ -294,19 +335,22 @@ def sign_off_ask(*, actor: User, context: RequestContext | None, access_request:
         raise RequestRefused("This request is already with a second person, or signed off.")
     if access_request.child is None:
         raise RequestRefused("The child's file is no longer held.")
+    # A concern shared with another child since the request was logged: its names are withheld before anyone signs.
+    proposed = _propose_other_children(access_request)
     access_request.status = RequestStatus.SIGN_OFF
     access_request.sent_for_sign_off_by = actor
     access_request.sent_for_sign_off_at = timezone.now()
-    access_request.save(update_fields=["status", "sent_for_sign_off_by", "sent_for_sign_off_at"])
-    _event(access_request, actor=actor, context=context, action="sent_for_sign_off")
+    _preparing(access_request, actor)
+    access_request.save(update_fields=["status", "sent_for_sign_off_by", "sent_for_sign_off_at", "preparers"])
+    _event(access_request, actor=actor, context=context, action="sent_for_sign_off", proposed=proposed)
     _notify(access_request, kind=Notification.Kind.ACCESS_SIGN_OFF, leaving_out=actor)
     return access_request
 
 
 @transaction.atomic
-def sign_off(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> AccessRequest:
-    """A second person, who marked none of the redactions, signs them off; the pack is made from the file as it
-    stands, and only the items it held now go in it."""
+def sign_off(*, actor: User, context: RequestContext | None, access_request: AccessRequest, seen: str) -> AccessRequest:
+    """A second person, who prepared none of the redactions, signs them off as they read them (`seen` is the
+    `file_state` of the page they read); the pack is made from exactly that."""
     access_request = _locked(access_request, actor=actor)
     if access_request.status != RequestStatus.SIGN_OFF:
         raise RequestRefused("The redactions have not been sent for sign-off.")
@@ -315,10 +359,12 @@ def sign_off(*, actor: User, context: RequestContext | None, access_request: Acc
             "You prepared these redactions, so you cannot sign them off: a second person who handles requests must."
         )
     items = file_for_request(access_request.child)
+    if seen != file_state(items, list(access_request.redactions.all())):
+        raise RequestRefused("The file or its redactions changed while you were reading: read it again, then sign off.")
     access_request.status = RequestStatus.SIGNED_OFF
     access_request.signed_off_by = actor
     access_request.signed_off_at = timezone.now()
-    access_request.signed_items = [item.key for item in items]
+    access_request.signed_items = {item.key: item.digest for item in items}
     _pack_make(access_request, items=items, user=actor)
     access_request.save()
     _event(access_request, actor=actor, context=context, action="signed_off", sha256=access_request.pack_sha256)
@@ -354,10 +400,10 @@ def pack_path(name: str) -> Path:
 def _pack_make(access_request: AccessRequest, *, items, user: User) -> None:
     from referrals.pdfs import access_pack_pdf
 
-    signed = set(access_request.signed_items)
+    signed = access_request.signed_items
     content = access_pack_pdf(
         access_request=access_request,
-        items=[item for item in items if item.key in signed],
+        items=[item for item in items if signed.get(item.key) == item.digest],
         redactions=list(access_request.redactions.all()),
         user=user,
     )
@@ -375,8 +421,10 @@ def _pack_make(access_request: AccessRequest, *, items, user: User) -> None:
 
 
 def _pack_remove(access_request: AccessRequest) -> None:
+    """Forget the request's pack; its file goes once the change commits, so a rolled-back change keeps it."""
     if access_request.pack_name:
-        pack_path(access_request.pack_name).unlink(missing_ok=True)
+        path = pack_path(access_request.pack_name)
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))
     access_request.pack_name = ""
     access_request.pack_sha256 = ""
     access_request.pack_made_at = None
@@ -384,15 +432,30 @@ def _pack_remove(access_request: AccessRequest) -> None:
 
 
 @transaction.atomic
-def pack_remake(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> AccessRequest:
-    """Make the signed-off pack again once its file has expired: the same items and redactions as signed off."""
+def pack_remake(*, actor: User, context: RequestContext | None, access_request: AccessRequest) -> bool:
+    """Make the signed-off pack again once its file has expired, from the same items and redactions. When an item
+    signed off has changed since (an address, say), nothing unread goes out: the request goes back to being prepared
+    for a new sign-off, and this returns False."""
     access_request = _locked(access_request, actor=actor)
     if access_request.status != RequestStatus.SIGNED_OFF:
         raise RequestRefused("Only a signed-off request has a pack to make.")
-    _pack_make(access_request, items=file_for_request(access_request.child), user=actor)
+    items = file_for_request(access_request.child)
+    now = {item.key: item.digest for item in items}
+    if any(now.get(key) != digest for key, digest in access_request.signed_items.items()):
+        _pack_remove(access_request)
+        access_request.status = RequestStatus.PREPARING
+        access_request.sent_for_sign_off_by = None
+        access_request.sent_for_sign_off_at = None
+        access_request.signed_off_by = None
+        access_request.signed_off_at = None
+        access_request.signed_items = {}
+        access_request.save()
+        _event(access_request, actor=actor, context=context, action="sign_off_lapsed")
+        return False
+    _pack_make(access_request, items=items, user=actor)
     access_request.save()
     _event(access_request, actor=actor, context=context, action="pack_remade", sha256=access_request.pack_sha256)
-    return access_request
+    return True
 
 
 @transaction.atomic
@@ -426,21 +489,25 @@ def packs_expire(*, now=None) -> int:
     """Delete the files of packs past their expiry, and any pack file a failed sign-off left behind; returns how
     many went."""
     now = now or timezone.now()
-    gone = 0
-    for access_request in AccessRequest.objects.filter(pack_expires_at__lte=now).exclude(pack_name=""):
+    gone: set[str] = set()
+    expired = AccessRequest.objects.filter(pack_expires_at__lte=now).exclude(pack_name="")
+    for pk in expired.values_list("pk", flat=True):
         with transaction.atomic():
+            access_request = expired.select_for_update().filter(pk=pk).first()
+            if access_request is None:
+                continue  # made again meanwhile
+            gone.add(access_request.pack_name)
             _pack_remove(access_request)
             access_request.save(update_fields=["pack_name", "pack_made_at", "pack_expires_at", "pack_sha256"])
-            gone += 1
     root = Path(settings.ACCESS_PACK_ROOT)
     if root.is_dir():
         kept = set(AccessRequest.objects.exclude(pack_name="").values_list("pack_name", flat=True))
         stale = now.timestamp() - 24 * 3600
         for path in root.glob("*.pdf"):
-            if path.name not in kept and path.stat().st_mtime < stale:
+            if path.name not in kept | gone and path.stat().st_mtime < stale:
                 path.unlink(missing_ok=True)
-                gone += 1
-    return gone
+                gone.add(path.name)
+    return len(gone)
 
 
 # Reminders ----------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from referrals.access_clock import request_clock
-from referrals.access_pack import describe, file_for_request, item_withheld, redacted
+from referrals.access_pack import describe, file_for_request, file_state, item_withheld, redacted
 from referrals.forms.access_requests import (
     AccessRequestForm,
     AnsweredForm,
@@ -139,14 +139,15 @@ def _workbench(request, found, forms: dict, failed: str | None) -> dict:
         if not redaction.everywhere and not redaction.whole_item:
             by_item.setdefault(f"{redaction.item_kind}:{redaction.item_uuid}", []).append(redaction)
     previews = {item.key: item for item in redacted(items, redactions)}
-    signed = set(found.signed_items)
+    signed = found.signed_items
     rows = [
         {
             "item": item,
             "preview": previews.get(item.key),
             "withheld": withheld.get(item.key),
+            "with_parent": withheld.get(item.parent),
             "passages": by_item.get(item.key, []),
-            "added_since": bool(signed) and item.key not in signed,
+            "added_since": bool(signed) and signed.get(item.key) != item.digest,
         }
         for item in items
     ]
@@ -158,6 +159,7 @@ def _workbench(request, found, forms: dict, failed: str | None) -> dict:
         "may_extend": clock.may_extend(today) and found.is_open,
         "open_pause": next((p for p in found.pauses.all() if p.answered_on is None), None),
         "rows": rows,
+        "state": file_state(items, redactions),
         "everywhere": [r for r in redactions if r.everywhere],
         "log": [(redaction, describe(redaction, items)) for redaction in redactions],
         "forms": forms,
@@ -198,14 +200,15 @@ def _take(request, step: str, found, data: dict) -> str:
         service.sign_off_ask(**who)
         return "Sent for sign-off: another person who handles requests checks the redactions."
     if step == "sign_off":
-        service.sign_off(**who)
+        service.sign_off(**who, seen=request.POST.get("seen", ""))
         return "Signed off. The pack is ready to download and release."
     if step == "refuse":
         service.sign_off_refuse(**who, note=data["note"])
         return "Sent back to be looked at again."
     if step == "remake":
-        service.pack_remake(**who)
-        return "The pack was made again."
+        if service.pack_remake(**who):
+            return "The pack was made again."
+        return "The file changed after it was signed off, so the request is back to be checked and signed off again."
     service.access_request_release(**who, delivered=data["delivered"], note=data["note"])
     return "Release recorded."
 

@@ -13,13 +13,14 @@ from django.core import mail
 from pypdf import PdfReader
 
 from referrals.access_clock import Pause, clock_for
+from referrals.access_pack import request_state
 from referrals.models import AccessRequest, Notification, Redaction, RequestStatus
 from referrals.services import access_requests as service
 from referrals.services.concerns import concern_submit
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
 from tests.concerns import concern_submission
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, ConcernFactory
 from tests.personas import signed_in_client
 
 
@@ -143,7 +144,7 @@ def test_the_pack_holds_neither_a_redacted_passage_nor_another_childs_name(world
         note="Naming the source could put him at risk.",
     )
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
-    service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
 
     pdf = service.pack_path(access_request.pack_name).read_bytes()
@@ -172,7 +173,7 @@ def test_a_whole_item_withheld_is_left_out_of_the_pack(world, shared):
         note="Not in the child's best interests.",
     )
     service.sign_off_ask(actor=world.dpo, context=None, access_request=access_request)
-    service.sign_off(actor=world.dsl, context=None, access_request=access_request)
+    service.sign_off(actor=world.dsl, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
 
     text = _text_of(service.pack_path(access_request.pack_name).read_bytes())
@@ -206,12 +207,18 @@ def test_the_pack_is_released_only_after_a_second_persons_sign_off_and_the_relea
     with pytest.raises(service.RequestRefused, match="before a second person has signed off"):
         service.access_request_release(actor=world.dsl, context=None, access_request=access_request, **release)
     with pytest.raises(service.RequestRefused, match="cannot sign them off"):
-        service.sign_off(actor=world.dsl, context=None, access_request=access_request)
+        service.sign_off(
+            actor=world.dsl, context=None, access_request=access_request, seen=request_state(access_request)
+        )
     access_request.refresh_from_db()
     assert access_request.status == RequestStatus.SIGN_OFF
 
     dpo = signed_in_client(world.dpo)
-    response = dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "sign_off"})
+    dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "sign_off", "seen": "not what is there now"})
+    access_request.refresh_from_db()
+    assert access_request.status == RequestStatus.SIGN_OFF  # a sign-off of something else is refused
+    seen = request_state(access_request)
+    response = dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "sign_off", "seen": seen})
     assert response.status_code == 302
     response = dpo.post(f"/access-requests/{access_request.uuid}/", {"step": "release", **release})
     assert response.status_code == 302
@@ -244,7 +251,9 @@ def test_a_redactor_cannot_sign_off_and_a_change_after_sending_takes_the_request
     assert access_request.status == RequestStatus.PREPARING and access_request.sent_for_sign_off_by is None
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
     with pytest.raises(service.RequestRefused, match="cannot sign them off"):
-        service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+        service.sign_off(
+            actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request)
+        )
 
 
 def test_an_extension_asked_for_after_the_first_due_date_is_refused(world, shared):
@@ -319,7 +328,7 @@ def test_only_the_dsl_and_the_data_protection_officer_reach_a_request(world, sha
     chloe, _tom = shared
     access_request = log(world, chloe)
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
-    service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     client = signed_in_client(world.people[person])
 
     for path in (f"/access-requests/{access_request.uuid}/", f"/access-requests/{access_request.uuid}/pack/"):
@@ -394,19 +403,22 @@ def test_the_second_person_is_told_and_may_send_the_redactions_back_with_a_note(
     assert "Withhold the caretaker&#x27;s name." in page
 
 
-def test_the_pack_file_expires_and_can_be_made_again_from_the_same_sign_off(world, shared):
+def test_the_pack_file_expires_and_can_be_made_again_from_the_same_sign_off(
+    world, shared, django_capture_on_commit_callbacks
+):
     from referrals.services.retention import retention_run
 
     chloe, _tom = shared
     access_request = log(world, chloe)
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
-    service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
     path = service.pack_path(access_request.pack_name)
     assert path.exists()
 
     with time_machine.travel(access_request.pack_expires_at + timedelta(minutes=1)):
-        assert retention_run()["access_packs"] == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert retention_run()["access_packs"] == 1
         access_request.refresh_from_db()
         assert not path.exists() and not access_request.pack_name
         with pytest.raises(service.RequestRefused, match="expired"):
@@ -425,7 +437,7 @@ def test_disposing_of_the_childs_file_takes_its_requests_and_packs_with_it(world
     former = ChildFactory(school=world.northfield, legal_first_name="Kim", date_of_birth=date(1995, 5, 1))
     access_request = log(world, former, requester="child", requester_name="Kim Former")
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
-    service.sign_off(actor=world.dpo, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
     path = service.pack_path(access_request.pack_name)
     reviews_queue()
@@ -437,3 +449,133 @@ def test_disposing_of_the_childs_file_takes_its_requests_and_packs_with_it(world
     assert not AccessRequest.objects.filter(child_uuid=former.uuid).exists()
     assert not path.exists()
     assert certificate.counts.get("subject access requests") == 1
+
+
+def test_overlapping_or_late_questions_cannot_stretch_the_clock(world, shared):
+    # Each paused day counts once, however the pauses were recorded: 5 to 20 March is fifteen days, and 3 April plus
+    # fifteen is Good Friday, then Easter Monday: due Tuesday 22 April.
+    assert due(
+        date(2025, 3, 3), pauses=[(date(2025, 3, 5), date(2025, 3, 15)), (date(2025, 3, 10), date(2025, 3, 20))]
+    ) == date(2025, 4, 22)
+    chloe, _tom = shared
+    with time_machine.travel("2025-04-20 10:00 +0100"):
+        access_request = log(world, chloe, received_on=date(2025, 3, 3), identity_confirmed_on=date(2025, 3, 3))
+        ask = {"actor": world.dsl, "context": None, "access_request": access_request, "question": "Which years?"}
+        with pytest.raises(service.RequestRefused, match="cannot stop the clock"):
+            service.clarification_ask(**ask, asked_on=date(2025, 4, 10))
+        service.clarification_ask(**ask, asked_on=date(2025, 3, 10))
+        service.clarification_answered(
+            actor=world.dsl, context=None, access_request=access_request, answered_on=date(2025, 3, 20)
+        )
+        with pytest.raises(service.RequestRefused, match="after the answer to the last one"):
+            service.clarification_ask(**ask, asked_on=date(2025, 3, 15))
+
+
+def test_a_fee_asked_for_holds_the_clock_until_it_arrives():
+    waiting = clock_for(
+        received_on=date(2025, 1, 6),
+        identity_confirmed_on=date(2025, 1, 6),
+        fee_received_on=None,
+        fee_requested=True,
+        pauses=[],
+        extended=False,
+    )
+    assert waiting.due is None and waiting.waiting_for == "the fee asked for"
+    assert due(date(2025, 1, 6), fee=date(2025, 1, 13)) == date(2025, 2, 13)
+
+
+def test_withholding_a_concern_whole_withholds_what_belongs_to_it(world, shared):
+    from referrals.services.concerns import addendum_add
+
+    chloe, _tom = shared
+    concern = chloe.concerns.get()
+    addendum_add(actor=world.teacher, context=None, concern=concern, reason="Forgot", text="The car had no plates.")
+    access_request = log(world, chloe)
+    service.redaction_add(
+        actor=world.dsl,
+        context=None,
+        access_request=access_request,
+        item_key=f"concern:{concern.uuid}",
+        passage="",
+        reason="serious_harm",
+        note="Police asked us not to share it yet.",
+    )
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
+    access_request.refresh_from_db()
+    text = _text_of(service.pack_path(access_request.pack_name).read_bytes())
+    assert "no plates" not in text and concern.reference not in text
+
+
+def test_a_new_name_of_the_child_can_be_withheld_from_the_title_and_the_letter(world):
+    child = ChildFactory(school=world.northfield, legal_first_name="Leah", legal_last_name="Hart")
+    child.preferred_name = "Skye"
+    child.save()
+    access_request = log(world, child)
+    service.redaction_add(
+        actor=world.dsl,
+        context=None,
+        access_request=access_request,
+        item_key="",
+        passage="Skye",
+        reason="serious_harm",
+        note="The name she uses since leaving home must not reach her father.",
+    )
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
+    access_request.refresh_from_db()
+    pdf = service.pack_path(access_request.pack_name).read_bytes()
+    assert "Skye" not in _text_of(pdf)
+    assert b"Skye" not in pdf + _streams_of(pdf)
+    assert "Skye" not in (PdfReader(io.BytesIO(pdf)).metadata.title or "")
+
+
+def test_a_sign_off_covers_only_what_the_second_person_read(world, shared):
+    chloe, _tom = shared
+    access_request = log(world, chloe)
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    read = request_state(access_request)
+    ConcernFactory(child=chloe, author=world.teacher)  # a concern logged while the page was open
+    with pytest.raises(service.RequestRefused, match="changed while you were reading"):
+        service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=read)
+    service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
+
+    chloe.address = "A refuge the father must not learn of"
+    chloe.save()
+    access_request.refresh_from_db()
+    assert service.pack_remake(actor=world.dpo, context=None, access_request=access_request) is False
+    access_request.refresh_from_db()
+    assert access_request.status == RequestStatus.PREPARING and not access_request.signed_off_by
+
+
+def test_taking_a_redaction_back_makes_one_a_preparer_and_a_declined_name_is_not_proposed_again(world, shared):
+    chloe, _tom = shared
+    access_request = log(world, chloe)
+    proposed = access_request.redactions.get(passage="Tomasz")
+    service.redaction_remove(actor=world.dpo, context=None, access_request=access_request, redaction=proposed)
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    assert not access_request.redactions.filter(passage="Tomasz").exists()
+    with pytest.raises(service.RequestRefused, match="cannot sign them off"):
+        service.sign_off(
+            actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request)
+        )
+
+
+def test_a_concern_shared_after_logging_has_its_names_proposed_before_sign_off(world):
+    rosa = ChildFactory(school=world.northfield, legal_first_name="Rosa", legal_last_name="Ayodele")
+    access_request = log(world, rosa)
+    assert not access_request.redactions.exists()
+    ivy = ChildFactory(school=world.northfield, legal_first_name="Ivy", legal_last_name="Brandt")
+    submission = concern_submission(world.teacher, rosa, with_file=False)
+    submission["data"] = replace(submission["data"], children=[rosa, ivy])
+    concern_submit(**submission)
+    service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
+    assert {"Ivy Brandt", "Ivy", "Brandt"} <= set(access_request.redactions.values_list("passage", flat=True))
+
+
+def test_references_stay_unique_after_a_request_is_disposed_of(world):
+    first, second = (ChildFactory(school=world.northfield) for _ in range(2))
+    one, two = log(world, first), log(world, second)
+    one.delete()
+    three = log(world, first)
+    assert three.reference != two.reference and three.reference.endswith("-003")
