@@ -66,7 +66,8 @@ def test_the_page_one_is_on_is_marked_in_the_navigation(world):
     response = signed_in_client(world.dsl).get("/queue/")
 
     assert [item["label"] for item in response.context["navigation"] if item["current"]] == ["Queue"]
-    assert '<a class="nav-link active" href="/queue/" aria-current="page">Queue</a>' in response.content.decode()
+    link = '<a class="nav-link text-nowrap active" href="/queue/" aria-current="page">Queue</a>'
+    assert link in response.content.decode()
 
 
 def test_a_visitor_sees_no_navigation(client):
