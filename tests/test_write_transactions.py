@@ -37,6 +37,8 @@ from referrals.models import (
     Concern,
     ConcernDraft,
     ConcernMove,
+    ContextLink,
+    ContextMention,
     Decision,
     Escalation,
     FileHold,
@@ -65,6 +67,7 @@ from referrals.services import (
     reviews,
     transfers,
 )
+from referrals.services import context as context_services
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
 from safeguarding.accounts.models import HolidayCover, Membership, School, Trust, User
@@ -134,6 +137,17 @@ def _review(world, *, proposed=False):
         with transaction.atomic():
             retention.file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Past its time.")
     return RetentionReview.objects.get(pk=review.pk)
+
+
+def _car(world, *, linked: bool = False):
+    concern = _concern(world)
+    with transaction.atomic():
+        mention = context_services.context_mention_add(
+            actor=concern.author, context=None, concern=concern, kind="vehicle", values={"registration": "ab12 cde"}
+        )
+        if linked:
+            return context_services.context_link_confirm(actor=world.dsl, context=None, mention=mention)
+    return mention
 
 
 def _sar(world, *, stage: str = "logged") -> AccessRequest:
@@ -693,6 +707,27 @@ CALLS = {
         retention.file_hold_lift,
         {"actor": w.dsl, "context": None, "hold": _held(w), "note": "Inquiry closed."},
         FileHold,
+    ),
+    "context_mention_add": lambda w: (
+        lambda concern: Call(
+            context_services.context_mention_add,
+            {
+                "actor": concern.author,
+                "context": None,
+                "concern": concern,
+                "kind": "handle",
+                "values": {"platform": "Snapchat", "handle": "@jay"},
+            },
+            ContextMention,
+        )
+    )(_concern(w)),
+    "context_link_confirm": lambda w: Call(
+        context_services.context_link_confirm, {"actor": w.dsl, "context": None, "mention": _car(w)}, ContextLink
+    ),
+    "context_link_undo": lambda w: Call(
+        context_services.context_link_undo,
+        {"actor": w.dsl, "context": None, "link": _car(w, linked=True), "reason": "Misread plate."},
+        ContextLink,
     ),
     "access_request_log": lambda w: Call(
         sar.access_request_log,

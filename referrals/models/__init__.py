@@ -44,6 +44,7 @@ from referrals.models.concerns import (
     Notification,
     Urgency,
 )
+from referrals.models.context import ContextEntity, ContextLink, ContextMention
 from referrals.models.exports import ExportRecord
 from referrals.models.indicators import Indicator, IndicatorCategory, IndicatorKind, SeedSign
 from referrals.models.retention import DisposalCertificate, DisposalUnderway, RetentionReview, ReviewStatus
@@ -101,6 +102,9 @@ __all__ = [
     "ConcernIndicator",
     "ConcernMove",
     "ConcernStatus",
+    "ContextEntity",
+    "ContextLink",
+    "ContextMention",
     "Decision",
     "DecisionOutcome",
     "Delivery",

@@ -32,6 +32,9 @@ from referrals.models import (
     ConcernDraft,
     ConcernIndicator,
     ConcernMove,
+    ContextEntity,
+    ContextLink,
+    ContextMention,
     Decision,
     DecisionOutcome,
     DisposalCertificate,
@@ -333,6 +336,9 @@ PLURALS = {
     "referrals.Referral_shared_concerns": "referral links",
     "referrals.AdultRecord_children": "links from concerns about adults",
     "referrals.AccessRequest": "subject access requests",
+    "referrals.ContextMention": "people, vehicles, places and accounts recorded",
+    "referrals.ContextLink": "links to people, vehicles, places and accounts",
+    "referrals.ContextEntity": "people, vehicles, places and accounts known to the trust",
     "referrals.AccessRequestPause": "pauses of a subject access request's clock",
     "referrals.Redaction": "redactions for a subject access request",
 }
@@ -364,6 +370,12 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     ConcernMove.objects.filter(from_child=child).exclude(concern__in=concerns).update(from_child=None)
     ConcernMove.objects.filter(to_child=child).exclude(concern__in=concerns).update(to_child=None)
     gone(ConcernMove.objects.filter(concern__in=concerns))
+    mentions = ContextMention.objects.filter(concern__in=concerns)
+    linked = set(ContextLink.objects.filter(mention__in=mentions).values_list("entity", flat=True))
+    gone(ContextLink.objects.filter(mention__in=mentions))
+    gone(mentions)
+    # An entity goes with the last file it appears in.
+    gone(ContextEntity.objects.filter(pk__in=linked).exclude(links__isnull=False))
     decisions = Decision.objects.filter(concern__in=concerns)
     gone(DecisionOutcome.objects.filter(decision__in=decisions))
     gone(decisions)

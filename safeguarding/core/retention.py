@@ -94,6 +94,17 @@ SCHEDULE: dict[str, Rule] = {
         Then.DELETE,
         "An unsent draft is the author's working copy, not a record.",
     ),
+    # The people, vehicles, places and accounts around children: third parties' personal data.
+    "referrals.ContextMention": _file(
+        "What a member of staff saw around the child: a person, a car, a place, an account"
+    ),
+    "referrals.ContextLink": _file("A DSL's confirmation that a mention is a known entity, and its undoing."),
+    "referrals.ContextEntity": Rule(
+        "as long as any file it is linked to",
+        Then.WITH_FILE,
+        "Links children through the people, cars, places and accounts around them; it goes when the last file it "
+        "appears in goes.",
+    ),
     # Subject access requests (R10.6, R10.7).
     "referrals.AccessRequest": Rule(
         CHILD_FILE + "; the pack's file: 7 days (ACCESS_PACK_DAYS)",

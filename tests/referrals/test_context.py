@@ -1,0 +1,125 @@
+"""The people, vehicles, places and accounts around children: recorded by staff, confirmed by a DSL as one entity of
+the trust, undone with a reason."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from referrals.models import ContextEntity, ContextLink
+from referrals.selectors.context import context_matches
+from referrals.services.context import (
+    ContextRefused,
+    context_link_confirm,
+    context_link_undo,
+    context_mention_add,
+)
+from safeguarding.audit.models import AuditEvent
+from tests.factories import ChildFactory, ConcernFactory
+
+
+def car(world, school, author, registration):
+    concern = ConcernFactory(child=ChildFactory(school=school), author=author)
+    return context_mention_add(
+        actor=author,
+        context=None,
+        concern=concern,
+        kind="vehicle",
+        values={"registration": registration, "make": "Ford", "colour": "silver"},
+    )
+
+
+def test_one_car_typed_two_ways_at_two_schools_is_offered_as_one_entity(world):
+    northfield = car(world, world.northfield, world.teacher, "ab12 cde")
+    riverside = car(world, world.riverside, world.riverside_teacher, "AB12CDE")
+    assert northfield.key == riverside.key == "AB12CDE"
+
+    _mention, offered = context_matches(user=world.dsl, context=None, mention_uuid=northfield.uuid)
+    assert offered == []
+    first = context_link_confirm(actor=world.dsl, context=None, mention=northfield)
+    _mention, offered = context_matches(user=world.riverside_dsl, context=None, mention_uuid=riverside.uuid)
+    assert offered == [first.entity]
+    second = context_link_confirm(actor=world.riverside_dsl, context=None, mention=riverside, entity=offered[0])
+
+    assert ContextEntity.objects.count() == 1 and second.entity == first.entity
+    events = AuditEvent.objects.filter(object_type="context_link")
+    assert events.count() == 2 and not any("AB12" in str(event.detail) for event in events)
+
+
+def test_only_the_schools_safeguarding_team_confirms_and_no_one_outside_sees_the_mention(world):
+    mention = car(world, world.northfield, world.teacher, "AB12CDE")
+    with pytest.raises(PermissionDenied):
+        context_link_confirm(actor=world.teacher, context=None, mention=mention)
+    with pytest.raises(Http404):
+        context_matches(user=world.riverside_dsl, context=None, mention_uuid=mention.uuid)
+    with pytest.raises(Http404):
+        context_matches(user=world.teacher, context=None, mention_uuid=mention.uuid)
+    with pytest.raises(PermissionDenied):
+        context_mention_add(
+            actor=world.teacher2, context=None, concern=mention.concern, kind="handle", values={"handle": "x"}
+        )
+
+
+def test_a_wrong_link_undone_with_a_reason_keeps_both_in_the_history(world):
+    mention = car(world, world.northfield, world.teacher, "AB12CDE")
+    link = context_link_confirm(actor=world.dsl, context=None, mention=mention)
+    with pytest.raises(ContextRefused, match="linked already"):
+        context_link_confirm(actor=world.deputy, context=None, mention=mention)
+    with pytest.raises(ContextRefused, match="reason"):
+        context_link_undo(actor=world.deputy, context=None, link=link, reason="  ")
+    context_link_undo(actor=world.deputy, context=None, link=link, reason="The teacher misread the plate.")
+    again = context_link_confirm(actor=world.dsl, context=None, mention=mention)
+
+    history = list(ContextLink.objects.filter(mention=mention))
+    assert history == [link, again]
+    assert history[0].undone_by == world.deputy and history[0].undo_reason and history[1].standing
+
+
+def test_the_childs_own_home_is_never_a_place_of_concern(world):
+    child = ChildFactory(school=world.northfield, address="14 Canal Terrace, Northfield")
+    concern = ConcernFactory(child=child, author=world.teacher)
+    with pytest.raises(ContextRefused, match="own home"):
+        context_mention_add(
+            actor=world.teacher, context=None, concern=concern, kind="place", values={"name": "14 canal terrace"}
+        )
+    place = context_mention_add(
+        actor=world.teacher,
+        context=None,
+        concern=concern,
+        kind="place",
+        values={"name": "", "postcode_district": "nf4 2qp"},
+    )
+    assert place.postcode_district == "NF4" and place.key == "district:NF4"
+    with pytest.raises(ContextRefused, match="enough"):
+        context_mention_add(actor=world.teacher, context=None, concern=concern, kind="person", values={"name": " "})
+
+
+def test_disposing_of_a_file_takes_its_mentions_and_an_entity_no_other_file_holds(
+    world, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from referrals.models import RetentionReview
+    from referrals.services.retention import file_disposal_confirm, file_disposal_propose, reviews_queue
+
+    former = ChildFactory(school=world.northfield, date_of_birth=date(1995, 5, 1))
+    alone = context_mention_add(
+        actor=world.teacher,
+        context=None,
+        concern=ConcernFactory(child=former, author=world.teacher),
+        kind="handle",
+        values={"platform": "Snapchat", "handle": "@quiet_one"},
+    )
+    shared = car(world, world.northfield, world.teacher, "AB12CDE")
+    shared_too = context_mention_add(
+        actor=world.teacher, context=None, concern=alone.concern, kind="vehicle", values={"registration": "ab12cde"}
+    )
+    for mention in (alone, shared, shared_too):
+        context_link_confirm(actor=world.dsl, context=None, mention=mention)
+    reviews_queue()
+    review = RetentionReview.objects.get(child=former)
+    file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Reviewed at 25.")
+    with django_capture_on_commit_callbacks(execute=True):
+        file_disposal_confirm(actor=world.dpo, context=None, review=review)
+
+    assert list(ContextEntity.objects.values_list("key", flat=True)) == ["AB12CDE"]
+    assert ContextLink.objects.count() == 1
