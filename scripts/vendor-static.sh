@@ -10,7 +10,7 @@ cp package.json "$work/"
 modules="$work/node_modules"
 vendor=static/vendor
 rm -rf "$vendor"
-mkdir -p "$vendor"/{bootstrap,htmx,chartjs,axe-core}
+mkdir -p "$vendor"/{bootstrap,htmx,chartjs,axe-core,cytoscape}
 
 cp -r "$modules/bootstrap/dist/css" "$modules/bootstrap/dist/js" "$modules/bootstrap/LICENSE" "$vendor/bootstrap/"
 cp "$modules/htmx.org/dist/htmx.js" "$modules/htmx.org/dist/htmx.min.js" "$modules/htmx.org/LICENSE" "$vendor/htmx/"
@@ -19,8 +19,10 @@ cp "$modules/chart.js/dist/chart.umd.js" "$modules/chart.js/dist/chart.umd.js.ma
    "$modules/chart.js/dist/chart.umd.min.js" "$modules/chart.js/dist/chart.umd.min.js.map" \
    "$modules/chart.js/LICENSE.md" "$vendor/chartjs/"
 cp "$modules/axe-core/axe.js" "$modules/axe-core/axe.min.js" "$modules/axe-core/LICENSE" "$vendor/axe-core/"
+cp "$modules/cytoscape/dist/cytoscape.min.js" "$modules/cytoscape/dist/cytoscape.umd.js" "$modules/cytoscape/LICENSE" \
+   "$vendor/cytoscape/"
 
-for package in bootstrap htmx.org chart.js axe-core; do
+for package in bootstrap htmx.org chart.js axe-core cytoscape; do
     node -e "const p=require('$modules/$package/package.json'); console.log(p.name + ' ' + p.version)"
 done > "$vendor/VERSIONS"
 cat "$vendor/VERSIONS"

@@ -44,7 +44,7 @@ from referrals.models.concerns import (
     Notification,
     Urgency,
 )
-from referrals.models.context import ContextEntity, ContextLink, ContextMention
+from referrals.models.context import ContextAlert, ContextEntity, ContextLink, ContextMention
 from referrals.models.exports import ExportRecord
 from referrals.models.indicators import Indicator, IndicatorCategory, IndicatorKind, SeedSign
 from referrals.models.retention import DisposalCertificate, DisposalUnderway, RetentionReview, ReviewStatus
@@ -102,6 +102,7 @@ __all__ = [
     "ConcernIndicator",
     "ConcernMove",
     "ConcernStatus",
+    "ContextAlert",
     "ContextEntity",
     "ContextLink",
     "ContextMention",

@@ -298,6 +298,7 @@ class Notification(models.Model):
         ACCESS_DUE = "access_due", "A subject access request due soon"
         ACCESS_OVERDUE = "access_overdue", "A subject access request past its due date"
         ACCESS_SIGN_OFF = "access_sign_off", "Redactions of a subject access request to sign off"
+        CONTEXT_ALERT = "context_alert", "One person, vehicle, place or account linked to several children"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -317,6 +318,9 @@ class Notification(models.Model):
     )
     access_request = models.ForeignKey(
         "referrals.AccessRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    context_alert = models.ForeignKey(
+        "referrals.ContextAlert", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     urgency = models.CharField(max_length=20, choices=Urgency.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

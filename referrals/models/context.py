@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from referrals.context_values import ContextKind
+from referrals.models.children import Child
 from referrals.models.concerns import Concern
 from safeguarding.accounts.models import School, Trust, User
 
@@ -92,3 +93,34 @@ class ContextLink(models.Model):
     @property
     def standing(self) -> bool:
         return self.undone_at is None
+
+
+class ContextAlert(models.Model):
+    """One entity linked to two or more different children within the trust's window. The DSLs of the children's
+    schools see it with their own children named; across schools it goes to the trust lead, who sees them all. It
+    closes when an undone link leaves fewer than two children."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="+")
+    entity = models.ForeignKey(ContextEntity, on_delete=models.PROTECT, related_name="alerts")
+    children = models.ManyToManyField(Child, related_name="context_alerts")
+    concerns = models.ManyToManyField(Concern, related_name="context_alerts")
+    schools = models.ManyToManyField(School, related_name="+")
+    fired_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity"], condition=Q(closed_at__isnull=True), name="context_alert_one_open_per_entity"
+            )
+        ]
+
+    def __str__(self):
+        return f"alert about {self.entity}"
+
+    @property
+    def across_schools(self) -> bool:
+        return len({child.school_id for child in self.children.all()}) > 1

@@ -3,17 +3,23 @@ saw; a DSL confirms which entity of the trust a mention is, or that it is a new 
 reason. Nothing is ever linked by matching alone. Audit events carry ids and the kind, never what was typed.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from referrals.context_values import ContextKind, context_key, name_key, postcode_district
-from referrals.models import Concern, ContextEntity, ContextLink, ContextMention
-from safeguarding.accounts.models import User
+from referrals.models import Concern, ContextAlert, ContextEntity, ContextLink, ContextMention, Notification
+from safeguarding.accounts.access import school_safeguarding_team
+from safeguarding.accounts.models import Membership, User
 from safeguarding.accounts.permissions import Capability, can
+from safeguarding.accounts.roles import Role
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
+from safeguarding.core.emails import email_enqueue
 
 FIELDS = {
     ContextKind.PERSON: ("name", "approximate_age", "description", "how_known"),
@@ -129,6 +135,7 @@ def context_link_confirm(
         entity=str(entity.uuid),
         kind=mention.kind,
     )
+    context_alert_evaluate(entity=entity, actor=actor, context=context)
     return link
 
 
@@ -157,4 +164,95 @@ def context_link_undo(*, actor: User, context: RequestContext | None, link: Cont
         action="undone",
         entity=str(link.entity.uuid),
     )
+    context_alert_evaluate(entity=link.entity, actor=actor, context=context)
     return link
+
+
+# The alert -----------------------------------------------------------------------------------------------------
+
+
+def _linked_together(entity: ContextEntity) -> list[ContextLink]:
+    """The largest set of the entity's standing links whose concerns fall within the trust's window of each other
+    and name two or more different children; empty when there is none."""
+    links = sorted(
+        ContextLink.objects.filter(
+            entity=entity, undone_at__isnull=True, mention__concern__child__isnull=False
+        ).select_related("mention__concern__child__school"),
+        key=lambda link: link.mention.concern.observed_at,
+    )
+    window = timedelta(days=entity.trust.context_window_days)
+    best: list[ContextLink] = []
+    for index, first in enumerate(links):
+        start = first.mention.concern.observed_at
+        group = [link for link in links[index:] if link.mention.concern.observed_at - start <= window]
+        if len({link.mention.concern.child_id for link in group}) >= 2 and len(group) > len(best):
+            best = group
+    return best
+
+
+def _tell(alert: ContextAlert, schools, *, trust_leads: bool) -> None:
+    """Tell the safeguarding team of each school in `schools` (and the trust leads), by an email naming no one."""
+    people = {}
+    for school in schools:
+        for member in school_safeguarding_team(school=school):
+            people.setdefault(member.user_id, (member.user, school))
+    if trust_leads:
+        first = next(iter(schools))
+        for member in (
+            Membership.objects.active().filter(role=Role.TRUST_LEAD, trust=alert.trust).select_related("user")
+        ):
+            people.setdefault(member.user_id, (member.user, first))
+    Notification.objects.bulk_create(
+        Notification(recipient=user, school=school, kind=Notification.Kind.CONTEXT_ALERT, context_alert=alert)
+        for user, school in people.values()
+    )
+    email_enqueue(
+        to=[user.email for user, _school in people.values()],
+        subject="Safeguard: one person, vehicle, place or account is linked to several children",
+        body="A DSL confirmed a link that joins two or more children through the same person, vehicle, place or "
+        f"account.\n\nSign in to Safeguard ({settings.SITE_URL}/) to see it. This email holds no names or details, "
+        "on purpose.\n",
+    )
+
+
+def context_alert_evaluate(*, entity: ContextEntity, actor: User | None, context: RequestContext | None):
+    """Open, widen or close the entity's alert after a link changed; returns the open alert, if any."""
+    group = _linked_together(entity)
+    alert = ContextAlert.objects.select_for_update().filter(entity=entity, closed_at__isnull=True).first()
+    if not group:
+        if alert is not None:
+            alert.closed_at = timezone.now()
+            alert.close_reason = "A link was undone: fewer than two children are linked within the window."
+            alert.save(update_fields=["closed_at", "close_reason"])
+            for child in alert.children.all():
+                _alert_event(alert, EventType.UPDATE, child=child, actor=actor, context=context, action="closed")
+        return None
+    children = {link.mention.concern.child for link in group}
+    schools = {child.school for child in children}
+    before_schools = set(alert.schools.all()) if alert else set()
+    before_children = set(alert.children.all()) if alert else set()
+    if alert is None:
+        alert = ContextAlert.objects.create(trust=entity.trust, entity=entity)
+    alert.children.set(children)
+    alert.concerns.set({link.mention.concern for link in group})
+    alert.schools.set(schools)
+    for child in children - before_children:
+        _alert_event(alert, EventType.CREATE, child=child, actor=actor, context=context, action="fired")
+    new_schools = schools - before_schools
+    across = len(schools) > 1 and len(before_schools) < len(schools)
+    if new_schools or across:
+        _tell(alert, new_schools or schools, trust_leads=across)
+    return alert
+
+
+def _alert_event(alert, event_type, *, child, actor, context, action: str) -> None:
+    record(
+        event_type,
+        user=actor,
+        context=context,
+        school=child.school,
+        object_type="context_alert",
+        object_uuid=alert.uuid,
+        child_uuid=child.uuid,
+        detail={"action": action, "entity": str(alert.entity.uuid)},
+    )

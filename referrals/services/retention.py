@@ -32,6 +32,7 @@ from referrals.models import (
     ConcernDraft,
     ConcernIndicator,
     ConcernMove,
+    ContextAlert,
     ContextEntity,
     ContextLink,
     ContextMention,
@@ -58,6 +59,7 @@ from referrals.models import (
 from referrals.selectors.exports import export_file_path
 from referrals.services.access_requests import pack_path as access_pack_path
 from referrals.services.access_requests import packs_expire
+from referrals.services.context import context_alert_evaluate
 from referrals.services.drafts import drafts_tidy
 from referrals.services.exports import exports_expire
 from referrals.transfer_package import package_path
@@ -339,6 +341,10 @@ PLURALS = {
     "referrals.ContextMention": "people, vehicles, places and accounts recorded",
     "referrals.ContextLink": "links to people, vehicles, places and accounts",
     "referrals.ContextEntity": "people, vehicles, places and accounts known to the trust",
+    "referrals.ContextAlert": "alerts of one person, vehicle, place or account linked to several children",
+    "referrals.ContextAlert_children": "children named in such alerts",
+    "referrals.ContextAlert_concerns": "concerns named in such alerts",
+    "referrals.ContextAlert_schools": "schools named in such alerts",
     "referrals.AccessRequestPause": "pauses of a subject access request's clock",
     "referrals.Redaction": "redactions for a subject access request",
 }
@@ -374,8 +380,12 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     linked = set(ContextLink.objects.filter(mention__in=mentions).values_list("entity", flat=True))
     gone(ContextLink.objects.filter(mention__in=mentions))
     gone(mentions)
-    # An entity goes with the last file it appears in.
-    gone(ContextEntity.objects.filter(pk__in=linked).exclude(links__isnull=False))
+    # An entity goes with the last file it appears in, its alerts with it; another's alert is looked at again.
+    orphans = ContextEntity.objects.filter(pk__in=linked).exclude(links__isnull=False)
+    gone(ContextAlert.objects.filter(entity__in=orphans))
+    gone(orphans)
+    for entity in ContextEntity.objects.filter(pk__in=linked):
+        context_alert_evaluate(entity=entity, actor=None, context=None)
     decisions = Decision.objects.filter(concern__in=concerns)
     gone(DecisionOutcome.objects.filter(decision__in=decisions))
     gone(decisions)

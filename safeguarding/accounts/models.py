@@ -131,6 +131,13 @@ class Trust(models.Model):
     audit_years = models.PositiveSmallIntegerField(
         "years the audit trail is kept", default=10, validators=[MinValueValidator(6), MaxValueValidator(100)]
     )
+    # The people, vehicles, places and accounts around children: one linked to two or more children within this many
+    # days of each other raises an alert.
+    context_window_days = models.PositiveSmallIntegerField(
+        "days within which one person, vehicle, place or account linked to two children raises an alert",
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(730)],
+    )
     # Concerns about adults (REQUIREMENTS.md R6.2): who manages one about a school's headteacher.
     head_cases_to = models.CharField(
         "a concern about a headteacher goes to",

@@ -105,6 +105,11 @@ SCHEDULE: dict[str, Rule] = {
         "Links children through the people, cars, places and accounts around them; it goes when the last file it "
         "appears in goes.",
     ),
+    "referrals.ContextAlert": Rule(
+        "as long as its entity",
+        Then.WITH_FILE,
+        "Which children one entity joined, and when; a child's disposal takes the child out of it.",
+    ),
     # Subject access requests (R10.6, R10.7).
     "referrals.AccessRequest": Rule(
         CHILD_FILE + "; the pack's file: 7 days (ACCESS_PACK_DAYS)",

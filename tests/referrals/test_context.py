@@ -123,3 +123,47 @@ def test_disposing_of_a_file_takes_its_mentions_and_an_entity_no_other_file_hold
 
     assert list(ContextEntity.objects.values_list("key", flat=True)) == ["AB12CDE"]
     assert ContextLink.objects.count() == 1
+
+
+def test_both_dsls_confirming_fires_one_alert_for_the_trust_lead_and_an_undone_link_closes_it(world):
+    from referrals.models import ContextAlert, Notification
+
+    northfield = car(world, world.northfield, world.teacher, "ab12 cde")
+    riverside = car(world, world.riverside, world.riverside_teacher, "AB12CDE")
+    first = context_link_confirm(actor=world.dsl, context=None, mention=northfield)
+    assert not ContextAlert.objects.exists()
+    context_link_confirm(actor=world.riverside_dsl, context=None, mention=riverside, entity=first.entity)
+
+    alert = ContextAlert.objects.get()
+    assert set(alert.children.all()) == {northfield.concern.child, riverside.concern.child}
+    assert set(alert.concerns.all()) == {northfield.concern, riverside.concern}
+    told = Notification.objects.filter(context_alert=alert)
+    assert told.filter(recipient=world.trustlead).count() == 1
+    assert {n.recipient for n in told} >= {world.dsl, world.riverside_dsl, world.trustlead}
+
+    context_link_undo(actor=world.dsl, context=None, link=first, reason="A different car: the plate was misread.")
+    alert.refresh_from_db()
+    assert alert.closed_at is not None and "undone" in alert.close_reason
+    assert ContextLink.objects.filter(entity=first.entity).count() == 2
+
+
+def test_links_further_apart_than_the_trusts_window_raise_no_alert(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from referrals.models import ContextAlert
+
+    old = car(world, world.northfield, world.teacher, "AB12CDE")
+    old.concern.observed_at = timezone.now() - timedelta(days=200)
+    old.concern.save(update_fields=["observed_at"])
+    new = car(world, world.northfield, world.teacher, "AB12CDE")
+    link = context_link_confirm(actor=world.dsl, context=None, mention=old)
+    context_link_confirm(actor=world.dsl, context=None, mention=new, entity=link.entity)
+    assert not ContextAlert.objects.exists()
+    world.trust.context_window_days = 365
+    world.trust.save()
+    link.entity.refresh_from_db()
+    from referrals.services.context import context_alert_evaluate
+
+    assert context_alert_evaluate(entity=link.entity, actor=None, context=None) is not None
