@@ -7,6 +7,7 @@ from referrals.models import Notification
 from referrals.selectors.access_requests import access_request_counts
 from referrals.selectors.adults import adult_cases, adult_counts, adult_submissions_mine
 from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent, police_reports_due
+from referrals.selectors.context import open_alerts
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
 from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
 from safeguarding.accounts.roles import Role
@@ -91,6 +92,11 @@ def _adult_desk(request, main) -> dict:
     }
 
 
+def _trust_alerts(request, main) -> dict:
+    """The trust lead's open alerts of one entity linked to children, every child named."""
+    return {"context_alerts": open_alerts(user=request.user, context=request.audit), "show_schools": True}
+
+
 def _access_desk(request, main) -> dict:
     return {"access_counts": access_request_counts(user=request.user)}
 
@@ -130,6 +136,9 @@ def navigation_register() -> None:
             lambda main: main.role in ADULT_CASE_HOMES or bool(getattr(main, "manages_adult_concerns", False)),
             _adult_desk,
         )
+    )
+    panel_register(
+        HomePanel("referrals/home/_context_alerts.html", -12, lambda main: main.role == Role.TRUST_LEAD, _trust_alerts)
     )
     panel_register(
         HomePanel(

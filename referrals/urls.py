@@ -9,6 +9,7 @@ from referrals.views import (
     agency_referrals,
     child_file,
     concerns,
+    context,
     exports,
     notifications,
     queue,
@@ -20,6 +21,13 @@ from referrals.views import (
 )
 
 urlpatterns = [
+    path("concerns/<uuid:concern_uuid>/context/", context.context_mention_new, name="context_mention_new"),
+    path("context/mentions/<uuid:mention_uuid>/link/", context.context_link, name="context_link"),
+    path("context/links/<uuid:link_uuid>/undo/", context.context_unlink, name="context_unlink"),
+    path("context/network/", context.trust_network_page, name="trust_network"),
+    path("context/<uuid:entity_uuid>/", context.context_entity, name="context_entity"),
+    path("context/<uuid:entity_uuid>/network/", context.context_entity_network, name="context_entity_network"),
+    path("children/<uuid:child_uuid>/network/", context.child_network_page, name="child_network"),
     path("access-requests/", access_requests.access_requests, name="access_requests"),
     path("access-requests/new/", access_requests.access_request_new, name="access_request_new"),
     path("access-requests/<uuid:request_uuid>/", access_requests.access_request, name="access_request"),

@@ -31,6 +31,7 @@ from referrals.selectors.child_file import (
     indicators_by_month,
 )
 from referrals.selectors.children import CHILD_SEARCH_LIMIT, children_find
+from referrals.selectors.context import open_alerts
 from referrals.selectors.transfers import child_moves
 from referrals.services.actions import ActionConflict, action_assign, action_complete, action_owners
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
@@ -92,6 +93,7 @@ def _child_file_page(request, child, *, forms=None, status=200):
     may = capabilities_at(request.memberships, child.school) if child.transferred_at is None else frozenset()
     context = {
         "child": child,
+        "context_alerts": open_alerts(user=request.user, context=request.audit, child=child),
         "concern_lines": child_concerns(child=child),
         "attachments": child_attachments(child=child),
         "with_concerns": True,

@@ -12,6 +12,7 @@ from referrals.attachments import attachment_path
 from referrals.body_map import REGION_CHOICES, MarkKind, Side, body_map_svg, mark_at_region, marks_clean, marks_posted
 from referrals.clocks import SchoolCalendar
 from referrals.forms.concerns import FGM, AddendumForm, ConcernForm, PoliceReportForm
+from referrals.forms.context import MentionForm
 from referrals.hints import writing_hints
 from referrals.models import Attachment, Incident, Indicator, IndicatorKind
 from referrals.selectors.access import access_attachment, access_incident, access_own_concern
@@ -24,6 +25,7 @@ from referrals.selectors.concerns import (
     indicator_categories,
     seed_lists,
 )
+from referrals.selectors.context import own_mentions
 from referrals.services.concerns import (
     ConcernInput,
     addendum_add,
@@ -264,7 +266,13 @@ def concern_detail(request, concern_uuid):
         messages.success(request, "Your addendum has been added. The DSL sees it with your concern.")
         return redirect("concern_detail", concern_uuid=concern.uuid)
     concern = access_own_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
-    context = {"concern": concern, "form": form, "report_form": PoliceReportForm()}
+    context = {
+        "concern": concern,
+        "form": form,
+        "report_form": PoliceReportForm(),
+        "own_mentions": own_mentions(concern=concern, user=request.user),
+        "mention_form": MentionForm(),
+    }
     return render(request, "referrals/concern_detail.html", context)
 
 
@@ -283,7 +291,13 @@ def _police_report(request, concern_uuid):
             messages.success(request, "Thank you: the police reference is recorded, and the DSL can see it.")
             return redirect("concern_detail", concern_uuid=concern.uuid)
     concern = access_own_concern(user=request.user, context=request.audit, concern_uuid=concern_uuid)
-    context = {"concern": concern, "form": AddendumForm(), "report_form": report_form}
+    context = {
+        "concern": concern,
+        "form": AddendumForm(),
+        "report_form": report_form,
+        "own_mentions": own_mentions(concern=concern, user=request.user),
+        "mention_form": MentionForm(),
+    }
     return render(request, "referrals/concern_detail.html", context, status=400)
 
 

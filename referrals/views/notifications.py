@@ -30,6 +30,8 @@ def _about(notification: Notification) -> str:
     kind = Notification.Kind
     if notification.action_id:
         return reverse("action_detail", args=[notification.action.uuid])
+    if notification.context_alert_id:
+        return reverse("context_entity", args=[notification.context_alert.entity.uuid])
     if notification.access_request_id:
         return reverse("access_request", args=[notification.access_request.uuid])
     if notification.adult_record_id:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from referrals.models import ConcernStatus, IndicatorCategory, Urgency
 from referrals.selectors.access import access_concern
+from referrals.selectors.context import open_alerts
 from referrals.selectors.queue import (
     DUE_FILTERS,
     QueueFilters,
@@ -88,6 +89,8 @@ def queue(request):
         if partial
         else actions_overdue(user=request.user, context=request.audit, schools=schools),
         "transfers": [] if partial else transfers_waiting(user=request.user, context=request.audit, schools=schools),
+        "context_alerts": [] if partial else open_alerts(user=request.user, context=request.audit, schools=schools),
+        "show_schools": len(schools) > 1,
     }
     template = "referrals/partials/queue_table.html" if partial else "referrals/queue.html"
     return render(request, template, context)

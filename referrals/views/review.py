@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from referrals.floors import concern_floor
 from referrals.forms.actions import ActionForm
 from referrals.forms.agency_referrals import ReferralForm
+from referrals.forms.context import MentionForm, UnlinkForm
 from referrals.forms.reviews import (
     AssignForm,
     ClosureForm,
@@ -24,6 +25,7 @@ from referrals.models import Agency, ConcernStatus, RiskNeedsAssessment
 from referrals.selectors.access import access_concern
 from referrals.selectors.child_file import child_concerns, child_open_alerts, child_open_referrals, referral_sharable
 from referrals.selectors.concerns import concern_referrals
+from referrals.selectors.context import concern_context
 from referrals.services import reviews
 from referrals.services.actions import action_owners
 from referrals.services.agency_referrals import agencies_for
@@ -243,6 +245,9 @@ def review_page(request, concern, *, forms: dict, may_act: bool, status: int = 2
         "open_referrals": child_open_referrals(child=child) if child else [],
         "open_alerts": child_open_alerts(child=child) if child else [],
         "floor": concern_floor(concern),
+        "context_rows": concern_context(concern=concern, user=request.user),
+        "mention_form": MentionForm(),
+        "unlink_form": UnlinkForm(),
         "assessment": assessment,
         "assessment_form": forms.get("assess")
         or (RiskAssessmentForm(required=assessment.required) if assessment and not assessment.done else None),

@@ -53,6 +53,10 @@ class Capability(models.TextChoices):
         "handle_access_requests",
         "Handle subject access requests: log them, redact the file with reasons, sign off and release the pack",
     )
+    SEE_TRUST_NETWORK = (
+        "see_trust_network",
+        "See the people, vehicles, places and accounts linking children across the trust's schools",
+    )
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -144,6 +148,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.SET_TRUST_POLICY,
             C.RAISE_ADULT_CONCERN,
             C.REVIEW_RETENTION,
+            C.SEE_TRUST_NETWORK,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
@@ -248,6 +253,15 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "access_request_new": (C.HANDLE_ACCESS_REQUESTS,),
     "access_request": (C.HANDLE_ACCESS_REQUESTS,),
     "access_request_pack": (C.HANDLE_ACCESS_REQUESTS,),
+    # The people, vehicles, places and accounts around children: recorded by a concern's author on their own concern
+    # or by the safeguarding team; linked and read by the team; across the trust by the trust lead.
+    "context_mention_new": (C.READ_OWN_CONCERNS, C.ACT_ON_CONCERN),
+    "context_link": (C.ACT_ON_CONCERN,),
+    "context_unlink": (C.ACT_ON_CONCERN,),
+    "context_entity": (C.READ_CHILD_FILE,),
+    "context_entity_network": (C.READ_CHILD_FILE,),
+    "child_network": (C.READ_CHILD_FILE,),
+    "trust_network": (C.SEE_TRUST_NETWORK,),
     "transfers": (C.TRANSFER_FILE,),
     "trust_moving_schools": (C.SET_TRUST_POLICY,),
     # A leaver's task: for the child file's readers at the school they left, and the receiving school's DSL.
