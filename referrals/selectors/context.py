@@ -107,16 +107,15 @@ def entity_get(*, user: User, context: RequestContext, entity_uuid, record_read:
         children = ContextLink.objects.filter(entity=entity, mention__school__in=schools).values_list(
             "mention__concern__child__uuid", flat=True
         )
-        for child_uuid in sorted({each for each in children if each}) or [None]:
-            record(
-                EventType.VIEW,
-                user=user,
-                context=context,
-                school=None,
-                object_type=ENTITY.object_type,
-                object_uuid=entity.uuid,
-                child_uuid=child_uuid,
-            )
+        # One event, naming the children of the reader's schools it showed, however many there are.
+        record(
+            EventType.VIEW,
+            user=user,
+            context=context,
+            object_type=ENTITY.object_type,
+            object_uuid=entity.uuid,
+            detail={"children": sorted({str(each) for each in children if each})},
+        )
     return entity
 
 
