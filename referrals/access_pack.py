@@ -24,6 +24,7 @@ from referrals.models import (
     CaseNote,
     Child,
     Concern,
+    ContextMention,
     Redaction,
     Referral,
     RiskNeedsAssessment,
@@ -49,6 +50,7 @@ KIND_LABELS = {
     "note": "Note on the file",
     "action": "Action",
     "attachment": "Attached file",
+    "context": "Someone or something around the child",
 }
 
 
@@ -241,6 +243,30 @@ def file_for_request(child: Child) -> list[Item]:
                     ("owner", "Given to", _name(action.owner)),
                 ),
                 [_name(action.owner)],
+            )
+        )
+    for mention in ContextMention.objects.filter(concern__child=child).select_related("concern", "typed_by"):
+        items.append(
+            Item(
+                "context",
+                mention.uuid,
+                mention.created_at,
+                f"{mention.get_kind_display()} recorded with concern {mention.concern.reference}",
+                _passages(
+                    ("name", "Name, nickname or place", mention.name),
+                    ("approximate_age", "Roughly how old", mention.approximate_age),
+                    ("description", "Description", mention.description),
+                    ("how_known", "How the child knows them", mention.how_known),
+                    ("registration", "Registration", mention.registration),
+                    ("make", "Make", mention.make),
+                    ("colour", "Colour", mention.colour),
+                    ("postcode_district", "District", mention.postcode_district),
+                    ("platform", "App or site", mention.platform),
+                    ("handle", "Handle", mention.handle),
+                    ("typed_by", "Recorded by", _name(mention.typed_by)),
+                ),
+                [mention.name or mention.registration or mention.handle or mention.postcode_district],
+                parent=f"concern:{mention.concern.uuid}",
             )
         )
     concern_of_incident = {concern.incident_id: concern.uuid for concern in concerns}

@@ -41,6 +41,7 @@ from referrals.models import (
     Child,
     Concern,
     ConcernMove,
+    ContextMention,
     FileHold,
     PatternAlert,
     Referral,
@@ -235,6 +236,16 @@ def file_items(child: Child) -> dict[str, list[dict]]:
         )
     ]
     items["hold"] = [_row(hold) for hold in FileHold.objects.filter(child=child)]
+    # The people, vehicles, places and accounts recorded around the child, with each DSL's link and its undoing.
+    items["context"] = [
+        _row(
+            mention,
+            links=[_row(link, entity=link.entity.label, entity_kind=link.entity.kind) for link in mention.links.all()],
+        )
+        for mention in ContextMention.objects.filter(concern__child=child)
+        .select_related("concern", "typed_by", "school")
+        .prefetch_related("links__entity", "links__linked_by", "links__undone_by")
+    ]
     items["attachment"] = [_row(attachment) for attachment in file_attachments(child)]
     return items
 
@@ -251,6 +262,7 @@ KINDS = (
     "pattern_alert",
     "move",
     "hold",
+    "context",
     "attachment",
 )
 

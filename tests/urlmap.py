@@ -16,6 +16,7 @@ from referrals.models import (
     AdultRelation,
     Child,
     Concern,
+    ContextLink,
     ExportRecord,
     Notification,
     PatternAlert,
@@ -25,6 +26,7 @@ from referrals.models import (
 )
 from referrals.services.access_requests import access_request_log, sign_off, sign_off_ask
 from referrals.services.adults import Raised, adult_concern_raise
+from referrals.services.context import context_link_confirm, context_mention_add
 from referrals.services.retention import reviews_queue
 from referrals.services.transfers import (
     child_leaving_record,
@@ -73,7 +75,13 @@ POST_BODIES = {
     "action_new": {"what": "Speak to her mother", "owner": "", "due_on": ""},
     "referral_new": {"agency": "social_care", "purpose": "Risk of harm", "parents_informed": "yes"},
     "child_leaving": {"left_on": "2026-12-04", "destination": "Hill Top Academy"},
+    "context_mention_new": {"kind": "handle", "platform": "Snapchat", "handle": "@another"},
+    "context_link": {"entity": "new"},
+    "context_unlink": {"reason": "The teacher misread the plate."},
 }
+# The registration of the car around the scene's pupil: a third party's data that only the safeguarding team, and
+# the teacher who typed it on their own concern, may ever see.
+CANARY_PLATE = "QZ19 XKV"
 
 
 def site_patterns(resolver=None, prefix=""):
@@ -105,6 +113,7 @@ class Scene:
     allegation: AdultRecord
     review: RetentionReview
     access_request: AccessRequest
+    car: ContextLink
 
     @cached_property
     def placeholders(self) -> dict:
@@ -125,6 +134,9 @@ class Scene:
             "<uuid:adult_uuid>": self.allegation.uuid,
             "<uuid:review_uuid>": self.review.uuid,
             "<uuid:request_uuid>": self.access_request.uuid,
+            "<uuid:mention_uuid>": self.car.mention.uuid,
+            "<uuid:link_uuid>": self.car.uuid,
+            "<uuid:entity_uuid>": self.car.entity.uuid,
             "<int:number>": 1,
             "<str:token>": self.link_token,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
@@ -158,7 +170,21 @@ def build_scene(world) -> Scene:
         allegation=allegation_about_deputy(world, pupil),
         review=_due_for_review(world),
         access_request=_access_request_signed_off(world, pupil),
+        car=_car_around(world, concern),
     )
+
+
+def _car_around(world, concern: Concern) -> ContextLink:
+    """A car the teacher saw around the pupil, which the DSL confirmed as one of the trust's entities."""
+    with transaction.atomic():
+        mention = context_mention_add(
+            actor=world.teacher,
+            context=None,
+            concern=concern,
+            kind="vehicle",
+            values={"registration": CANARY_PLATE, "make": "Audi", "colour": "white"},
+        )
+        return context_link_confirm(actor=world.dsl, context=None, mention=mention)
 
 
 def _access_request_signed_off(world, pupil: Child) -> AccessRequest:

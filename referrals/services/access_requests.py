@@ -23,6 +23,7 @@ from referrals.models import (
     AccessRequest,
     AccessRequestPause,
     Child,
+    ContextMention,
     Notification,
     Redaction,
     RequestStatus,
@@ -140,7 +141,26 @@ def _propose_other_children(access_request: AccessRequest) -> int:
         )
         for name in names
     )
-    return len(names)
+    # The people, vehicles, places and accounts recorded around the child are other people's data: withheld whole
+    # unless a person decides otherwise.
+    withheld = {(r.item_kind, r.item_uuid) for r in access_request.redactions.all() if r.whole_item}
+    context = [
+        mention
+        for mention in ContextMention.objects.filter(concern__child=access_request.child)
+        if ("context", mention.uuid) not in withheld and f"item:context:{mention.uuid}" not in declined
+    ]
+    Redaction.objects.bulk_create(
+        Redaction(
+            request=access_request,
+            item_kind="context",
+            item_uuid=mention.uuid,
+            reason=WithheldBecause.THIRD_PARTY,
+            note="Someone or something around the child: another person's data.",
+            proposed_automatically=True,
+        )
+        for mention in context
+    )
+    return len(names) + len(context)
 
 
 def _preparing(access_request: AccessRequest, actor: User) -> None:
@@ -317,7 +337,8 @@ def redaction_remove(
         raise RequestRefused("That redaction is not part of this request.")
     automatic = redaction.proposed_automatically
     if automatic:
-        access_request.declined_names = [*access_request.declined_names, redaction.passage]
+        declined = redaction.passage or f"item:{redaction.item_kind}:{redaction.item_uuid}"
+        access_request.declined_names = [*access_request.declined_names, declined]
     redaction.delete()
     _preparing(access_request, actor)
     access_request.save(update_fields=["preparers", "declined_names"])

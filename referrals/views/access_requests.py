@@ -34,7 +34,7 @@ from referrals.selectors.access_requests import (
 from referrals.services import access_requests as service
 from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.events import EventType
-from safeguarding.audit.record import record
+from safeguarding.audit.record import record, record_rule_refusal
 
 STEPS = {
     "dates": DatesForm,
@@ -111,6 +111,13 @@ def access_request(request, request_uuid):
             try:
                 done = _take(request, step, found, form.cleaned_data if form else {})
             except service.RequestRefused as refusal:
+                record_rule_refusal(
+                    request,
+                    school=found.school,
+                    object_type="access_request",
+                    object_uuid=found.uuid,
+                    child_uuid=found.child_uuid,
+                )
                 if form is None:
                     messages.error(request, str(refusal))
                     return redirect("access_request", request_uuid=found.uuid)

@@ -24,6 +24,7 @@ from referrals.selectors.context import (
 )
 from referrals.services.context import ContextRefused, context_link_confirm, context_link_undo, context_mention_add
 from safeguarding.accounts.permissions import Capability, schools_where
+from safeguarding.audit.record import record_rule_refusal
 
 
 def _concern_for(request, concern_uuid):
@@ -56,12 +57,20 @@ def context_mention_new(request, concern_uuid):
                 values=form.values(),
             )
         except ContextRefused as refusal:
+            _refused(request, concern)
             messages.error(request, str(refusal))
         else:
             messages.success(request, "Recorded. The safeguarding team sees it with the concern.")
     else:
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
     return redirect(f"{_url(back, concern.uuid)}#context")
+
+
+def _refused(request, concern) -> None:
+    child_uuid = concern.child.uuid if concern.child_id else None
+    record_rule_refusal(
+        request, school=concern.school, object_type="concern", object_uuid=concern.uuid, child_uuid=child_uuid
+    )
 
 
 def _url(name, value) -> str:
@@ -83,6 +92,7 @@ def context_link(request, mention_uuid):
     try:
         link = context_link_confirm(actor=request.user, context=request.audit, mention=mention, entity=entity)
     except ContextRefused as refusal:
+        _refused(request, mention.concern)
         messages.error(request, str(refusal))
     else:
         messages.success(request, f"Linked to {link.entity.label}.")
@@ -107,6 +117,7 @@ def context_unlink(request, link_uuid):
         try:
             context_link_undo(actor=request.user, context=request.audit, link=link, reason=form.cleaned_data["reason"])
         except ContextRefused as refusal:
+            _refused(request, link.mention.concern)
             messages.error(request, str(refusal))
         else:
             messages.success(request, "The link is undone; it stays in the history with your reason.")

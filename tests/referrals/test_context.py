@@ -167,3 +167,37 @@ def test_links_further_apart_than_the_trusts_window_raise_no_alert(world):
     from referrals.services.context import context_alert_evaluate
 
     assert context_alert_evaluate(entity=link.entity, actor=None, context=None) is not None
+
+
+def test_the_transfer_package_and_a_subject_access_request_carry_the_car_marked_for_redaction(world):
+    from datetime import date
+
+    from referrals.access_pack import file_for_request, redacted
+    from referrals.services.access_requests import access_request_log
+    from referrals.transfer_package import file_items
+
+    mention = car(world, world.northfield, world.teacher, "AB12CDE")
+    link = context_link_confirm(actor=world.dsl, context=None, mention=mention)
+    child = mention.concern.child
+
+    carried = file_items(child)["context"]
+    assert [row["registration"] for row in carried] == ["AB12CDE"]
+    assert carried[0]["links"][0]["entity"] == link.entity.label
+
+    request = access_request_log(
+        actor=world.dsl,
+        context=None,
+        child=child,
+        requester_name="A Parent",
+        requester="parent",
+        requester_address="",
+        identity_check="Known.",
+        received_on=date.today(),
+        identity_confirmed_on=date.today(),
+        fee_received_on=None,
+    )
+    proposed = request.redactions.get(item_kind="context")
+    assert proposed.item_uuid == mention.uuid and proposed.whole_item and proposed.proposed_automatically
+    items = file_for_request(child)
+    assert any(item.kind == "context" for item in items)
+    assert not any(item.kind == "context" for item in redacted(items, list(request.redactions.all())))

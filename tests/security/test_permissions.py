@@ -138,6 +138,13 @@ access_requests           login 403   403    ok      403     403     403     403
 access_request_new        login 403   403    ok      403     403     403     403     ok    403   403     ok    403   403   403   403   403   ok
 access_request            login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404   ok
 access_request_pack       login 404   404    ok      404     404     404     404     404   404   404     404   404   404   404   404   404   ok
+context_mention_new       login ok    404    ok      ok      404     404     404     404   404   404     404   404   404   404   404   404   404
+context_link              login 404   404    refused refused 404     404     404     404   404   404     404   404   404   404   404   404   404
+context_unlink            login 404   404    ok      ok      404     404     404     404   404   404     404   404   404   404   404   404   404
+context_entity            login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+context_entity_network    login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+child_network             login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+trust_network             login 403   403    403     403     403     403     403     403   403   403     403   ok    403   403   403   403   403
 """  # noqa: E501 - one row per pattern, one column per persona
 
 
