@@ -37,6 +37,7 @@ from referrals.models import (
     Concern,
     ConcernDraft,
     ConcernMove,
+    ContextAlert,
     ContextLink,
     ContextMention,
     Decision,
@@ -148,6 +149,15 @@ def _car(world, *, linked: bool = False):
         if linked:
             return context_services.context_link_confirm(actor=world.dsl, context=None, mention=mention)
     return mention
+
+
+def _linked_twice_unalerted(world):
+    """One car linked to two children's concerns, written straight to the tables so that no alert was raised yet."""
+    first = _car(world, linked=True)
+    second = _car(world)
+    ContextLink.objects.create(entity=first.entity, mention=second, linked_by=world.dsl)
+    ContextAlert.objects.all().delete()
+    return first.entity
 
 
 def _sar(world, *, stage: str = "logged") -> AccessRequest:
@@ -728,6 +738,11 @@ CALLS = {
         context_services.context_link_undo,
         {"actor": w.dsl, "context": None, "link": _car(w, linked=True), "reason": "Misread plate."},
         ContextLink,
+    ),
+    "context_alert_evaluate": lambda w: Call(
+        context_services.context_alert_evaluate,
+        {"entity": _linked_twice_unalerted(w), "actor": w.dsl, "context": None},
+        ContextAlert,
     ),
     "access_request_log": lambda w: Call(
         sar.access_request_log,

@@ -215,6 +215,7 @@ def _tell(alert: ContextAlert, schools, *, trust_leads: bool) -> None:
     )
 
 
+@transaction.atomic(savepoint=False)
 def context_alert_evaluate(*, entity: ContextEntity, actor: User | None, context: RequestContext | None):
     """Open, widen or close the entity's alert after a link changed; returns the open alert, if any."""
     group = _linked_together(entity)
