@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.demo.adults import demo_adults_seed
 from referrals.demo.concerns import demo_concerns_seed
+from referrals.demo.context import demo_context_seed
 from referrals.demo.names import BOYS, GIRLS, SURNAMES
 from referrals.demo.people import ACCOUNTS, PUPILS_PER_SCHOOL, SCHOOLS, TRUST
 from referrals.models import Child, SendStatus, Sex, YearGroup
@@ -153,4 +154,5 @@ def demo_seed(*, password: str, totp_secret: str, today: date | None = None) -> 
     pupils = {spec["name"]: _pupils(schools[key], spec["years"], today) for key, spec in SCHOOLS.items()}
     concerns = demo_concerns_seed(schools=schools)
     demo_adults_seed(schools=schools)
+    demo_context_seed()
     return DemoSummary(accounts=accounts, pupils=pupils, concerns_added=concerns)

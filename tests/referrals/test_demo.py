@@ -53,7 +53,7 @@ def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
         "dsl@riverside.example",
         "deputy@riverside.example",
         "office@riverside.example",
-        "trustlead@northfield.example",
+        "trusttrustlead@northfield.example",
         "auditor@northfield.example",
         "head@northfield.example",
         "chair@northfield.example",
@@ -263,3 +263,16 @@ def test_the_demo_looks_like_a_live_school(db):
     assert weekend == []
     assert Action.objects.filter(completed_at__isnull=True).exists() and Action.objects.exclude(completed_at=None)
     assert Referral.objects.exclude(agency_decision="").exists() and Referral.objects.filter(acknowledged_at=None)
+
+
+def test_the_demo_car_links_the_story_girl_and_a_riverside_boy_in_one_alert_for_the_trust_lead(db):
+    from referrals.models import ContextAlert, ContextEntity, Notification
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # twice adds nothing
+    entity = ContextEntity.objects.get()
+    alert = ContextAlert.objects.get(entity=entity, closed_at__isnull=True)
+    schools = {child.school.name for child in alert.children.all()}
+    assert schools == {"Northfield Academy", "Riverside Primary"} and alert.concerns.count() == 3
+    trust_lead = User.objects.get(email="trustlead@northfield.example")
+    assert Notification.objects.filter(context_alert=alert, recipient=trust_lead).count() == 1
