@@ -21,18 +21,19 @@
   var graph = window.cytoscape({
     container: holder,
     elements: elements,
-    layout: { name: "cose", animate: false, padding: 24 },
+    layout: { name: "cose", animate: false, padding: 40, nodeRepulsion: function () { return 12000; } },
     style: [
       { selector: "node", style: {
-        label: "data(label)", "font-size": 12, "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "wrap",
-        "text-max-width": 140, width: 22, height: 22, "background-color": "#6c757d" } },
+        label: "data(label)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "wrap",
+        "text-max-width": 120, "text-background-color": "#ffffff", "text-background-opacity": 0.85,
+        "text-background-padding": 2, width: 22, height: 22, "background-color": "#6c757d" } },
       { selector: "node[kind = 'entity']", style: { "background-color": colours.entity, shape: "diamond",
         width: 30, height: 30 } },
       { selector: "node[kind = 'concern']", style: { "background-color": colours.concern, shape: "round-rectangle" } },
       { selector: "node[kind = 'child']", style: { "background-color": colours.child } },
-      { selector: "edge", style: { width: 2, "line-color": "#adb5bd", "curve-style": "bezier", label: "data(label)",
-        "font-size": 10, color: "#495057" } }
+      { selector: "edge", style: { width: 2, "line-color": "#adb5bd", "curve-style": "bezier" } }
     ],
+    maxZoom: 1.3,
     userZoomingEnabled: true,
     boxSelectionEnabled: false
   });
