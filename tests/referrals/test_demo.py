@@ -276,3 +276,18 @@ def test_the_demo_car_links_the_story_girl_and_a_riverside_boy_in_one_alert_for_
     assert schools == {"Northfield Academy", "Riverside Primary"} and alert.concerns.count() == 3
     trust_lead = User.objects.get(email="trustlead@northfield.example")
     assert Notification.objects.filter(context_alert=alert, recipient=trust_lead).count() == 1
+
+    # The network of the car, as the trust lead sees it: both children, the three concerns, and a table of the same.
+    import json
+    import re
+
+    from tests.personas import signed_in_client
+
+    page = signed_in_client(trust_lead).get(f"/context/{entity.uuid}/network/").content.decode()
+    data = json.loads(re.search(r'<script id="network-data" type="application/json">(.*?)</script>', page).group(1))
+    labels = {node["label"] for node in data["nodes"] if node["kind"] != "entity"}
+    assert labels == {child.display_name for child in alert.children.all()} | {
+        concern.reference for concern in alert.concerns.all()
+    }
+    table = set(re.findall(r'<tr data-from="([^"]+)" data-to="([^"]+)">', page))
+    assert table == {(edge["from"], edge["to"]) for edge in data["edges"]} and len(table) == 6
