@@ -257,8 +257,11 @@ def open_alerts(*, user: User, context: RequestContext | None, schools=None, chi
     ids = {school.pk for school in readable}
     rows = []
     for alert in alerts:
-        named = [each for each in alert.children.all() if each.school_id in ids]
-        concerns = [c for c in alert.concerns.all() if c.school_id in ids]
+        # A child whose file went to another school is off this school's desk, as its concerns are.
+        named = [each for each in alert.children.all() if each.school_id in ids and each.transferred_at is None]
+        if not named:
+            continue
+        concerns = [c for c in alert.concerns.all() if c.school_id in ids and c.child in named]
         rows.append(AlertRow(alert, named, len(alert.children.all()) - len(named), concerns))
     if rows:
         record_shown(

@@ -53,7 +53,7 @@ def test_the_demo_has_every_persona_and_about_120_pupils_per_school(db):
         "dsl@riverside.example",
         "deputy@riverside.example",
         "office@riverside.example",
-        "trusttrustlead@northfield.example",
+        "trustlead@northfield.example",
         "auditor@northfield.example",
         "head@northfield.example",
         "chair@northfield.example",
