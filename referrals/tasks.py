@@ -97,3 +97,13 @@ def access_requests_remind_task() -> dict:
     from referrals.services.access_requests import access_requests_remind
 
     return access_requests_remind()
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def screenings_review_task() -> int:
+    """Raise a review task, once, for each child whose latest exploitation screening is three months old while
+    concerns continue."""
+    from referrals.services.screening import screening_reviews_raise
+
+    return screening_reviews_raise()

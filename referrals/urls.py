@@ -16,6 +16,7 @@ from referrals.views import (
     retention,
     review,
     roster,
+    screening,
     transfers,
     who_viewed,
 )
@@ -28,6 +29,9 @@ urlpatterns = [
     path("context/<uuid:entity_uuid>/", context.context_entity, name="context_entity"),
     path("context/<uuid:entity_uuid>/network/", context.context_entity_network, name="context_entity_network"),
     path("children/<uuid:child_uuid>/network/", context.child_network_page, name="child_network"),
+    path("children/<uuid:child_uuid>/screenings/new/", screening.screening_new, name="screening_new"),
+    path("screenings/<uuid:screening_uuid>/", screening.screening_detail, name="screening_detail"),
+    path("screening/tools/", screening.screening_tools, name="screening_tools"),
     path("access-requests/", access_requests.access_requests, name="access_requests"),
     path("access-requests/new/", access_requests.access_request_new, name="access_request_new"),
     path("access-requests/<uuid:request_uuid>/", access_requests.access_request, name="access_request"),

@@ -61,6 +61,7 @@ from referrals.models.reviews import (
     RiskNeedsAssessment,
     Threshold,
 )
+from referrals.models.screening import EvidenceBasis, Screening, ScreeningAnswer, ScreeningTool
 from referrals.models.transfers import (
     OPEN_TRANSFER_STATUSES,
     AdvanceSharing,
@@ -112,6 +113,7 @@ __all__ = [
     "DisposalCertificate",
     "DisposalUnderway",
     "Escalation",
+    "EvidenceBasis",
     "ExportRecord",
     "FileHold",
     "HoldReason",
@@ -135,6 +137,9 @@ __all__ = [
     "ReviewStatus",
     "RiskNeedsAssessment",
     "RollStatus",
+    "Screening",
+    "ScreeningAnswer",
+    "ScreeningTool",
     "SeedSign",
     "SendStatus",
     "Sex",

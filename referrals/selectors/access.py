@@ -21,6 +21,7 @@ from referrals.models import (
     Notification,
     PatternAlert,
     Referral,
+    Screening,
     Transfer,
     TransferRoute,
 )
@@ -54,6 +55,7 @@ ATTACHMENT = Kind("attachment", "No such file.")
 NOTIFICATION = Kind("notification", "No such notification.")
 ACTION = Kind("action", "No such action.")
 TRANSFER = Kind("transfer", "No such transfer.")
+SCREENING = Kind("screening", "No such screening.")
 
 
 def _access(records: QuerySet, kind: Kind, *, user: User, context: RequestContext, record_read: bool = True):
@@ -267,3 +269,11 @@ def access_received(*, user: User, context: RequestContext, child: Child, transf
     if transfer is None:
         raise Http404("No such file.")
     return transfer
+
+
+def access_screening(*, user: User, context: RequestContext, screening_uuid, record_read: bool = True) -> Screening:
+    """An exploitation screening: for those who may read the child's file at the school it was done at."""
+    screenings = Screening.objects.filter(
+        uuid=screening_uuid, school__in=schools_where(user, Capability.READ_CHILD_FILE)
+    ).select_related("school", "child__school", "tool", "done_by", "review_action")
+    return _access(screenings, SCREENING, user=user, context=context, record_read=record_read)

@@ -26,6 +26,7 @@ from referrals.models import (
     Decision,
     PatternAlert,
     Referral,
+    Screening,
 )
 
 PER_PAGE = 50
@@ -38,7 +39,18 @@ class Entry:
     item: object
 
 
-KINDS = ("concern", "addendum", "decision", "referral", "closure", "move", "note", "action", "completion")
+KINDS = (
+    "concern",
+    "addendum",
+    "decision",
+    "referral",
+    "closure",
+    "move",
+    "note",
+    "action",
+    "completion",
+    "screening",
+)
 
 
 def _sources(child: Child, kinds):
@@ -74,6 +86,7 @@ def _sources(child: Child, kinds):
         "completion": Action.objects.filter(child=child, completed_at__isnull=False)
         .select_related("owner", "completed_by")
         .order_by("completed_at", "pk"),
+        "screening": Screening.objects.filter(child=child).select_related("done_by", "tool").order_by("done_at", "pk"),
     }
     when = {
         "concern": "observed_at",
@@ -85,6 +98,7 @@ def _sources(child: Child, kinds):
         "note": "happened_at",
         "action": "assigned_at",
         "completion": "completed_at",
+        "screening": "done_at",
     }
     return {kind: (sources[kind], when[kind]) for kind in kinds}
 

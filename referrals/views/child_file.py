@@ -32,6 +32,7 @@ from referrals.selectors.child_file import (
 )
 from referrals.selectors.children import CHILD_SEARCH_LIMIT, children_find
 from referrals.selectors.context import open_alerts
+from referrals.selectors.screening import child_screenings, screening_trend
 from referrals.selectors.transfers import child_moves
 from referrals.services.actions import ActionConflict, action_assign, action_complete, action_owners
 from referrals.services.child_file import case_note_add, child_flags_set, pattern_alert_acknowledge
@@ -76,6 +77,7 @@ def _child_file_page(request, child, *, forms=None, status=200):
         category=category,
     )
     rows, chart = indicators_by_month(child=child)
+    screenings = child_screenings(child=child)
     front = child_front_sheet(child=child)
     forms = forms or {}
     sent_back = forms.get("alert")
@@ -119,6 +121,9 @@ def _child_file_page(request, child, *, forms=None, status=200):
         "filters": _filters_without_page(request),
         "chosen": {"category": category, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
         "may_transfer": Capability.TRANSFER_FILE in may,
+        "may_screen": Capability.RECORD_SCREENING in may,
+        "screenings": screenings,
+        "screening_trend": screening_trend(screenings),
         "leaving_form": LeavingForm(
             initial={
                 "left_on": child.left_on or timezone.localdate(),

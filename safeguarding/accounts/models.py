@@ -145,6 +145,13 @@ class Trust(models.Model):
         choices=HeadCasesTo.choices,
         default=HeadCasesTo.CHAIR,
     )
+    # Exploitation screening (REQUIREMENTS.md R8.7): the tool the trust's schools use unless a school chooses its own.
+    screening_tool = models.CharField(
+        "exploitation screening tool",
+        max_length=60,
+        default="safeguard-exploitation",
+        help_text="The newest version loaded is used; earlier screenings keep the version they were done with.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -199,6 +206,12 @@ class School(models.Model):
         blank=True,
         help_text="One level per line, in the words of your threshold document. Until you set them, four general "
         "levels are offered: universal, early help, child in need (section 17) and child protection (section 47).",
+    )
+    screening_tool = models.CharField(
+        "exploitation screening tool",
+        max_length=60,
+        blank=True,
+        help_text="The tool your local safeguarding partners ask for. Leave it blank to use the trust's choice.",
     )
 
     # Unusual access (DESIGN.md §6): flagged on the audit page and emailed to the DSL.

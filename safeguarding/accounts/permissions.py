@@ -57,6 +57,10 @@ class Capability(models.TextChoices):
         "see_trust_network",
         "See the people, vehicles, places and accounts linking children across the trust's schools",
     )
+    RECORD_SCREENING = (
+        "record_screening",
+        "Screen a child for exploitation: confirm each item, record the band and the reasons for moving it",
+    )
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -85,6 +89,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.READ_WHO_VIEWED,
             C.TRANSFER_FILE,
             C.RAISE_ADULT_CONCERN,
+            C.RECORD_SCREENING,
         }
     ),
     Role.DSL: frozenset(
@@ -115,6 +120,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.RAISE_ADULT_CONCERN,
             C.REVIEW_RETENTION,
             C.HANDLE_ACCESS_REQUESTS,
+            C.RECORD_SCREENING,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -261,6 +267,9 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "context_entity": (C.READ_CHILD_FILE,),
     "context_entity_network": (C.READ_CHILD_FILE,),
     "child_network": (C.READ_CHILD_FILE,),
+    "screening_new": (C.RECORD_SCREENING,),
+    "screening_detail": (C.READ_CHILD_FILE,),
+    "screening_tools": (C.SET_COVER,),
     "trust_network": (C.SEE_TRUST_NETWORK,),
     "transfers": (C.TRANSFER_FILE,),
     "trust_moving_schools": (C.SET_TRUST_POLICY,),
