@@ -11,7 +11,8 @@ from referrals.services.screening import Answer, Suggestion
 
 class ScreeningForm(forms.Form):
     significant_harm = forms.BooleanField(
-        label="I have reasonable cause to suspect that this child is suffering, or is likely to suffer, significant harm",
+        label="I have reasonable cause to suspect that this child is suffering, or is likely to suffer, significant "
+        "harm",
         required=False,
         help_text="Your professional judgement, whatever the score: the child protection pathway follows.",
     )

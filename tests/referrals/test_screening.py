@@ -123,7 +123,7 @@ def test_each_assessment_names_its_tool_and_a_new_version_leaves_earlier_ones_on
 
 
 def test_the_same_version_with_other_content_is_refused_and_the_same_file_changes_nothing(db):
-    stored, new = tool_load(SHIPPED)
+    _stored, new = tool_load(SHIPPED)
     assert not new and ScreeningTool.objects.count() == 1
     with pytest.raises(ToolFileInvalid, match="already loaded, from a different file"):
         tool_load(shipped_with("    points: 10\n", "    points: 12\n"))
@@ -200,7 +200,7 @@ def test_the_floors_always_hold_and_a_moved_band_always_has_a_reason(
     assert result.score == score and result.overridden == moved
     if "disclosure" in kinds:
         assert result.band == "very_high" and set(result.refer) == {"children's social care", "the police"}
-    if age is not None and age < 13 or learning_disability:
+    if (age is not None and age < 13) or learning_disability:
         assert result.band != "low"
     if significant_harm:
         assert result.child_protection and "section 47" in result.pathway
