@@ -28,6 +28,7 @@ from referrals.models import (
     Redaction,
     Referral,
     RiskNeedsAssessment,
+    Screening,
     Threshold,
     WithheldBecause,
 )
@@ -51,6 +52,7 @@ KIND_LABELS = {
     "action": "Action",
     "attachment": "Attached file",
     "context": "Someone or something around the child",
+    "screening": "Exploitation screening",
 }
 
 
@@ -267,6 +269,37 @@ def file_for_request(child: Child) -> list[Item]:
                 ),
                 [mention.name or mention.registration or mention.handle or mention.postcode_district],
                 parent=f"concern:{mention.concern.uuid}",
+            )
+        )
+    for screening in (
+        Screening.objects.filter(child=child).select_related("done_by", "tool").prefetch_related("answers")
+    ):
+        present = [answer for answer in screening.answers.all() if answer.present]
+        items.append(
+            Item(
+                "screening",
+                screening.uuid,
+                screening.done_at,
+                f"Exploitation screening: {screening.band_label}",
+                _passages(
+                    ("score", "Score", screening.score),
+                    ("floor_reasons", "Floors that applied", " ".join(screening.floor_reasons)),
+                    ("override_rationale", "Why the DSL moved the band", screening.override_rationale),
+                    ("pathway", "What happens next", screening.pathway),
+                    (
+                        "items",
+                        "Items present",
+                        "\n".join(
+                            f"{answer.label_at_time} ({answer.when}; {answer.get_basis_display().lower()})"
+                            + (f": {answer.source}" if answer.source else "")
+                            for answer in present
+                        ),
+                    ),
+                    ("narrative", "What the DSL made of it", screening.narrative),
+                    ("done_by", "Done by", _name(screening.done_by)),
+                    ("tool", "Tool", f"{screening.tool.title} ({screening.tool.name})"),
+                ),
+                [_name(screening.done_by)],
             )
         )
     concern_of_incident = {concern.incident_id: concern.uuid for concern in concerns}

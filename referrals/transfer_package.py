@@ -46,6 +46,7 @@ from referrals.models import (
     PatternAlert,
     Referral,
     RiskNeedsAssessment,
+    Screening,
     Transfer,
 )
 from safeguarding.accounts.models import User
@@ -246,6 +247,27 @@ def file_items(child: Child) -> dict[str, list[dict]]:
         .select_related("concern", "typed_by", "school")
         .prefetch_related("links__entity", "links__linked_by", "links__undone_by")
     ]
+    items["screening"] = [
+        _row(
+            screening,
+            items_present=[
+                f"{answer.label_at_time} ({answer.when}; {answer.get_basis_display().lower()})"
+                for answer in screening.answers.all()
+                if answer.present
+            ],
+            answers=[
+                _row(
+                    answer,
+                    concerns=[str(concern.uuid) for concern in answer.concerns.all()],
+                    entities=[entity.label for entity in answer.entities.all()],
+                )
+                for answer in screening.answers.all()
+            ],
+        )
+        for screening in Screening.objects.filter(child=child)
+        .select_related("tool", "done_by", "review_action")
+        .prefetch_related("answers__concerns", "answers__entities")
+    ]
     items["attachment"] = [_row(attachment) for attachment in file_attachments(child)]
     return items
 
@@ -263,6 +285,7 @@ KINDS = (
     "move",
     "hold",
     "context",
+    "screening",
     "attachment",
 )
 
@@ -511,6 +534,18 @@ _RECEIVED_SHAPES = {
     ),
     "move": ("moved_at", lambda row: f"Concern moved by {row.get('moved_by')}", [("Why", "reason")]),
     "hold": ("placed_at", lambda row: f"Hold: {row.get('reason_label')}", [("Note", "note"), ("Lifted", "lifted_at")]),
+    "screening": (
+        "done_at",
+        lambda row: f"Exploitation screening by {row.get('done_by')} ({row.get('tool')})",
+        [
+            ("Band", "band_label"),
+            ("Score", "score"),
+            ("Floors", "floor_reasons"),
+            ("Band moved by the DSL because", "override_rationale"),
+            ("Items present", "items_present"),
+            ("What the DSL made of it", "narrative"),
+        ],
+    ),
 }
 
 
@@ -526,6 +561,7 @@ KIND_LABELS = {
     "pattern_alert": ("pattern alert", "pattern alerts"),
     "move": ("move of a concern", "moves of concerns"),
     "hold": ("hold", "holds"),
+    "screening": ("exploitation screening", "exploitation screenings"),
     "attachment": ("attached file", "attached files"),
 }
 

@@ -19,6 +19,7 @@ from referrals.demo.concerns import demo_concerns_seed
 from referrals.demo.context import demo_context_seed
 from referrals.demo.names import BOYS, GIRLS, SURNAMES
 from referrals.demo.people import ACCOUNTS, PUPILS_PER_SCHOOL, SCHOOLS, TRUST
+from referrals.demo.screening import demo_screening_seed
 from referrals.models import Child, SendStatus, Sex, YearGroup
 from referrals.upn import make_upn
 from safeguarding.accounts.access import user_needs_second_factor
@@ -155,4 +156,5 @@ def demo_seed(*, password: str, totp_secret: str, today: date | None = None) -> 
     concerns = demo_concerns_seed(schools=schools)
     demo_adults_seed(schools=schools)
     demo_context_seed()
+    demo_screening_seed()
     return DemoSummary(accounts=accounts, pupils=pupils, concerns_added=concerns)

@@ -54,6 +54,8 @@ from referrals.models import (
     RetentionReview,
     ReviewStatus,
     RiskNeedsAssessment,
+    Screening,
+    ScreeningAnswer,
     Transfer,
 )
 from referrals.selectors.exports import export_file_path
@@ -347,6 +349,10 @@ PLURALS = {
     "referrals.ContextAlert_schools": "schools named in such alerts",
     "referrals.AccessRequestPause": "pauses of a subject access request's clock",
     "referrals.Redaction": "redactions for a subject access request",
+    "referrals.Screening": "exploitation screenings",
+    "referrals.ScreeningAnswer": "items of exploitation screenings",
+    "referrals.ScreeningAnswer_concerns": "links from screening items to concerns",
+    "referrals.ScreeningAnswer_entities": "links from screening items to people, vehicles, places and accounts",
 }
 
 
@@ -370,6 +376,8 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     gone(ReferralEscalation.objects.filter(referral__in=referrals))
     gone(ReferralMeeting.objects.filter(referral__in=referrals))
     gone(referrals)
+    gone(ScreeningAnswer.objects.filter(screening__child=child))
+    gone(Screening.objects.filter(child=child))
     gone(Action.objects.filter(Q(child=child) | Q(concern__in=concerns)))
     gone(PatternAlert.objects.filter(child=child))
     gone(CaseNote.objects.filter(child=child))

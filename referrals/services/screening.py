@@ -203,12 +203,19 @@ def screening_prefill(*, child: Child, tool: Tool, now: datetime | None = None) 
         .order_by("observed_at", "pk")
     )
     links = list(
-        ContextLink.objects.filter(mention__concern__child=child, undone_at__isnull=True)
+        ContextLink.objects.filter(
+            mention__concern__child=child,
+            mention__concern__observed_at__lte=now,
+            linked_at__lte=now,
+            undone_at__isnull=True,
+        )
         .select_related("entity", "mention__concern")
         .order_by("linked_at", "pk")
     )
     shared = set(
-        ContextLink.objects.filter(entity__in=[link.entity_id for link in links], undone_at__isnull=True)
+        ContextLink.objects.filter(
+            entity__in=[link.entity_id for link in links], linked_at__lte=now, undone_at__isnull=True
+        )
         .exclude(mention__concern__child=child)
         .exclude(mention__concern__child__isnull=True)
         .values_list("entity", flat=True)
@@ -286,9 +293,11 @@ def screening_record(
     narrative: str,
     chosen_band: str = "",
     rationale: str = "",
+    at: datetime | None = None,
 ) -> Screening:
     """Record a screening of `child` with `tool` (the one in use at the child's school, or the version the form was
-    filled with). The floors hold whatever the DSL chose (OverrideRefused otherwise); no concern is touched."""
+    filled with). The floors hold whatever the DSL chose (OverrideRefused otherwise); no concern is touched. `at`
+    dates a screening of the demo's history; a screening done on a page is done now."""
     child = Child.objects.select_for_update().select_related("school__trust").get(pk=child.pk)
     if not can(actor, Capability.RECORD_SCREENING, child.school):
         raise PermissionDenied
@@ -298,10 +307,10 @@ def screening_record(
     if not narrative.strip():
         raise ScreeningRefused("Write what you make of it: the screening is a record of your judgement, not a score.")
     definition = tool.tool()
-    now = timezone.now()
+    now = at or timezone.now()
     suggestions = screening_prefill(child=child, tool=definition, now=now)
     present = _checked_answers(suggestions, answers)
-    age = age_on(child.date_of_birth, timezone.localdate())
+    age = age_on(child.date_of_birth, timezone.localdate(now))
     result = screening_result(
         definition,
         present=set(present),

@@ -110,6 +110,14 @@ SCHEDULE: dict[str, Rule] = {
         Then.WITH_FILE,
         "Which children one entity joined, and when; a child's disposal takes the child out of it.",
     ),
+    # Exploitation screenings (R8): part of the child protection file.
+    "referrals.Screening": _file(
+        "The DSL's exploitation screenings: the band, the floors, the reasons, the narrative."
+    ),
+    "referrals.ScreeningAnswer": _file("Each item of a screening as the DSL confirmed it, with its sources."),
+    "referrals.ScreeningTool": _reference(
+        "A screening tool's wording and numbers, so that each screening reads as it was done."
+    ),
     # Subject access requests (R10.6, R10.7).
     "referrals.AccessRequest": Rule(
         CHILD_FILE + "; the pack's file: 7 days (ACCESS_PACK_DAYS)",
