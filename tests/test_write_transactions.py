@@ -52,8 +52,11 @@ from referrals.models import (
     ReferralMeeting,
     RetentionReview,
     RiskNeedsAssessment,
+    Screening,
+    ScreeningTool,
     Transfer,
 )
+from referrals.screening_tools import TOOLS
 from referrals.services import access_requests as sar
 from referrals.services import (
     actions,
@@ -66,9 +69,11 @@ from referrals.services import (
     notifications,
     retention,
     reviews,
+    screening,
     transfers,
 )
 from referrals.services import context as context_services
+from referrals.taxonomy import taxonomy_load
 from referrals.upn import make_upn
 from safeguarding.accounts import services as accounts
 from safeguarding.accounts.models import HolidayCover, Membership, School, Trust, User
@@ -207,6 +212,27 @@ def _born_long_ago(world):
 def _held(world):
     child = ChildFactory(school=world.northfield)
     return FileHold.objects.create(child=child, reason="legal", note="A claim", placed_by=world.dsl)
+
+
+def _tool() -> ScreeningTool:
+    """The shipped screening tool, loaded again: a test that commits starts from empty tables."""
+    taxonomy_load()
+    return screening.tool_load(SCREENING_TOOL)[0]
+
+
+def _screened(world, *, days_ago: int = 0) -> Screening:
+    """A screening of a child with an open concern, done `days_ago` days ago."""
+    concern = _concern(world)
+    return screening.screening_record(
+        actor=world.dsl,
+        context=None,
+        child=concern.child,
+        tool=_tool(),
+        answers={},
+        significant_harm=False,
+        narrative="Nothing yet; watch.",
+        at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
 
 
 def _concern(world, *steps) -> Concern:
@@ -355,6 +381,8 @@ def _new_pupil_row() -> dict:
         "send": "none",
     }
 
+
+SCREENING_TOOL = (TOOLS / "safeguard-exploitation.yaml").read_text()
 
 CALLS = {
     "concern_submit": lambda w: Call(
@@ -743,6 +771,40 @@ CALLS = {
         context_services.context_alert_evaluate,
         {"entity": _linked_twice_unalerted(w), "actor": w.dsl, "context": None},
         ContextAlert,
+    ),
+    "tool_load": lambda w: (
+        lambda _loaded: Call(
+            screening.tool_load, {"text": SCREENING_TOOL.replace("version: 1\n", "version: 2\n")}, ScreeningTool
+        )
+    )(_tool()),
+    "screening_tool_choose": lambda w: (
+        lambda _loaded: Call(
+            screening.screening_tool_choose,
+            {"actor": w.dsl, "context": None, "tool_id": "safeguard-exploitation", "school": w.northfield},
+            School,
+        )
+    )(_tool()),
+    "screening_record": lambda w: (
+        lambda concern: Call(
+            screening.screening_record,
+            {
+                "actor": w.dsl,
+                "context": None,
+                "child": concern.child,
+                "tool": _tool(),
+                "answers": {
+                    "money-and-gifts": screening.Answer(
+                        present=True, basis="evidence", when="Today", source="Her tutor"
+                    )
+                },
+                "significant_harm": False,
+                "narrative": "New things she cannot explain.",
+            },
+            Screening,
+        )
+    )(_concern(w)),
+    "screening_reviews_raise": lambda w: (lambda _due: Call(screening.screening_reviews_raise, {}, Action))(
+        _screened(w, days_ago=91)
     ),
     "access_request_log": lambda w: Call(
         sar.access_request_log,

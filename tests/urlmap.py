@@ -22,12 +22,14 @@ from referrals.models import (
     PatternAlert,
     Referral,
     RetentionReview,
+    Screening,
     Transfer,
 )
 from referrals.services.access_requests import access_request_log, sign_off, sign_off_ask
 from referrals.services.adults import Raised, adult_concern_raise
 from referrals.services.context import context_link_confirm, context_mention_add
 from referrals.services.retention import reviews_queue
+from referrals.services.screening import Answer, screening_prefill, screening_record, tool_in_use
 from referrals.services.transfers import (
     child_leaving_record,
     transfer_accept,
@@ -114,6 +116,7 @@ class Scene:
     review: RetentionReview
     access_request: AccessRequest
     car: ContextLink
+    screening: Screening
 
     @cached_property
     def placeholders(self) -> dict:
@@ -137,6 +140,7 @@ class Scene:
             "<uuid:mention_uuid>": self.car.mention.uuid,
             "<uuid:link_uuid>": self.car.uuid,
             "<uuid:entity_uuid>": self.car.entity.uuid,
+            "<uuid:screening_uuid>": self.screening.uuid,
             "<int:number>": 1,
             "<str:token>": self.link_token,
             "<uuid:notification_uuid>": Notification.objects.get(recipient=self.world.dsl, concern=self.concern).uuid,
@@ -156,6 +160,7 @@ def build_scene(world) -> Scene:
         Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": now})
     pupil = ChildFactory(school=world.northfield, legal_first_name="Jade", legal_last_name="Turner")
     concern = concern_by(world.teacher, pupil)
+    screening = _screened(world, pupil)
     return Scene(
         world=world,
         pupil=pupil,
@@ -171,6 +176,26 @@ def build_scene(world) -> Scene:
         review=_due_for_review(world),
         access_request=_access_request_signed_off(world, pupil),
         car=_car_around(world, concern),
+        screening=screening,
+    )
+
+
+def _screened(world, pupil: Child) -> Screening:
+    """The DSL's exploitation screening of the pupil, with the signs the teacher recorded."""
+    tool = tool_in_use(pupil.school)
+    answers = {
+        suggestion.item.key: Answer(present=True, basis=suggestion.basis, when=suggestion.when)
+        for suggestion in screening_prefill(child=pupil, tool=tool.tool())
+        if suggestion.present
+    }
+    return screening_record(
+        actor=world.dsl,
+        context=None,
+        child=pupil,
+        tool=tool,
+        answers=answers,
+        significant_harm=False,
+        narrative="Gifts she cannot explain; watch and screen again.",
     )
 
 

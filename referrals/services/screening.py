@@ -48,6 +48,7 @@ class ScreeningRefused(ValueError):
 # ---------------------------------------------------------------------------------------------------------- tools
 
 
+@transaction.atomic
 def tool_load(text: str, *, licence_ref: str = "", apps=None) -> tuple[ScreeningTool, bool]:
     """Load a tool file: checked (ToolFileInvalid with each line and reason), then stored as a new version. The same
     file loaded again changes nothing; a different file under a version already loaded is refused. Returns the
@@ -451,42 +452,46 @@ def _latest_screenings():
     return Screening.objects.filter(pk=Subquery(latest)).values("pk")
 
 
-@transaction.atomic
 def _review_raise(*, screening: Screening, owner: User, due) -> int:
-    screening = Screening.objects.select_for_update().get(pk=screening.pk)
-    if screening.review_action_id is not None:
-        return 0
-    done_on = timezone.localtime(screening.done_at).date()
-    action = Action.objects.create(
-        school=screening.school,
-        child=screening.child,
-        what=(
-            f"Review the exploitation screening of {done_on:%-d %B %Y}: concerns have continued, and a screening "
-            "is repeated at least every three months while they do."
-        ),
-        owner=owner,
-        due_on=due,
-        assigned_by=screening.done_by,
-    )
-    screening.review_action = action
-    screening.save(update_fields=["review_action"])
-    record(
-        EventType.CREATE,
-        school=screening.school,
-        object_type="action",
-        object_uuid=action.uuid,
-        child_uuid=screening.child.uuid,
-        detail={"owner": str(owner.uuid), "due_on": due.isoformat(), "for": "screening_review"},
-    )
-    Notification.objects.create(
-        recipient=owner, school=screening.school, kind=Notification.Kind.ACTION, action=action, child=screening.child
-    )
-    email_enqueue(
-        to=[owner.email],
-        subject="Safeguard: an exploitation screening is due for review",
-        body=(
-            "A screening you did three months ago is due for review: concerns about the child have continued.\n\n"
-            "Sign in to Safeguard to see which child; it is on your home page.\n"
-        ),
-    )
-    return 1
+    with transaction.atomic():
+        screening = Screening.objects.select_for_update().get(pk=screening.pk)
+        if screening.review_action_id is not None:
+            return 0
+        done_on = timezone.localtime(screening.done_at).date()
+        action = Action.objects.create(
+            school=screening.school,
+            child=screening.child,
+            what=(
+                f"Review the exploitation screening of {done_on:%-d %B %Y}: concerns have continued, and a screening "
+                "is repeated at least every three months while they do."
+            ),
+            owner=owner,
+            due_on=due,
+            assigned_by=screening.done_by,
+        )
+        screening.review_action = action
+        screening.save(update_fields=["review_action"])
+        record(
+            EventType.CREATE,
+            school=screening.school,
+            object_type="action",
+            object_uuid=action.uuid,
+            child_uuid=screening.child.uuid,
+            detail={"owner": str(owner.uuid), "due_on": due.isoformat(), "for": "screening_review"},
+        )
+        Notification.objects.create(
+            recipient=owner,
+            school=screening.school,
+            kind=Notification.Kind.ACTION,
+            action=action,
+            child=screening.child,
+        )
+        email_enqueue(
+            to=[owner.email],
+            subject="Safeguard: an exploitation screening is due for review",
+            body=(
+                "A screening you did three months ago is due for review: concerns about the child have continued.\n\n"
+                "Sign in to Safeguard to see which child; it is on your home page.\n"
+            ),
+        )
+        return 1

@@ -38,6 +38,7 @@ EXEMPT = {
     ),
     "concern_draft_save": "saves the author's own unsent draft every few seconds as they type",
     "signs_guide": "the indicator guide and the school's public contact numbers; no child data",
+    "screening_tools": "the screening tools loaded and the schools' choice of one; choosing one records an update",
     "local_arrangements": "the school's settings (front door contacts, levels of need); saving them records an update",
     "sign_in_rules": "the school's sign-in rule; changing it, or reading the change-over notice, records an update",
     "account_security": "the person's own passkeys and second factors; each change records its own event",

@@ -145,6 +145,9 @@ context_entity            login 404   404    ok      ok      404     404     404
 context_entity_network    login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
 child_network             login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
 trust_network             login 403   403    403     403     403     403     403     403   403   403     403   ok    403   403   403   403   403
+screening_new             login 404   404    ok      ok      404     404     404     404   404   404     404   403   404   404   404   404   404
+screening_detail          login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
+screening_tools           login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    403   403   403   403   403
 """  # noqa: E501 - one row per pattern, one column per persona
 
 
