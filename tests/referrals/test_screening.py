@@ -386,3 +386,44 @@ def test_no_review_task_once_concerns_have_stopped(world):
 def test_the_shipped_tool_is_loaded_by_the_migrations(db):
     stored = ScreeningTool.objects.get()
     assert stored.name == "safeguard-exploitation@1" and stored.usable and stored.tool() == TOOL
+
+
+# ---------------------------------------------------------------------------------------------- with the file
+
+
+def test_a_screening_goes_with_the_file_to_the_next_school_to_a_subject_access_request_and_at_disposal(
+    world, django_capture_on_commit_callbacks
+):
+    from referrals.access_pack import file_for_request
+    from referrals.models import RetentionReview
+    from referrals.services.retention import file_disposal_confirm, file_disposal_propose, reviews_queue
+    from referrals.transfer_package import KINDS, _canonical, _sha256, counted, file_items, received_history
+
+    child = ChildFactory(school=world.northfield, date_of_birth=datetime.date(1995, 5, 1))
+    concern = ConcernFactory(child=child, author=world.teacher, indicators=("SIG-GIFTS",))
+    with time_machine.travel(concern.observed_at + datetime.timedelta(hours=1)):
+        screening = screen(world, child)
+
+    rows = file_items(child)["screening"]
+    assert "screening" in KINDS and len(rows) == 1 and rows[0]["uuid"] == str(screening.uuid)
+    assert rows[0]["tool"] == "safeguard-exploitation@1" and rows[0]["band_label"] == screening.band_label
+    gifts = next(answer for answer in rows[0]["answers"] if answer["item_key"] == "money-and-gifts")
+    assert gifts["present"] and gifts["concerns"] == [str(concern.uuid)]
+    assert _sha256(_canonical(rows[0]))  # listed in the manifest with its own checksum, as every item
+    assert counted({"screening": 1}) == ["1 exploitation screening"]
+    history = received_history({"items": {"screening": rows}})
+    assert history and "Exploitation screening" in history[0]["heading"]
+
+    items = [item for item in file_for_request(child) if item.kind == "screening"]
+    assert len(items) == 1 and items[0].uuid == screening.uuid
+    assert any(p.name == "narrative" and p.text == screening.narrative for p in items[0].passages)
+
+    reviews_queue()
+    review = RetentionReview.objects.get(child=child)
+    file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Reviewed at 25.")
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = file_disposal_confirm(actor=world.dpo, context=None, review=review)
+    assert not Screening.objects.exists()
+    assert certificate.counts["exploitation screenings"] == 1
+    assert certificate.counts["items of exploitation screenings"] == len(TOOL.items)
+    assert ScreeningTool.objects.count() == 1  # the tool stays: it holds no one's data
