@@ -58,6 +58,18 @@ class Item:
     shared_only: bool = False  # only entities also linked to another child count
     help: str = ""
 
+    @property
+    def window_words(self) -> str:
+        """The item's window as a DSL would say it."""
+        if self.window_days is None:
+            return "at any time"
+        for days, words in ((365, "the last year"), (730, "the last two years"), (183, "the last six months")):
+            if abs(self.window_days - days) <= 3:
+                return f"over {words}"
+        if self.window_days % 7 == 0 and self.window_days <= 91:
+            return f"over the last {self.window_days // 7} weeks"
+        return f"over the last {self.window_days} days"
+
 
 @dataclass(frozen=True)
 class Floors:

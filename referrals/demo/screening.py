@@ -1,7 +1,7 @@
 """The demo's screenings of the story's Northfield girl: three, as the signs built up over two months, so that her
 file shows the trend. Each is filled from what staff had recorded by then, as a DSL would have seen it."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +40,14 @@ SCREENINGS = (
     (
         "demo-story-4",
         Role.DSL,
-        {},
+        {
+            "isolated": Answer(
+                present=True,
+                basis="professional_concern",
+                when="This term",
+                source="Her head of year: she has dropped her old friends and sits alone at lunch.",
+            )
+        },
         "A grey car has picked her up twice after school with a different adult man driving, and the same car has "
         "been seen outside Riverside around another child. This is a network around her, not one boyfriend. Asked "
         "for a strategy discussion; in school she is met at the gate and has a named adult each day.",
@@ -65,15 +72,17 @@ def demo_screening_seed() -> int:
     added = 0
     with transaction.atomic():
         for key, role, additions, narrative in SCREENINGS:
+            # After school on the day of the concern it follows; the last one now, once the car was linked.
             after = timezone.localtime(story[key].observed_at).date()
-            at = min(
-                timezone.make_aware(datetime.combine(_next_school_day(after), time(16, 0))),
-                timezone.now() - timedelta(minutes=30),
+            at = (
+                min(timezone.make_aware(datetime.combine(_next_school_day(after), time(16, 0))), timezone.now())
+                if key != SCREENINGS[-1][0]
+                else None
             )
             dsl = Membership.objects.active().filter(school=child.school, role=role).first().user
             answers = {
                 suggestion.item.key: Answer(present=True, basis=suggestion.basis, when=suggestion.when)
-                for suggestion in screening_prefill(child=child, tool=stored.tool(), now=at)
+                for suggestion in screening_prefill(child=child, tool=stored.tool(), now=at or timezone.now())
                 if suggestion.present
             }
             screening_record(

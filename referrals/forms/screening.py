@@ -37,30 +37,38 @@ class ScreeningForm(forms.Form):
     tool = forms.IntegerField(widget=forms.HiddenInput)
     nudged = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, data=None, *, tool: Tool, tool_pk: int, suggestions: list[Suggestion]):
+    def __init__(self, data=None, *, tool: Tool, tool_pk: int, suggestions: list[Suggestion], carried=None):
+        """`carried`: what the DSL added at the child's last screening, by item key, offered again as it was."""
         super().__init__(data, initial={"tool": tool_pk})
         self.suggestions = suggestions
+        self.carried = carried or {}
         self.fields["band"].choices = [("", "As the score and the floors give (recommended)")] + [
             (band.key, band.label) for band in tool.bands
         ]
         for suggestion in suggestions:
             key = suggestion.item.key
+            earlier = self.carried.get(key) if not suggestion.present else None
             self.fields[f"{key}-present"] = forms.BooleanField(
-                label=suggestion.item.label, required=False, initial=suggestion.present
+                label=suggestion.item.label, required=False, initial=suggestion.present or earlier is not None
             )
             self.fields[f"{key}-basis"] = forms.ChoiceField(
                 label="Basis",
                 choices=[("", "Choose…"), *EvidenceBasis.choices],
                 required=False,
-                initial=suggestion.basis,
+                initial=earlier.basis if earlier else suggestion.basis,
             )
             self.fields[f"{key}-when"] = forms.CharField(
-                label="When", max_length=100, required=False, initial=suggestion.when
+                label="When",
+                max_length=100,
+                required=False,
+                initial=earlier.when if earlier else suggestion.when,
+                widget=forms.TextInput(attrs={"placeholder": "a date, or a period such as “since September”"}),
             )
             self.fields[f"{key}-source"] = forms.CharField(
                 label="How you know" if not suggestion.present else "Anything to add about the source",
                 max_length=300,
                 required=False,
+                initial=earlier.source if earlier else "",
             )
 
     def rows(self):
@@ -69,6 +77,7 @@ class ScreeningForm(forms.Form):
             key = suggestion.item.key
             yield {
                 "suggestion": suggestion,
+                "carried": self.carried.get(key) if not suggestion.present else None,
                 "present": self[f"{key}-present"],
                 "basis": self[f"{key}-basis"],
                 "when": self[f"{key}-when"],

@@ -16,20 +16,21 @@ def child_screenings(*, child: Child) -> list[Screening]:
 
 
 def screening_trend(screenings: list[Screening]) -> dict:
-    """The screenings as a line: the score and the band (as its place among the tool's bands, from 1) by date,
-    with the band labels for the axis, for the chart beside the table."""
-    points = []
-    for screening in screenings:
-        tool = screening.tool.tool()
-        points.append(
-            {
-                "date": f"{timezone.localtime(screening.done_at):%-d %b %Y}",
-                "score": screening.score,
-                "band": tool.rank(screening.band) + 1,
-                "band_label": screening.band_label,
-            }
-        )
-    bands = [band.label.split(":")[0] for band in screenings[-1].tool.tool().bands] if screenings else []
+    """The screenings as a line of scores by date, with each band's name and the score it starts at (from the
+    latest screening's tool) to mark the axis, for the chart beside the table."""
+    points = [
+        {
+            "date": f"{timezone.localtime(screening.done_at):%-d %b %Y}",
+            "score": screening.score,
+            "band_label": screening.band_label,
+        }
+        for screening in screenings
+    ]
+    bands = (
+        [{"name": band.label.split(":")[0], "low": band.low} for band in screenings[-1].tool.tool().bands]
+        if screenings
+        else []
+    )
     return {"points": points, "bands": bands}
 
 

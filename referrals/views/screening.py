@@ -64,6 +64,15 @@ def _live(tool, child) -> dict:
     }
 
 
+def _carried(child, stored: ScreeningTool) -> dict:
+    """What the DSL added themselves at the child's latest screening with the same tool, by item key: offered again
+    on the next one, as they left it."""
+    latest = child.screenings.filter(tool__tool_id=stored.tool_id).order_by("-done_at").first()
+    if latest is None:
+        return {}
+    return {answer.item_key: answer for answer in latest.answers.filter(present=True, suggested=False)}
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -82,7 +91,13 @@ def screening_new(request, child_uuid):
         return redirect("child_file", child_uuid=child.uuid)
     tool = stored.tool()
     suggestions = screening_prefill(child=child, tool=tool)
-    form = ScreeningForm(request.POST or None, tool=tool, tool_pk=stored.pk, suggestions=suggestions)
+    form = ScreeningForm(
+        request.POST or None,
+        tool=tool,
+        tool_pk=stored.pk,
+        suggestions=suggestions,
+        carried=_carried(child, stored),
+    )
     nudge, status = "", 200
     if posting:
         if form.is_valid():
@@ -141,6 +156,7 @@ def screening_detail(request, screening_uuid):
     """One screening as recorded: its band and why, the items with their sources, the DSL's narrative."""
     screening = access_screening(user=request.user, context=request.audit, screening_uuid=screening_uuid)
     may = capabilities_at(request.memberships, screening.school)
+    groups = screening_items(screening=screening)
     open_concerns = (
         Concern.objects.filter(child=screening.child).exclude(status=ConcernStatus.CLOSED).order_by("-observed_at")
         if screening.referral_prompted or screening.significant_harm
@@ -150,7 +166,15 @@ def screening_detail(request, screening_uuid):
         "screening": screening,
         "child": screening.child,
         "tool": screening.tool.tool(),
-        "groups": screening_items(screening=screening),
+        # The items present or suggested by the file, by kind; the rest of the tool's items listed apart.
+        "groups": [
+            (label, shown)
+            for label, answers in groups
+            if (shown := [answer for answer in answers if answer.present or answer.suggested])
+        ],
+        "absent": [
+            answer for _label, answers in groups for answer in answers if not (answer.present or answer.suggested)
+        ],
         "may_screen": Capability.RECORD_SCREENING in may and screening.child.transferred_at is None,
         "may_act": Capability.ACT_ON_CONCERN in may,
         "open_concerns": list(open_concerns[:5]),

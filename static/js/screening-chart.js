@@ -1,5 +1,5 @@
-// The child's exploitation screenings over time: the band (left axis, by name) and the score (right axis), from the
-// JSON the page carries. The table below the chart holds the same figures.
+// The child's exploitation screenings over time: each screening's score, on an axis marked where each band starts,
+// with the band recorded in the tooltip. From the JSON the page carries; the table below holds the same figures.
 document.addEventListener("DOMContentLoaded", function () {
   var canvas = document.getElementById("screening-chart");
   var data = document.getElementById("screening-chart-data");
@@ -7,48 +7,49 @@ document.addEventListener("DOMContentLoaded", function () {
     return;
   }
   var trend = JSON.parse(data.textContent);
+  var starts = trend.bands.map(function (band) { return band.low; });
+  var highest = Math.max.apply(null, trend.points.map(function (point) { return point.score; }).concat(starts));
   new Chart(canvas, {
     type: "line",
     data: {
       labels: trend.points.map(function (point) { return point.date; }),
       datasets: [
         {
-          label: "Band",
-          data: trend.points.map(function (point) { return point.band; }),
-          yAxisID: "band",
-          borderColor: "#b02a37",
-          backgroundColor: "#b02a37",
-          stepped: true,
-        },
-        {
           label: "Score",
           data: trend.points.map(function (point) { return point.score; }),
-          yAxisID: "score",
           borderColor: "#0d6efd",
           backgroundColor: "#0d6efd",
-          borderDash: [6, 4],
+          pointRadius: 5,
         },
       ],
     },
     options: {
       responsive: true,
-      scales: {
-        band: {
-          position: "left",
-          min: 1,
-          max: trend.bands.length,
-          ticks: {
-            stepSize: 1,
-            callback: function (value) { return trend.bands[value - 1] || ""; },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: function (item) {
+              var point = trend.points[item.dataIndex];
+              return "Score " + point.score + ": " + point.band_label;
+            },
           },
-          title: { display: true, text: "Band" },
         },
-        score: {
-          position: "right",
-          beginAtZero: true,
-          grid: { drawOnChartArea: false },
-          ticks: { precision: 0 },
-          title: { display: true, text: "Score" },
+      },
+      scales: {
+        y: {
+          min: 0,
+          max: highest + 2,
+          title: { display: true, text: "Score (where each band starts)" },
+          afterBuildTicks: function (axis) {
+            axis.ticks = starts.map(function (value) { return { value: value }; });
+          },
+          ticks: {
+            callback: function (value) {
+              var band = trend.bands[starts.indexOf(value)];
+              return band ? band.name + " " + value : value;
+            },
+          },
         },
       },
     },

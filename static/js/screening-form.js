@@ -20,7 +20,11 @@ document.addEventListener("DOMContentLoaded", function () {
     var score = 0;
     var kinds = {};
     form.querySelectorAll(".screening-item").forEach(function (box) {
-      box.closest(".card").classList.toggle("border-primary", box.checked);
+      var card = box.closest(".card");
+      card.classList.toggle("border-primary", box.checked);
+      // When, basis and source are asked of a ticked item only; a field sent back with an error stays in view.
+      var detail = card.querySelector(".screening-detail");
+      detail.hidden = !box.checked && !detail.querySelector(".is-invalid");
       if (box.checked) {
         score += parseInt(box.dataset.points, 10);
         kinds[box.dataset.kind] = true;
