@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from referrals.models import Action, Concern, Screening, ScreeningTool
@@ -427,3 +427,79 @@ def test_a_screening_goes_with_the_file_to_the_next_school_to_a_subject_access_r
     assert certificate.counts["exploitation screenings"] == 1
     assert certificate.counts["items of exploitation screenings"] == len(TOOL.items)
     assert ScreeningTool.objects.count() == 1  # the tool stays: it holds no one's data
+
+
+def test_the_package_sent_to_the_next_school_lists_the_screening_in_its_manifest(world):
+    from django.db import transaction
+
+    from referrals.services.transfers import child_leaving_record, transfer_checklist_save, transfer_send
+    from referrals.transfer_package import package_document, package_manifest
+
+    leaver = ChildFactory(school=world.riverside)
+    ConcernFactory(child=leaver, author=world.riverside_teacher, indicators=("SIG-CARS",))
+    screening = screen(world, leaver, actor=world.riverside_dsl)
+    with transaction.atomic():
+        task = child_leaving_record(
+            actor=world.riverside_dsl,
+            context=None,
+            child=leaver,
+            left_on=timezone.localdate(),
+            destination="",
+            destination_urn=world.northfield.urn,
+        )
+        transfer_checklist_save(
+            actor=world.riverside_dsl,
+            context=None,
+            transfer=task,
+            advance_sharing="not_needed",
+            advance_note="",
+            receiving_dsl_name="Dsl",
+            receiving_dsl_email="",
+            receiving_dsl_phone="",
+        )
+        sent, _ = transfer_send(actor=world.riverside_dsl, context=None, transfer=task, route="safeguard")
+    manifest = package_manifest(sent.package_name)
+    assert manifest["counts"]["screening"] == 1
+    assert {"kind": "screening", "uuid": str(screening.uuid)} in [
+        {"kind": item["kind"], "uuid": item["uuid"]} for item in manifest["items"]
+    ]
+    carried = package_document(sent.package_name)["items"]["screening"][0]
+    assert carried["tool"] == "safeguard-exploitation@1" and carried["narrative"] == screening.narrative
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    signs=st.sets(st.sampled_from(["DISC-ABUSE", "EXP-CSE", "SIG-CARS", "SIG-GIFTS", "WB-HOMELESS"]), min_size=1),
+    age=st.integers(min_value=8, max_value=17),
+    learning_disability=st.booleans(),
+    significant_harm=st.booleans(),
+    chosen=st.sampled_from(["", *BAND_KEYS]),
+)
+def test_no_screening_changes_a_concerns_status_urgency_or_clock(
+    world, signs, age, learning_disability, significant_harm, chosen
+):
+    today = timezone.localdate()
+    child = ChildFactory(
+        school=world.northfield,
+        date_of_birth=today.replace(year=today.year - age) - datetime.timedelta(days=30),
+        learning_disability=learning_disability,
+    )
+    ConcernFactory(child=child, author=world.teacher, indicators=tuple(signs))
+
+    def state():
+        return list(
+            Concern.objects.order_by("pk").values_list(
+                "pk", "status", "urgency", "ack_due_at", "acknowledged_at", "version", "assigned_to"
+            )
+        )
+
+    before = state()
+    try:
+        screening = screen(world, child, significant_harm=significant_harm, chosen_band=chosen, rationale="Judged.")
+    except OverrideRefused:
+        screening = None
+    assert state() == before
+    if screening is not None:
+        assert screening.child_age == age and screening.tool.name == "safeguard-exploitation@1"
+        if learning_disability or age < 13:
+            assert screening.band != "low"
