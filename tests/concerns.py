@@ -87,3 +87,32 @@ def referral_for(world, child, *, made_at=None, agency="social_care"):
     from tests.factories import ReferralFactory
 
     return ReferralFactory(child=child, author=world.teacher2, dsl=world.dsl, made_at=made_at, agency=agency)
+
+
+def leaver_sent(world, leaver, *, dsl):
+    """`leaver` recorded as gone to Northfield and their file sent there on Safeguard by `dsl`; the sent transfer."""
+    from django.db import transaction
+
+    from referrals.services.transfers import child_leaving_record, transfer_checklist_save, transfer_send
+
+    with transaction.atomic():
+        task = child_leaving_record(
+            actor=dsl,
+            context=None,
+            child=leaver,
+            left_on=timezone.localdate(),
+            destination="",
+            destination_urn=world.northfield.urn,
+        )
+        transfer_checklist_save(
+            actor=dsl,
+            context=None,
+            transfer=task,
+            advance_sharing="not_needed",
+            advance_note="",
+            receiving_dsl_name="Dsl",
+            receiving_dsl_email="",
+            receiving_dsl_phone="",
+        )
+        sent, _ = transfer_send(actor=dsl, context=None, transfer=task, route="safeguard")
+    return sent

@@ -39,7 +39,7 @@ from referrals.services.transfers import (
 from safeguarding.accounts.models import Passkey
 from safeguarding.core.heartbeats import SCHEDULER, WORKER
 from safeguarding.core.models import Heartbeat
-from tests.concerns import concern_by, referral_for
+from tests.concerns import concern_by, leaver_sent, referral_for
 from tests.factories import (
     PASSWORD,
     ActionFactory,
@@ -269,27 +269,8 @@ def _received_from_riverside(world, pupil: Child) -> Transfer:
     """A Riverside leaver's file, sent on Safeguard to Northfield and accepted into the scene's pupil."""
     leaver = ChildFactory(school=world.riverside, legal_first_name="Mia", legal_last_name="Riverside")
     concern_by(world.riverside_teacher, leaver)
-    with transaction.atomic():
-        task = child_leaving_record(
-            actor=world.riverside_dsl,
-            context=None,
-            child=leaver,
-            left_on=timezone.localdate(),
-            destination="",
-            destination_urn=world.northfield.urn,
-        )
-        transfer_checklist_save(
-            actor=world.riverside_dsl,
-            context=None,
-            transfer=task,
-            advance_sharing="not_needed",
-            advance_note="",
-            receiving_dsl_name="Dsl",
-            receiving_dsl_email="",
-            receiving_dsl_phone="",
-        )
-        task, _ = transfer_send(actor=world.riverside_dsl, context=None, transfer=task, route="safeguard")
-        return transfer_accept(actor=world.dsl, context=None, transfer=task, existing=pupil)
+    task = leaver_sent(world, leaver, dsl=world.riverside_dsl)
+    return transfer_accept(actor=world.dsl, context=None, transfer=task, existing=pupil)
 
 
 def _sent_by_link(world) -> str:

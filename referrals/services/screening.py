@@ -31,6 +31,7 @@ from referrals.models import (
 )
 from referrals.screening import screening_result
 from referrals.screening_tools import DEFAULT_TOOL, Item, Tool, ToolFileInvalid, tool_parse
+from referrals.services.actions import action_complete
 from referrals.services.transfers import file_must_be_open
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.models import Membership, School, User
@@ -382,21 +383,9 @@ def screening_record(
 
 def _reviews_done(*, child: Child, screening: Screening, actor: User, context) -> None:
     """A new screening is the review the earlier ones asked for: their open review tasks are marked done."""
-    open_reviews = Action.objects.filter(screening_reviewed__child=child, completed_at__isnull=True).select_for_update()
-    for action in open_reviews:
-        action.completed_at, action.completed_by = screening.done_at, actor
-        action.completion_note = f"Screened again on {timezone.localtime(screening.done_at):%-d %B %Y}."
-        action.save(update_fields=["completed_at", "completed_by", "completion_note"])
-        record(
-            EventType.UPDATE,
-            user=actor,
-            context=context,
-            school=action.school,
-            object_type="action",
-            object_uuid=action.uuid,
-            child_uuid=child.uuid,
-            detail={"action": "completed", "by": "screening"},
-        )
+    note = f"Screened again on {timezone.localtime(screening.done_at):%-d %B %Y}."
+    for action in Action.objects.filter(screening_reviewed__child=child, completed_at__isnull=True):
+        action_complete(actor=actor, context=context, action=action, note=note)
 
 
 # -------------------------------------------------------------------------------------------------------- reviews

@@ -430,34 +430,13 @@ def test_a_screening_goes_with_the_file_to_the_next_school_to_a_subject_access_r
 
 
 def test_the_package_sent_to_the_next_school_lists_the_screening_in_its_manifest(world):
-    from django.db import transaction
-
-    from referrals.services.transfers import child_leaving_record, transfer_checklist_save, transfer_send
     from referrals.transfer_package import package_document, package_manifest
+    from tests.concerns import leaver_sent
 
     leaver = ChildFactory(school=world.riverside)
     ConcernFactory(child=leaver, author=world.riverside_teacher, indicators=("SIG-CARS",))
     screening = screen(world, leaver, actor=world.riverside_dsl)
-    with transaction.atomic():
-        task = child_leaving_record(
-            actor=world.riverside_dsl,
-            context=None,
-            child=leaver,
-            left_on=timezone.localdate(),
-            destination="",
-            destination_urn=world.northfield.urn,
-        )
-        transfer_checklist_save(
-            actor=world.riverside_dsl,
-            context=None,
-            transfer=task,
-            advance_sharing="not_needed",
-            advance_note="",
-            receiving_dsl_name="Dsl",
-            receiving_dsl_email="",
-            receiving_dsl_phone="",
-        )
-        sent, _ = transfer_send(actor=world.riverside_dsl, context=None, transfer=task, route="safeguard")
+    sent = leaver_sent(world, leaver, dsl=world.riverside_dsl)
     manifest = package_manifest(sent.package_name)
     assert manifest["counts"]["screening"] == 1
     assert {"kind": "screening", "uuid": str(screening.uuid)} in [
