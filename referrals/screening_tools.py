@@ -3,7 +3,8 @@ and checked here, and stored as `tool@version` with every screening done with it
 
 A file is refused whole, with the line and the reason of each problem: an item of a kind that is not one of the four,
 a score that no band covers, a floor that names a band the file does not define, a key the format does not know.
-The four floors of R8.3 must all be present: a partnership's file can set their bands and the age, not leave them out.
+The four floors of R8.3 must all be present and as strong as R8.3: a partnership's file can set their bands and a
+higher age, not leave them out or weaken them.
 See docs/screening.md for the format.
 """
 
@@ -167,9 +168,12 @@ class _Checker:
                 self.problem((*path, key), f"“{key}” is not a key of {_where(path)} (it may have: {known}).")
         return value
 
-    def text(self, value, path, *, blank=False) -> str:
+    def text(self, value, path, *, blank=False, longest=300) -> str:
         if isinstance(value, str) and (blank or value.strip()):
-            return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
+            text = " ".join(value.split()) if "\n" not in value.strip() else value.strip()
+            if len(text) > longest:
+                self.problem(path, f"{_where(path)} is {len(text)} characters long; keep it to {longest}.")
+            return text
         if value is None and blank:
             return ""
         self.problem(path, f"{_where(path)} should be some text.")
@@ -184,7 +188,7 @@ class _Checker:
         return value
 
     def key(self, value, path) -> str:
-        text = self.text(value, path)
+        text = self.text(value, path, longest=60)
         if text and not all(part.isalnum() for part in text.replace("-", "_").split("_")):
             self.problem(path, f"“{text}” should be letters, digits, hyphens and underscores only.")
         return text
@@ -223,9 +227,11 @@ def tool_parse(text: str, *, known_signs: set[str] | None = None) -> Tool:
         raise ToolFileInvalid(check.problems)
     tool_id = check.key(top.get("tool"), ("tool",))
     version = check.whole(top.get("version"), ("version",), least=1)
+    title = check.text(top.get("title"), ("title",), longest=200)
+    about = check.text(top.get("about"), ("about",), longest=5000)
+    licence = check.text(top.get("licence", ""), ("licence",), blank=True)
     bands = _bands(check, top.get("bands"))
-    band_keys = {band.key for band in bands}
-    floors = _floors(check, top.get("floors"), band_keys)
+    floors = _floors(check, top.get("floors"), [band.key for band in bands])
     items = _items(check, top.get("items"), known_signs)
     review_days = check.whole(top.get("review_days", 90), ("review_days",), least=1)
     licence_required = top.get("licence_required", False)
@@ -236,9 +242,9 @@ def tool_parse(text: str, *, known_signs: set[str] | None = None) -> Tool:
     return Tool(
         tool_id=tool_id,
         version=version,
-        title=check.text(top["title"], ("title",)),
-        about=check.text(top["about"], ("about",)),
-        licence=check.text(top.get("licence", ""), ("licence",), blank=True),
+        title=title,
+        about=about,
+        licence=licence,
         licence_required=licence_required,
         review_days=review_days,
         bands=tuple(bands),
@@ -259,10 +265,10 @@ def _bands(check: _Checker, value) -> list[Band]:
             continue
         band = Band(
             key=check.key(entry.get("key"), (*path, "key")),
-            label=check.text(entry.get("label"), (*path, "label")),
+            label=check.text(entry.get("label"), (*path, "label"), longest=200),
             low=check.whole(entry.get("from"), (*path, "from")),
             high=check.whole(entry.get("to"), (*path, "to"), optional=True),
-            pathway=check.text(entry.get("pathway"), (*path, "pathway")),
+            pathway=check.text(entry.get("pathway"), (*path, "pathway"), longest=2000),
         )
         if band.key in {earlier.key for earlier in bands}:
             check.problem((*path, "key"), f"the band “{band.key}” is defined twice.")
@@ -298,7 +304,11 @@ def _band_named(check: _Checker, value, path, band_keys: set[str]) -> str:
     return key
 
 
-def _floors(check: _Checker, value, band_keys: set[str]) -> Floors | None:
+def _floors(check: _Checker, value, order: list[str]) -> Floors | None:
+    """The four floors of R8.3, each as strong as the requirement: a disclosure in the highest band; a child under
+    13 (or a higher age a partnership sets), a child with a learning disability and significant harm never in the
+    lowest."""
+    band_keys = set(order)
     floors = check.mapping(
         value, ("floors",), required=("disclosure", "under_age", "learning_disability", "significant_harm")
     )
@@ -306,7 +316,11 @@ def _floors(check: _Checker, value, band_keys: set[str]) -> Floors | None:
         return None
     disclosure = check.mapping(floors.get("disclosure"), ("floors", "disclosure"), required=("band", "refer")) or {}
     refer = disclosure.get("refer") or []
-    if not isinstance(refer, list) or not set(AGENCIES) <= set(refer) or set(refer) - set(AGENCIES):
+    if (
+        not isinstance(refer, list)
+        or not all(isinstance(agency, str) for agency in refer)
+        or set(refer) != set(AGENCIES)
+    ):
         check.problem(
             ("floors", "disclosure", "refer"),
             "a disclosure prompts a referral to both social_care and police (R8.3), and to nothing else.",
@@ -320,10 +334,10 @@ def _floors(check: _Checker, value, band_keys: set[str]) -> Floors | None:
     learning = check.mapping(floors.get("learning_disability"), ("floors", "learning_disability"), required=("lowest",))
     harm = check.mapping(floors.get("significant_harm"), ("floors", "significant_harm"), required=("lowest", "pathway"))
     learning, harm = learning or {}, harm or {}
-    return Floors(
+    result = Floors(
         disclosure_band=_band_named(check, disclosure.get("band"), ("floors", "disclosure", "band"), band_keys),
         refer=tuple(refer) if isinstance(refer, list) else (),
-        under_age=check.whole(under_age.get("age"), ("floors", "under_age", "age"), least=1) or 13,
+        under_age=check.whole(under_age.get("age"), ("floors", "under_age", "age"), least=13) or 13,
         under_age_band=_band_named(check, under_age.get("lowest"), ("floors", "under_age", "lowest"), band_keys),
         under_age_harm_band=(
             _band_named(check, under_age["any_sign_of_harm"], ("floors", "under_age", "any_sign_of_harm"), band_keys)
@@ -336,8 +350,29 @@ def _floors(check: _Checker, value, band_keys: set[str]) -> Floors | None:
         significant_harm_band=_band_named(
             check, harm.get("lowest"), ("floors", "significant_harm", "lowest"), band_keys
         ),
-        significant_harm_pathway=check.text(harm.get("pathway"), ("floors", "significant_harm", "pathway")),
+        significant_harm_pathway=check.text(
+            harm.get("pathway"), ("floors", "significant_harm", "pathway"), longest=2000
+        ),
     )
+    if len(order) >= 2 and _floors_named_are_known(result, band_keys):
+        if result.disclosure_band != order[-1]:
+            check.problem(
+                ("floors", "disclosure", "band"),
+                f"a disclosure is always the highest band (R8.3): “{order[-1]}”, not “{result.disclosure_band}”.",
+            )
+        for path, key in (
+            (("floors", "under_age", "lowest"), result.under_age_band),
+            (("floors", "learning_disability", "lowest"), result.learning_disability_band),
+            (("floors", "significant_harm", "lowest"), result.significant_harm_band),
+        ):
+            if key == order[0]:
+                check.problem(path, f"this floor cannot be the lowest band, “{key}” (R8.3): name a higher one.")
+    return result
+
+
+def _floors_named_are_known(floors: Floors, band_keys: set[str]) -> bool:
+    named = [floors.disclosure_band, floors.under_age_band, floors.learning_disability_band]
+    return all(key in band_keys for key in [*named, floors.significant_harm_band])
 
 
 def _items(check: _Checker, value, known_signs: set[str] | None) -> list[Item]:
@@ -375,7 +410,11 @@ def _items(check: _Checker, value, known_signs: set[str] | None) -> list[Item]:
                     (*path, "signs"), f"the item “{key}” names the sign “{sign}”, which Safeguard does not have."
                 )
         entities = entry.get("entities", [])
-        if not isinstance(entities, list) or set(entities) - entity_kinds:
+        if (
+            not isinstance(entities, list)
+            or not all(isinstance(kind, str) for kind in entities)
+            or set(entities) - entity_kinds
+        ):
             check.problem((*path, "entities"), f"“entities” should list some of: {', '.join(sorted(entity_kinds))}.")
             entities = []
         shared_only = entry.get("shared_only", False)
@@ -384,14 +423,18 @@ def _items(check: _Checker, value, known_signs: set[str] | None) -> list[Item]:
         items.append(
             Item(
                 key=key,
-                label=check.text(entry.get("label"), (*path, "label")),
+                label=check.text(entry.get("label"), (*path, "label"), longest=300),
                 kind=kind if kind in KINDS else "",
                 points=check.whole(entry.get("points"), (*path, "points")),
                 window_days=check.whole(entry.get("window_days"), (*path, "window_days"), least=1, optional=True),
                 signs=tuple(signs),
                 entities=tuple(entities),
                 shared_only=bool(shared_only),
-                help=check.text(entry.get("help", ""), (*path, "help"), blank=True),
+                help=check.text(entry.get("help", ""), (*path, "help"), blank=True, longest=500),
             )
+        )
+    if items and all(item.kind for item in items) and not any(item.kind == "disclosure" for item in items):
+        check.problem(
+            ("items",), "the tool has no item of the kind disclosure, so its disclosure floor could never apply."
         )
     return items

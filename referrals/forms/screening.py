@@ -117,3 +117,5 @@ class ScreeningToolForm(forms.Form):
     def __init__(self, data=None, *, choices, initial_tool: str, blank: str | None):
         super().__init__(data, initial={"tool_id": initial_tool})
         self.fields["tool_id"].choices = ([("", blank)] if blank else []) + choices
+        self.fields["tool_id"].required = not blank
+        self.fields["tool_id"].error_messages["required"] = "Choose a tool."

@@ -62,7 +62,7 @@ def tool_load(text: str, *, licence_ref: str = "", apps=None) -> tuple[Screening
     Stored = models.get_model("referrals", "ScreeningTool")
     tool = tool_parse(text, known_signs=set(Indicator.objects.values_list("code", flat=True)))
     digest = hashlib.sha256(text.encode()).hexdigest()
-    existing = Stored.objects.filter(tool_id=tool.tool_id, version=tool.version).first()
+    existing = Stored.objects.select_for_update().filter(tool_id=tool.tool_id, version=tool.version).first()
     if existing is not None:
         if existing.sha256 != digest:
             raise ToolFileInvalid(
@@ -74,6 +74,16 @@ def tool_load(text: str, *, licence_ref: str = "", apps=None) -> tuple[Screening
                     )
                 ]
             )
+        if licence_ref.strip() and licence_ref.strip() != existing.licence_ref:
+            # The same file loaded again with its licence: the tool may now be chosen.
+            existing.licence_ref = licence_ref.strip()
+            existing.save(update_fields=["licence_ref"])
+            if apps is None:
+                record(
+                    EventType.UPDATE,
+                    object_type="screening_tool",
+                    detail={"tool": f"{tool.tool_id}@{tool.version}", "licence": "recorded"},
+                )
         return existing, False
     stored = Stored.objects.create(
         tool_id=tool.tool_id,
@@ -195,8 +205,8 @@ class Suggestion:
 def screening_prefill(*, child: Child, tool: Tool, now: datetime | None = None) -> list[Suggestion]:
     """Each item of `tool` with what staff recorded about `child` that suggests it, within the item's window: the
     concerns whose ticked signs it lists, and the people, vehicles, places and accounts a DSL linked to the child's
-    concerns (for a `shared_only` item, only those also linked to another child). Nothing is ticked for the DSL:
-    these are suggestions, each with its source."""
+    concerns (for a `shared_only` item, only those also linked to another child). The form ticks each suggested
+    item with its source listed; the DSL confirms or unticks it."""
     now = now or timezone.now()
     concerns = list(
         Concern.objects.filter(child=child, observed_at__lte=now)
@@ -304,8 +314,11 @@ def screening_record(
     if not can(actor, Capability.RECORD_SCREENING, child.school):
         raise PermissionDenied
     file_must_be_open(child)
-    if not tool.usable:
-        raise ScreeningRefused("This tool needs its licence recorded before it can be used.")
+    in_use = tool_in_use(child.school)
+    if in_use is None or tool.pk != in_use.pk:
+        raise ScreeningRefused(
+            "The school's screening tool has changed since this screening was started: check the items again."
+        )
     if not narrative.strip():
         raise ScreeningRefused("Write what you make of it: the screening is a record of your judgement, not a score.")
     definition = tool.tool()
@@ -447,12 +460,13 @@ def _review_raise(*, screening: Screening, owner: User, due) -> int:
         if screening.review_action_id is not None:
             return 0
         done_on = timezone.localtime(screening.done_at).date()
+        days = screening.tool.tool().review_days
         action = Action.objects.create(
             school=screening.school,
             child=screening.child,
             what=(
                 f"Review the exploitation screening of {done_on:%-d %B %Y}: concerns have continued, and a screening "
-                "is repeated at least every three months while they do."
+                f"is repeated at least every {days} days while they do."
             ),
             owner=owner,
             due_on=due,
@@ -479,7 +493,7 @@ def _review_raise(*, screening: Screening, owner: User, due) -> int:
             to=[owner.email],
             subject="Safeguard: an exploitation screening is due for review",
             body=(
-                "A screening you did three months ago is due for review: concerns about the child have continued.\n\n"
+                f"A screening you did {days} days ago is due for review: concerns about the child have continued.\n\n"
                 "Sign in to Safeguard to see which child; it is on your home page.\n"
             ),
         )

@@ -4,7 +4,6 @@ the school (or the trust) uses."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -33,14 +32,13 @@ from safeguarding.audit.record import record_rule_refusal
 
 
 def _posted_tool(request, school) -> ScreeningTool | None:
-    """The tool version the form was filled with (so that a version loaded meanwhile does not change its items),
-    if it may still be used; otherwise the one in use."""
+    """The tool version the form was filled with, when it is still the one in use at the school."""
+    in_use = tool_in_use(school)
     try:
         posted = int(request.POST.get("tool", ""))
     except ValueError:
         posted = None
-    usable = ScreeningTool.objects.filter(Q(licence_required=False) | ~Q(licence_ref=""))
-    return usable.filter(pk=posted).first() if posted else None
+    return in_use if in_use is not None and in_use.pk == posted else None
 
 
 def _live(tool, child) -> dict:
@@ -85,7 +83,8 @@ def screening_new(request, child_uuid):
     if Capability.RECORD_SCREENING not in capabilities_at(request.memberships, child.school):
         raise PermissionDenied
     file_must_be_open(child)
-    stored = (_posted_tool(request, child.school) if posting else None) or tool_in_use(child.school)
+    stored = tool_in_use(child.school)
+    changed = posting and _posted_tool(request, child.school) is None
     if stored is None:
         messages.error(request, "No screening tool is loaded: ask whoever runs Safeguard to load one.")
         return redirect("child_file", child_uuid=child.uuid)
@@ -100,7 +99,12 @@ def screening_new(request, child_uuid):
     )
     nudge, status = "", 200
     if posting:
-        if form.is_valid():
+        if changed:
+            # A new version was loaded, or the school chose another tool, while the form was open: the items may
+            # differ, so what was typed is shown against the tool now in use, to be checked before saving.
+            form.is_valid()
+            form.add_error(None, "The school's screening tool has changed since you opened this page: check the items.")
+        elif form.is_valid():
             data = form.cleaned_data
             words = blaming_words(f"{data['narrative']}\n{data['rationale']}")
             if words and not data["nudged"]:

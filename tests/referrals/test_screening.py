@@ -28,6 +28,7 @@ from referrals.services.screening import (
 )
 from safeguarding.audit.models import AuditEvent
 from tests.factories import ChildFactory, ConcernFactory
+from tests.personas import signed_in_client
 
 SHIPPED = (TOOLS / "safeguard-exploitation.yaml").read_text()
 TOOL = tool_parse(SHIPPED)
@@ -482,3 +483,53 @@ def test_no_screening_changes_a_concerns_status_urgency_or_clock(
         assert screening.child_age == age and screening.tool.name == "safeguard-exploitation@1"
         if learning_disability or age < 13:
             assert screening.band != "low"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("    band: very_high\n", "    band: high\n", "a disclosure is always the highest band (R8.3)"),
+        ("    age: 13\n", "    age: 11\n", "should be a whole number of at least 13"),
+        (
+            "  learning_disability:\n    lowest: medium\n",
+            "  learning_disability:\n    lowest: low\n",
+            "this floor cannot be the lowest band",
+        ),
+        ("    refer: [social_care, police]\n", "    refer: [social_care]\n", "to both social_care and police"),
+        ("    entities: [vehicle]\n", "    entities: [{kind: vehicle}]\n", "“entities” should list some of"),
+        ("    label: Drugs or alcohol\n", f"    label: {'Drugs ' * 60}\n", "keep it to 300"),
+        ("    kind: disclosure\n", "    kind: sign_of_harm\n", "no item of the kind disclosure"),
+    ],
+)
+def test_floors_weaker_than_the_requirement_and_unstorable_entries_are_refused(old, new, reason):
+    with pytest.raises(ToolFileInvalid) as refused:
+        tool_parse(shipped_with(old, new))
+    assert any(reason in problem for _line, problem in refused.value.problems), refused.value.problems
+
+
+def test_a_licensed_tool_loaded_again_with_its_licence_can_then_be_chosen(db):
+    licensed = shipped_with("tool: safeguard-exploitation\n", "tool: partnership-tool\nlicence_required: true\n")
+    stored, _ = tool_load(licensed)
+    assert not stored.usable
+    again, new = tool_load(licensed, licence_ref="Partnership licence 2026/7")
+    assert not new and again.pk == stored.pk and again.usable
+
+
+def test_a_screening_filled_with_another_tool_than_the_schools_is_refused(world):
+    child = ChildFactory(school=world.northfield)
+    other, _ = tool_load(shipped_with("tool: safeguard-exploitation\n", "tool: elsewhere-cse\n"))
+    with pytest.raises(ScreeningRefused, match="has changed"):
+        screening_record(
+            actor=world.dsl,
+            context=None,
+            child=child,
+            tool=other,
+            answers={},
+            significant_harm=False,
+            narrative="Nothing yet.",
+        )
+    page = signed_in_client(world.dsl).post(
+        f"/children/{child.uuid}/screenings/new/", {"tool": other.pk, "narrative": "Nothing yet."}
+    )
+    assert page.status_code == 400 and "has changed since you opened this page" in page.content.decode()
+    assert not Screening.objects.exists()
