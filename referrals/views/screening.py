@@ -198,7 +198,7 @@ def screening_tools(request):
     if not schools and not leads:
         raise PermissionDenied
     trust = leads[0].trust if leads else None
-    choices = [(tool.tool_id, f"{tool.title} ({tool.name})") for tool in tools_usable()]
+    choices = [(tool.tool_id, f"{tool.title}, version {tool.version}") for tool in tools_usable()]
     forms = {}
     if trust is not None:
         forms["trust"] = ScreeningToolForm(initial_tool=trust.screening_tool, choices=choices, blank=None)
