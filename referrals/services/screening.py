@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from referrals.floors import age_on
@@ -104,6 +104,10 @@ def tool_load(text: str, *, licence_ref: str = "", apps=None) -> tuple[Screening
     return stored, True
 
 
+# A tool that may be used: one needing no licence, or one whose licence is recorded.
+USABLE = Q(licence_required=False) | ~Q(licence_ref="")
+
+
 def tool_chosen_id(school: School) -> str:
     return school.screening_tool or school.trust.screening_tool or DEFAULT_TOOL
 
@@ -111,7 +115,7 @@ def tool_chosen_id(school: School) -> str:
 def tool_in_use(school: School) -> ScreeningTool | None:
     """The newest usable version of the tool the school (or, by default, its trust) chose; the shipped tool when
     the chosen one has no usable version loaded; None when no tool is loaded at all."""
-    usable = ScreeningTool.objects.filter(Q(licence_required=False) | ~Q(licence_ref=""))
+    usable = ScreeningTool.objects.filter(USABLE)
     return (
         usable.filter(tool_id=tool_chosen_id(school)).order_by("-version").first()
         or usable.filter(tool_id=DEFAULT_TOOL).order_by("-version").first()
@@ -120,12 +124,10 @@ def tool_in_use(school: School) -> ScreeningTool | None:
 
 def tools_usable() -> list[ScreeningTool]:
     """The newest version of each tool that may be chosen (a licensed tool only once its licence is recorded)."""
-    newest = (
-        ScreeningTool.objects.filter(Q(licence_required=False) | ~Q(licence_ref=""))
-        .values("tool_id")
-        .annotate(newest=Max("version"))
-    )
-    return [ScreeningTool.objects.get(tool_id=row["tool_id"], version=row["newest"]) for row in newest]
+    newest = {}
+    for tool in ScreeningTool.objects.filter(USABLE).order_by("tool_id", "-version"):
+        newest.setdefault(tool.tool_id, tool)
+    return list(newest.values())
 
 
 @transaction.atomic

@@ -41,15 +41,9 @@ def _posted_tool(request, school) -> ScreeningTool | None:
     return in_use if in_use is not None and in_use.pk == posted else None
 
 
-def _live(tool, child) -> dict:
-    """What the page's script needs to show the score and band as the DSL ticks: each band, and the floors."""
-    standing = screening_result(
-        tool,
-        present=set(),
-        age=child.age,
-        learning_disability=child.learning_disability,
-        significant_harm=False,
-    )
+def _live(tool, child, standing) -> dict:
+    """What the page's script needs to show the score and band as the DSL ticks: each band, and the floors
+    (`standing`: the result with nothing ticked, which holds the floors of the child's age and needs)."""
     under_age = child.age < tool.floors.under_age
     return {
         "bands": [{"key": b.key, "label": b.label, "low": b.low, "high": b.high} for b in tool.bands],
@@ -133,6 +127,9 @@ def screening_new(request, child_uuid):
         record_view(child, CHILD_FILE, user=request.user, context=request.audit)
         status = 400 if form.errors else 200
     rows = list(form.rows())
+    standing = screening_result(
+        tool, present=set(), age=child.age, learning_disability=child.learning_disability, significant_harm=False
+    )
     context = {
         "child": child,
         "form": form,
@@ -143,10 +140,8 @@ def screening_new(request, child_uuid):
             for kind in reversed(KINDS)
         ],
         "suggested": sum(1 for suggestion in suggestions if suggestion.present),
-        "live": _live(tool, child),
-        "standing": screening_result(
-            tool, present=set(), age=child.age, learning_disability=child.learning_disability, significant_harm=False
-        ),
+        "live": _live(tool, child, standing),
+        "standing": standing,
         "nudge": nudge,
         "disclosure_label": tool.band(tool.floors.disclosure_band).label,
     }
