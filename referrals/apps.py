@@ -6,11 +6,13 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self):
+        from referrals.aggregates import aggregates_register
         from referrals.navigation import navigation_register
         from referrals.refusal_targets import register_refusal_targets
         from referrals.selectors.who_viewed import ChildSubjects
         from safeguarding.audit import subjects
 
+        aggregates_register()
         register_refusal_targets()
         navigation_register()
         subjects.register(ChildSubjects())

@@ -14,6 +14,7 @@ from weasyprint import HTML
 from referrals.attachments import attachment_path
 from referrals.models import Attachment, Child, Referral
 from referrals.selectors.child_file import child_attachments, chronology_all
+from referrals.suppression import RULE
 from safeguarding.accounts.access import school_dsl
 from safeguarding.accounts.models import User
 
@@ -130,3 +131,9 @@ def access_pack_pdf(*, access_request, items, redactions, user: User) -> bytes:
         f"made {timezone.localtime():%d %b %Y}. Confidential.",
     }
     return _render("referrals/pdf/access_pack.html", context)
+
+
+def report_pdf(*, report, user: User) -> bytes:
+    """The safeguarding report for the governors' pack: every figure and table of the page, the charts drawn on the
+    server as SVG so that no browser is needed."""
+    return _render("referrals/pdf/report.html", {"report": report, "rule": RULE, "watermark": _watermark(user)})

@@ -61,6 +61,10 @@ class Capability(models.TextChoices):
         "record_screening",
         "Screen a child for exploitation: confirm each item, record the band and the reasons for moving it",
     )
+    READ_REPORTS = (
+        "read_reports",
+        "Read and download the safeguarding report for governors, the trust board and inspectors",
+    )
     SET_COVER = (
         "set_cover",
         "Set the school's safeguarding arrangements: holiday cover, the local contacts, levels of need and signing in",
@@ -121,6 +125,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REVIEW_RETENTION,
             C.HANDLE_ACCESS_REQUESTS,
             C.RECORD_SCREENING,
+            C.READ_REPORTS,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -155,15 +160,24 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.RAISE_ADULT_CONCERN,
             C.REVIEW_RETENTION,
             C.SEE_TRUST_NETWORK,
+            C.READ_REPORTS,
         }
     ),
     Role.AUDITOR: frozenset({C.READ_AUDIT, C.READ_WHO_VIEWED}),
     # Concerns about adults (KCSIE Part four). Each case manager manages the records routed to their role
     # (`AdultRecord.managed_by`); none of them reads a child's file.
     Role.HEADTEACHER: frozenset(
-        {C.LOG_CONCERN, C.READ_OWN_CONCERNS, C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}
+        {
+            C.LOG_CONCERN,
+            C.READ_OWN_CONCERNS,
+            C.READ_AUDIT_NAMES,
+            C.RAISE_ADULT_CONCERN,
+            C.MANAGE_ADULT_CASES,
+            C.READ_REPORTS,
+        }
     ),
-    Role.CHAIR: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
+    # The chair of governors reads the school's report: the board oversees safeguarding (KCSIE Part two).
+    Role.CHAIR: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES, C.READ_REPORTS}),
     Role.CHIEF_EXECUTIVE: frozenset({C.READ_AUDIT_NAMES, C.RAISE_ADULT_CONCERN, C.MANAGE_ADULT_CASES}),
     Role.DPO: frozenset({C.READ_AUDIT, C.READ_AUDIT_NAMES, C.REVIEW_RETENTION, C.HANDLE_ACCESS_REQUESTS}),
     Role.HR: frozenset(
@@ -270,6 +284,13 @@ PAGE_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "screening_new": (C.RECORD_SCREENING,),
     "screening_detail": (C.READ_CHILD_FILE,),
     "screening_tools": (C.SET_COVER,),
+    "reports": (C.READ_REPORTS,),
+    "school_report": (C.READ_REPORTS,),
+    "school_report_pdf": (C.READ_REPORTS,),
+    "school_report_xlsx": (C.READ_REPORTS,),
+    "trust_report": (C.READ_REPORTS,),
+    "trust_report_pdf": (C.READ_REPORTS,),
+    "trust_report_xlsx": (C.READ_REPORTS,),
     "trust_network": (C.SEE_TRUST_NETWORK,),
     "transfers": (C.TRANSFER_FILE,),
     "trust_moving_schools": (C.SET_TRUST_POLICY,),
