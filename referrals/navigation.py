@@ -4,11 +4,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Notification
+from referrals.report_periods import term_of
 from referrals.selectors.access_requests import access_request_counts
 from referrals.selectors.adults import adult_cases, adult_counts, adult_submissions_mine
 from referrals.selectors.concerns import actions_mine, concerns_recent_mine, drafts_unsent, police_reports_due
 from referrals.selectors.context import open_alerts
 from referrals.selectors.queue import QueueFilters, desk_counts, desk_total, queue_page
+from referrals.selectors.reports import trust_oversight
 from safeguarding.accounts.permissions import Capability, capabilities_of, membership_capabilities, schools_where
 from safeguarding.accounts.roles import Role
 from safeguarding.core.navigation import HomePanel, NavItem, extra_register, nav_register, panel_register
@@ -71,10 +73,9 @@ def _desk(request, main) -> dict:
 
 
 def _trust_desk(request, main) -> dict:
-    """The trust lead's schools, one row each, the school needing attention first."""
+    """The trust lead's oversight: the schools, one row each, the school needing attention first."""
     schools = list(schools_where(request.user, Capability.READ_QUEUE))
-    rows = sorted(desk_counts(schools=schools).values(), key=lambda row: (row.attention, row.school.name))
-    return {"desk_rows": rows}
+    return {"oversight": trust_oversight(schools=schools), "term": term_of(timezone.localdate())}
 
 
 def _adult_cases(memberships) -> str | None:
@@ -121,6 +122,7 @@ def navigation_register() -> None:
         NavItem("Exports", 60, _for(Capability.EXPORT, "exports")),
         NavItem("Retention", 65, _for(Capability.REVIEW_RETENTION, "retention_list")),
         NavItem("Access requests", 67, _for(Capability.HANDLE_ACCESS_REQUESTS, "access_requests")),
+        NavItem("Reports", 70, _for(Capability.READ_REPORTS, "reports")),
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
     extra_register(_unread_notifications)

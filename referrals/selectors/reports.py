@@ -39,8 +39,9 @@ from referrals.models.agency_referrals import Agency, AgencyDecision
 from referrals.models.concerns import Urgency
 from referrals.models.reviews import Outcome
 from referrals.models.transfers import TransferKind, TransferRoute, TransferStatus
-from referrals.report_charts import bar_chart_svg
-from referrals.report_periods import LONDON, Period
+from referrals.report_charts import bar_chart_svg, sparkline_svg
+from referrals.report_periods import LONDON, Period, term_of
+from referrals.selectors.queue import desk_counts
 from referrals.suppression import Shown, Table, count_shown, timing_cell
 from safeguarding.accounts.models import Membership, School, Trust, User
 from safeguarding.accounts.permissions import Capability, membership_capabilities, schools_where
@@ -770,3 +771,135 @@ def training_rows(ids, *, today: date) -> list[TrainingRow]:
             status = "In date"
         rows.append(TrainingRow(membership, due, status))
     return rows
+
+
+# The trust lead's oversight ----------------------------------------------------------------------------------
+
+
+@dataclass
+class OversightRow:
+    """One school on the trust lead's home: what waits now, this term so far against the same days a year ago, the
+    last twelve months' concerns, and its DSL."""
+
+    school: School
+    desk: object  # referrals.selectors.queue.DeskCounts
+    dsl: Membership | None
+    term: int = 0
+    term_before: int = 0
+    acknowledged: int = 0
+    in_time: int = 0
+    trend: list[int] = field(default_factory=list)
+    trend_months: list[date] = field(default_factory=list)
+    today: date | None = None
+
+    @property
+    def no_dsl(self) -> bool:
+        return self.dsl is None
+
+    @property
+    def training_due(self) -> date | None:
+        trained = self.dsl.dsl_trained_on if self.dsl else None
+        return trained + relativedelta(years=TRAINING_YEARS) if trained else None
+
+    @property
+    def training_overdue(self) -> bool:
+        return self.training_due is not None and self.training_due < self.today
+
+    @property
+    def rise(self) -> bool:
+        """Concerns this term so far are up on the same days a year ago by a quarter or more (any from none)."""
+        return self.term > self.term_before and 4 * (self.term - self.term_before) >= self.term_before
+
+    @property
+    def reasons(self) -> list[str]:
+        reasons = []
+        if self.desk.overdue:
+            reasons.append(f"{self.desk.overdue} overdue to acknowledge")
+        if self.no_dsl:
+            reasons.append("No active DSL")
+        if self.training_overdue:
+            reasons.append("DSL training overdue")
+        if self.rise:
+            reasons.append("Concerns up on last year")
+        return reasons
+
+    @property
+    def attention(self) -> tuple:
+        """The order of the schools: a child waiting past the time first, then a school without a DSL, a DSL whose
+        training is overdue, concerns rising on last year; then whatever waits most."""
+        return (
+            not self.desk.overdue,
+            -self.desk.overdue,
+            not self.no_dsl,
+            not self.training_overdue,
+            not self.rise,
+            self.desk.attention,
+            self.school.name,
+        )
+
+    @property
+    def trend_label(self) -> str:
+        first, last = self.trend_months[0], self.trend_months[-1]
+        counts = ", ".join(str(n) for n in self.trend)
+        return f"Concerns each month from {first:%b %Y} to {last:%b %Y}: {counts}"
+
+    @property
+    def sparkline(self):
+        return sparkline_svg(self.trend, label=self.trend_label)
+
+
+def trust_oversight(*, schools: list[School], today: date | None = None) -> list[OversightRow]:
+    """The trust lead's schools, one row each, the one needing attention first. A fixed number of queries however
+    many schools and concerns: what waits (`desk_counts`), the DSLs, this term's figures and the trend."""
+    today = today or timezone.localdate()
+    ids = [s.pk for s in schools]
+    desk = desk_counts(schools=schools)
+    dsls = {
+        m.school_id: m for m in Membership.objects.active().filter(school__in=ids, role=Role.DSL).select_related("user")
+    }
+    term = term_of(today).counted_to(today)
+    before = term.year_before()
+    acknowledged = Q(acknowledged_at__isnull=False) & _in(term, "recorded_at")
+    figures = {
+        row["school_id"]: row
+        for row in Concern.objects.filter(school__in=ids)
+        .filter(_both(term, before))
+        .values("school_id")
+        .annotate(
+            term=Count("pk", filter=_in(term, "recorded_at")),
+            term_before=Count("pk", filter=_in(before, "recorded_at")),
+            acknowledged=Count("pk", filter=acknowledged),
+            in_time=Count(
+                "pk", filter=acknowledged & (Q(ack_due_at__isnull=True) | Q(acknowledged_at__lte=F("ack_due_at")))
+            ),
+        )
+        .order_by()
+    }
+    months = [today.replace(day=1) - relativedelta(months=k) for k in range(11, -1, -1)]
+    trend = {}
+    for row in (
+        Concern.objects.filter(school__in=ids, recorded_at__gte=Period(months[0], today, "").starts_at)
+        .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+        .values("school_id", "month")
+        .annotate(number=Count("pk"))
+        .order_by()
+    ):
+        trend[(row["school_id"], row["month"].astimezone(LONDON).date())] = row["number"]
+    rows = []
+    for school in schools:
+        found = figures.get(school.pk, {})
+        rows.append(
+            OversightRow(
+                school=school,
+                desk=desk[school.pk],
+                dsl=dsls.get(school.pk),
+                term=found.get("term", 0),
+                term_before=found.get("term_before", 0),
+                acknowledged=found.get("acknowledged", 0),
+                in_time=found.get("in_time", 0),
+                trend=[trend.get((school.pk, month), 0) for month in months],
+                trend_months=months,
+                today=today,
+            )
+        )
+    return sorted(rows, key=lambda row: row.attention)
