@@ -122,7 +122,7 @@ def navigation_register() -> None:
         NavItem("Exports", 60, _for(Capability.EXPORT, "exports")),
         NavItem("Retention", 65, _for(Capability.REVIEW_RETENTION, "retention_list")),
         NavItem("Access requests", 67, _for(Capability.HANDLE_ACCESS_REQUESTS, "access_requests")),
-        NavItem("Reports", 70, _for(Capability.READ_REPORTS, "reports")),
+        NavItem("Reports", 68, _for(Capability.READ_REPORTS, "reports")),
         NavItem("Know the signs", 90, lambda memberships: reverse("signs_guide")),
     )
     extra_register(_unread_notifications)

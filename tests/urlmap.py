@@ -123,6 +123,7 @@ class Scene:
         """Each URL placeholder and the scene's value for it, looked up once."""
         return {
             "<uuid:school_uuid>": self.world.northfield.uuid,
+            "<uuid:trust_uuid>": self.world.trust.uuid,
             "<uuid:membership_uuid>": self.world.membership("teacher2").uuid,
             "<uuid:child_uuid>": self.pupil.uuid,
             "<uuid:incident_uuid>": self.concern.incident.uuid,

@@ -119,6 +119,7 @@ class Referral(models.Model):
                 name="referral_says_why_parents_not_told",
             ),
         ]
+        indexes = [models.Index(fields=["school", "made_at"], name="referral_school_made")]
 
     def __str__(self):
         return f"{self.get_agency_display()} referral of {self.made_at:%d/%m/%Y}"

@@ -106,6 +106,8 @@ class Concern(models.Model):
         ]
         indexes = [
             models.Index(fields=["school", "status", "urgency"], name="concern_school_status"),
+            # The reports count a school's concerns over a period, by month, urgency and category.
+            models.Index(fields=["school", "recorded_at"], name="concern_school_recorded"),
             # The queue reads a school's open concerns in its own order, a page at a time: a scan of this index
             # rather than a sort of every open concern, and untouched by however many are closed.
             models.Index(

@@ -48,6 +48,11 @@ class Decision(models.Model):
     class Meta:
         ordering = ["decided_at"]
         constraints = [models.CheckConstraint(condition=~models.Q(rationale=""), name="decision_has_rationale")]
+        indexes = [
+            # A concern's first decision (the reports' time to decide), and the decisions of a period.
+            models.Index(fields=["concern", "decided_at"], name="decision_concern_decided"),
+            models.Index(fields=["decided_at"], name="decision_decided_at"),
+        ]
 
     def __str__(self):
         return f"decision on {self.concern}"

@@ -92,6 +92,7 @@ OBJECT_LABELS = {
     "access_request": "a subject access request about the child",
     "access_request_pack": "a subject access pack (the PDF)",
     "access_request_child": "a search for a child, to log a subject access request",
+    "safeguarding_report": "a safeguarding report (figures only, for governors and inspectors)",
 }
 
 

@@ -55,6 +55,7 @@ EXEMPT = {
     "transfer_link_package": "opens only after the link's code; each download is recorded against the link",
     "transfer_key": "the deployment's public key: no data about anyone",
     "trust_moving_schools": "the trust's two moving-schools settings; saving them records an update",
+    "reports": "the names of the schools and trust one may report on, with links; each report built is recorded",
     "adult_new": "an empty form with the names of the school's staff; raising a concern records a create",
 }
 

@@ -7,9 +7,9 @@ from tests.personas import signed_in_client
 pytestmark = pytest.mark.django_db
 
 LOG = ["Log a concern", "My concerns"]
-LEAD = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Audit trail"]
+LEAD = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Reports", "Audit trail"]
 # The DSL, with the data protection officer, also handles subject access requests.
-DSL = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Access requests", "Audit trail"]
+DSL = ["Queue", "Find a pupil", "Staff", "Exports", "Retention", "Access requests", "Reports", "Audit trail"]
 # Each persona's navigation, in order; "Pupils" is the school admin's own school's roster.
 EXPECTED = {
     "teacher": ["Home", *LOG, "Know the signs"],
@@ -22,8 +22,8 @@ EXPECTED = {
     "riverside_office": ["Home", *LOG, "Pupils", "Staff", "Know the signs"],
     "trustlead": ["Home", *LOG, *LEAD, "Know the signs"],
     "auditor": ["Home", "Audit trail", "Know the signs"],
-    "head": ["Home", *LOG, "Concerns about adults", "Know the signs"],
-    "chair": ["Home", "Concerns about adults", "Know the signs"],
+    "head": ["Home", *LOG, "Concerns about adults", "Reports", "Know the signs"],
+    "chair": ["Home", "Concerns about adults", "Reports", "Know the signs"],
     "hr": ["Home", *LOG, "Concerns about adults", "Know the signs"],
     "dpo": ["Home", "Retention", "Access requests", "Audit trail", "Know the signs"],
 }
@@ -38,6 +38,7 @@ ADDRESSES = {
     "Concerns about adults": "/adults/",
     "Retention": "/retention/",
     "Access requests": "/access-requests/",
+    "Reports": "/reports/",
     "Audit trail": "/audit/",
     "Know the signs": "/guide/signs/",
 }

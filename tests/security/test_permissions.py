@@ -148,6 +148,13 @@ trust_network             login 403   403    403     403     403     403     403
 screening_new             login 404   404    ok      ok      404     404     404     404   404   404     404   403   404   404   404   404   404
 screening_detail          login 404   404    ok      ok      404     404     404     404   404   404     404   ok    404   404   404   404   404
 screening_tools           login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    403   403   403   403   403
+reports                   login 403   403    ok      403     403     403     403     ok    403   403     ok    ok    403   ok    ok    403   403
+school_report             login 404   404    ok      404     404     404     404     404   404   404     404   ok    404   ok    ok    404   404
+school_report_pdf         login 404   404    ok      404     404     404     404     404   404   404     404   ok    404   ok    ok    404   404
+school_report_xlsx        login 404   404    ok      404     404     404     404     404   404   404     404   ok    404   ok    ok    404   404
+trust_report              login 404   404    404     404     404     404     404     404   404   404     404   ok    404   404   404   404   404
+trust_report_pdf          login 404   404    404     404     404     404     404     404   404   404     404   ok    404   404   404   404   404
+trust_report_xlsx         login 404   404    404     404     404     404     404     404   404   404     404   ok    404   404   404   404   404
 """  # noqa: E501 - one row per pattern, one column per persona
 
 
