@@ -80,8 +80,12 @@ def targets() -> dict:
         "dsl": f"dsl@school{number}.scale.example",
         "teacher": f"teacher1@school{number}.scale.example",
     }
+    today = timezone.localdate()
+    last_year = today.year - 1 if today.month >= 9 else today.year - 2
     return {
         "school": str(school.uuid),
+        # The trust-wide report of the last whole school year, set beside the year before it.
+        "trust_report": f"/reports/trusts/{school.trust.uuid}/?period=year-{last_year}",
         "heavy_child": {"uuid": str(heavy.uuid), "upn": heavy.upn},
         "fresh_children": [str(value) for value in quiet],
         "sessions": {role: session_for(User.objects.get(email=email)) for role, email in people.items()},

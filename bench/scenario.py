@@ -20,6 +20,8 @@ def pages(target: dict) -> list[tuple[str, str, str, str, dict | None]]:
         ("audit, filtered by child", "dsl", "POST", "/audit/", {"child_upn": child["upn"]}),
         ("who viewed", "dsl", "GET", f"/children/{child['uuid']}/access/", None),
         ("concern form", "teacher", "GET", "/concerns/new/", None),
+        ("trust oversight (home)", "floor", "GET", "/", None),
+        ("trust report (last school year)", "floor", "GET", target["trust_report"], None),
     ]
 
 

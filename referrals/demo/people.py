@@ -62,4 +62,13 @@ ACCOUNTS = (
     ("dpo@northfield.example", "Grace Mensah", "Data protection officer", None, Role.DPO, False),
 )
 
+# When the safeguarding team last trained, in months before the day the demo is seeded: Riverside's DSL is overdue
+# (more than two years), so the trust lead's home has something to flag.
+TRAINED_MONTHS_AGO = {
+    "dsl@northfield.example": 14,
+    "deputy@northfield.example": 22,
+    "dsl@riverside.example": 26,
+    "deputy@riverside.example": 8,
+}
+
 PUPILS_PER_SCHOOL = 120

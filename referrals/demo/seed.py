@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,7 +19,7 @@ from referrals.demo.adults import demo_adults_seed
 from referrals.demo.concerns import demo_concerns_seed
 from referrals.demo.context import demo_context_seed
 from referrals.demo.names import BOYS, GIRLS, SURNAMES
-from referrals.demo.people import ACCOUNTS, PUPILS_PER_SCHOOL, SCHOOLS, TRUST
+from referrals.demo.people import ACCOUNTS, PUPILS_PER_SCHOOL, SCHOOLS, TRAINED_MONTHS_AGO, TRUST
 from referrals.demo.screening import demo_screening_seed
 from referrals.models import Child, SendStatus, Sex, YearGroup
 from referrals.upn import make_upn
@@ -152,6 +153,10 @@ def demo_seed(*, password: str, totp_secret: str, today: date | None = None) -> 
         where = school.name if school else trust.name
         label = role.label + (" (may export)" if can_export else "")
         accounts.append((email, label, where, TOTPDevice.objects.filter(user=user).exists()))
+    for email, months in TRAINED_MONTHS_AGO.items():
+        Membership.objects.filter(user__email=email, school__isnull=False).update(
+            dsl_trained_on=today - relativedelta(months=months)
+        )
     pupils = {spec["name"]: _pupils(schools[key], spec["years"], today) for key, spec in SCHOOLS.items()}
     concerns = demo_concerns_seed(schools=schools)
     demo_adults_seed(schools=schools)

@@ -272,6 +272,7 @@ def test_the_pdf_draws_its_charts_without_a_browser(world, monkeypatch):
         full = client.get(address, {"period": "autumn-2026"}).content
 
     assert full.startswith(b"%PDF") and b"<svg" not in full
+    assert "Concerns each month" in PdfReader(io.BytesIO(full)).pages[0].extract_text()
     assert _first_page_pixels(full) != _first_page_pixels(empty)
 
 
