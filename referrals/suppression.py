@@ -69,6 +69,13 @@ class Table:
     def __post_init__(self):
         self.suppress()
 
+    def reorder(self, order: list[int]) -> None:
+        """Put the rows in `order` (a list of their indexes), keeping what suppression decided."""
+        for name in ("rows", "counts", "shown", "row_totals_shown", "extra"):
+            values = getattr(self, name)
+            if values:
+                setattr(self, name, [values[i] for i in order])
+
     @property
     def labelled_rows(self) -> list[tuple[str, dict]]:
         """Each row's label with its counts, its total (when shown) and its other figures, for a template."""

@@ -56,11 +56,26 @@ TRAINING_SOON_DAYS = 90
 # Who sees the counts of concerns about adults in a school's report: the case managers (KCSIE Part four).
 ADULT_COUNT_ROLES = frozenset({Role.HEADTEACHER, Role.CHAIR})
 FORMATS = {"page": EventType.VIEW, "pdf": EventType.DOWNLOAD, "xlsx": EventType.DOWNLOAD}
-ACK_TARGETS = {
-    Urgency.IMMEDIATE: "the school's minutes for immediate risk (15 by default)",
-    Urgency.TODAY: "by the end of the school day",
-    Urgency.ROUTINE: "by the end of the next working day",
-}
+
+
+def ack_targets(schools: list[School]) -> dict[str, str]:
+    """The acknowledgement target of each urgency in words: the school's own, or "each school's own" when the
+    schools of a trust set different ones."""
+    minutes = {s.sla_immediate_minutes for s in schools}
+    days = {s.sla_routine_working_days for s in schools}
+    return {
+        Urgency.IMMEDIATE: f"within {minutes.pop()} minutes" if len(minutes) == 1 else "each school's own",
+        Urgency.TODAY: "by the end of the school day",
+        Urgency.ROUTINE: (
+            "by the end of the next working day"
+            if days == {1}
+            else f"within {next(iter(days))} working days"
+            if len(days) == 1
+            else "each school's own"
+        ),
+    }
+
+
 AGENCY_DECISION_SHORT = {
     AgencyDecision.IMMEDIATE_PROTECTION: "Immediate protection",
     AgencyDecision.SERVICES_REQUIRED: "Services required",
@@ -91,11 +106,18 @@ class Section:
         return bar_chart_svg(title=self.heading, labels=self.chart_labels, series=self.chart_series)
 
     @property
+    def has_chart(self) -> bool:
+        """Whether there is a bar to draw: a chart of nothing but hidden counts is left out."""
+        return bool(self.chart_labels) and any(value for _, values in self.chart_series for value in values)
+
+    @property
     def chart(self) -> dict | None:
-        if not self.chart_labels:
+        if not self.has_chart:
             return None
         series = [{"name": name, "values": values} for name, values in self.chart_series]
-        return {"key": self.key, "title": self.heading, "labels": self.chart_labels, "series": series}
+        # Months read across; categories, outcomes and agencies (long names) read down.
+        across = self.key == "by_month"
+        return {"key": self.key, "labels": self.chart_labels, "series": series, "horizontal": not across}
 
 
 @dataclass
@@ -205,7 +227,7 @@ def report_build(
         _by_month(ids, period, before),
         _by_category(ids, period, before),
         *([_by_school(schools, period, before)] if scope == "trust" else []),
-        _waiting(ids, period),
+        _waiting(schools, period),
         _outcomes(ids, period),
         _referrals(ids, period),
         _escalations(ids, period),
@@ -308,9 +330,7 @@ def _by_category(ids, period: Period, before: Period) -> Section:
         .order_by()
     )
     found = {row["indicator__category_id"]: (row["this"], row["before"]) for row in rows}
-    categories = sorted(
-        (c for c in IndicatorCategory.objects.filter(pk__in=found)), key=lambda c: (-found[c.pk][0], c.order, c.code)
-    )
+    categories = list(IndicatorCategory.objects.filter(pk__in=found).order_by("order", "code"))
     totals = (
         Concern.objects.filter(school__in=ids)
         .filter(_both(period, before))
@@ -329,6 +349,9 @@ def _by_category(ids, period: Period, before: Period) -> Section:
         note="A concern can show signs in more than one category, so the categories can add up to more than all "
         "concerns.",
     )
+    # The most frequent first, by what is shown: hidden and small counts keep the taxonomy's order at the end, so
+    # that a row's place says nothing about a count the table hides.
+    table.reorder(sorted(range(len(categories)), key=lambda i: -(table.shown[i][0].number or 0)))
     return Section(
         "by_category",
         "Concerns by category of harm",
@@ -376,7 +399,8 @@ def _first_decision():
     return Decision.objects.filter(concern=OuterRef("pk")).order_by("decided_at").values("decided_at")[:1]
 
 
-def _waiting(ids, period: Period) -> Section:
+def _waiting(schools: list[School], period: Period) -> Section:
+    ids, targets = [s.pk for s in schools], ack_targets(schools)
     acknowledged = Q(acknowledged_at__isnull=False)
     in_time = acknowledged & (Q(ack_due_at__isnull=True) | Q(acknowledged_at__lte=F("ack_due_at")))
     decided = Q(first_decided__isnull=False)
@@ -414,7 +438,7 @@ def _waiting(ids, period: Period) -> Section:
         extra_columns=["The school's target", "Median wait", "Slowest tenth waited longer than"],
         extra=[
             [
-                ACK_TARGETS[u],
+                targets[u],
                 timing_cell(r.get("ack_median"), group=r["in_time"] + r["late"]),
                 timing_cell(r.get("ack_tenth"), group=r["in_time"] + r["late"]),
             ]
@@ -756,9 +780,9 @@ def training_rows(ids, *, today: date) -> list[TrainingRow]:
         Membership.objects.active()
         .filter(school__in=ids, role__in=[Role.DSL, Role.DEPUTY_DSL])
         .select_related("user", "school")
-        .order_by("school__name", "role", "user__full_name")
+        .order_by("school__name", "user__full_name")
     )
-    for membership in team:
+    for membership in sorted(team, key=lambda m: (m.school.name, m.role != Role.DSL)):
         trained = membership.dsl_trained_on
         due = trained + relativedelta(years=TRAINING_YEARS) if trained else None
         if due is None:

@@ -11,6 +11,11 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!canvas) {
       return;
     }
+    var counts = { beginAtZero: true, ticks: { precision: 0 } };
+    if (chart.horizontal) {
+      // One row of bars per category, outcome or agency: the box grows with the rows so that none is squeezed.
+      canvas.parentElement.style.height = Math.max(140, chart.labels.length * (14 + 12 * chart.series.length) + 60) + "px";
+    }
     new Chart(canvas, {
       type: "bar",
       data: {
@@ -24,6 +29,7 @@ document.addEventListener("DOMContentLoaded", function () {
         }),
       },
       options: {
+        indexAxis: chart.horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
         plugins: {
@@ -37,7 +43,7 @@ document.addEventListener("DOMContentLoaded", function () {
             },
           },
         },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+        scales: chart.horizontal ? { x: counts } : { y: counts },
       },
     });
   });
