@@ -13,14 +13,15 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 12, 28, 46
 
 
 def _ceiling(highest: int) -> int:
-    """A round top for the axis, at least 5."""
+    """A round top for the axis, at least 5 and divisible by 5, so that its five steps are whole numbers."""
     step = 1
     while step * 10 < highest:
         step *= 10
     top = step
     while top < highest:
         top += step
-    return max(top, 5)
+    top = max(top, 5)
+    return top if top % 5 == 0 else top + 5 - top % 5
 
 
 def bar_chart_svg(*, title: str, labels: list[str], series: list[tuple[str, list[int | None]]]) -> SafeString:
@@ -80,7 +81,7 @@ def bar_chart_svg(*, title: str, labels: list[str], series: list[tuple[str, list
 
 
 def _axis(top: int, plot_w: float, plot_h: float) -> SafeString:
-    ticks = [round(top * k / 4) for k in range(5)]
+    ticks = [top * k // 5 for k in range(6)]
 
     def _y(tick):
         return TOP + plot_h - plot_h * tick / top
@@ -113,6 +114,74 @@ def _n(value: float) -> str:
 def _short(label: str, room: float) -> str:
     most = max(int(room / 6), 3)
     return label if len(label) <= most else label[: most - 1] + "\u2026"
+
+
+def hbar_chart_svg(*, title: str, labels: list[str], series: list[tuple[str, list[int | None]]]) -> SafeString:
+    """Bars across the page, one row per label (long names read in full), one bar per series; a hidden count
+    (None) is marked "<5" at the start of its row instead of a bar."""
+    label_w, row_h, bar_h = 230, 12 + 10 * len(series), 9
+    values = [v for _, data in series for v in data if v is not None]
+    top = _ceiling(max(values, default=0))
+    plot_w = WIDTH - label_w - RIGHT
+    height = TOP + row_h * len(labels) + 24
+    parts = []
+    for t in (top * k // 5 for k in range(6)):
+        x = label_w + plot_w * t / top
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd"/>'
+                '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="#222">{}</text>',
+                _n(x),
+                TOP - 4,
+                _n(x),
+                height - 20,
+                _n(x),
+                height - 8,
+                t,
+            )
+        )
+    for i, label in enumerate(labels):
+        y0 = TOP + i * row_h
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="#222">{}</text>',
+                label_w - 6,
+                _n(y0 + row_h / 2 + 3),
+                label if len(label) <= 44 else label[:43] + "\u2026",
+            )
+        )
+        for s, (_name, data) in enumerate(series):
+            value, y = data[i], y0 + 5 + s * 10
+            if value is None:
+                parts.append(
+                    format_html(
+                        '<text x="{}" y="{}" font-size="9" fill="#333">&lt;5</text>', label_w + 3, _n(y + bar_h - 1)
+                    )
+                )
+                continue
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
+                    label_w,
+                    _n(y),
+                    _n(plot_w * value / top),
+                    bar_h,
+                    COLOURS[s % len(COLOURS)],
+                    label,
+                    value,
+                )
+            )
+    parts.append(_legend(series))
+    return format_html(
+        '<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="{}" height="{}" '
+        'role="img" aria-label="{}">{}</svg>',
+        WIDTH,
+        height,
+        WIDTH,
+        height,
+        title,
+        mark_safe("".join(parts)),  # noqa: S308 - every part was built by format_html
+    )
 
 
 def sparkline_svg(values: list[int], *, label: str) -> SafeString:

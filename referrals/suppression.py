@@ -112,8 +112,14 @@ class Table:
         )
         both = self.row_totals and self.column_totals
         self.grand_shown = count_shown(sum(map(sum, self.counts))) if both else None
+        self.protect()
+
+    def protect(self) -> bool:
+        """Hide more until no sum of the table has exactly one unknown; True when anything more was hidden."""
+        changed = False
         while any(_protect(line) for line in self._lines()):
-            pass
+            changed = True
+        return changed
 
     def _lines(self) -> list[list[Shown]]:
         """Every sum in the table, each as its counts followed by its total (the total last)."""
@@ -127,6 +133,24 @@ class Table:
             lines.append([*self.column_totals_shown, self.grand_shown])
             lines.append([*self.row_totals_shown, self.grand_shown])
         return lines
+
+
+def align_totals(*tables: Table) -> None:
+    """Tables that share their row totals (the same concerns counted two ways) hide the same totals, or a total
+    one hides another would show."""
+    while True:
+        hidden = {i for table in tables for i, total in enumerate(table.row_totals_shown) if total.hidden}
+        grand = any(table.grand_shown is not None and table.grand_shown.hidden for table in tables)
+        changed = False
+        for table in tables:
+            for i in hidden:
+                if not table.row_totals_shown[i].hidden:
+                    table.row_totals_shown[i].hidden, changed = HIDDEN, True
+            if grand and table.grand_shown is not None and not table.grand_shown.hidden:
+                table.grand_shown.hidden, changed = HIDDEN, True
+            changed = table.protect() or changed
+        if not changed:
+            return
 
 
 def count_shown(value: int) -> Shown:

@@ -39,10 +39,10 @@ from referrals.models.agency_referrals import Agency, AgencyDecision
 from referrals.models.concerns import Urgency
 from referrals.models.reviews import Outcome
 from referrals.models.transfers import TransferKind, TransferRoute, TransferStatus
-from referrals.report_charts import bar_chart_svg, sparkline_svg
+from referrals.report_charts import bar_chart_svg, hbar_chart_svg, sparkline_svg
 from referrals.report_periods import LONDON, Period, term_of
 from referrals.selectors.queue import desk_counts
-from referrals.suppression import Shown, Table, count_shown, timing_cell
+from referrals.suppression import Shown, Table, align_totals, count_shown, timing_cell
 from safeguarding.accounts.models import Membership, School, Trust, User
 from safeguarding.accounts.permissions import Capability, membership_capabilities, schools_where
 from safeguarding.accounts.roles import Role
@@ -102,8 +102,9 @@ class Section:
 
     @property
     def svg(self):
-        """The chart drawn as SVG, for the PDF."""
-        return bar_chart_svg(title=self.heading, labels=self.chart_labels, series=self.chart_series)
+        """The chart drawn as SVG, for the PDF: months across, long names down."""
+        draw = bar_chart_svg if self.key == "by_month" else hbar_chart_svg
+        return draw(title=self.heading, labels=self.chart_labels, series=self.chart_series)
 
     @property
     def has_chart(self) -> bool:
@@ -462,6 +463,7 @@ def _waiting(schools: list[School], period: Period) -> Section:
             for _, r in found
         ],
     )
+    align_totals(acknowledgement, decision)
     return Section(
         "waiting",
         "How quickly concerns were acknowledged and decided",
@@ -554,6 +556,7 @@ def _referrals(ids, period: Period) -> Section:
             for a in agencies
         ],
     )
+    align_totals(by_decision, acknowledgement)
     return Section(
         "referrals",
         "Referrals to agencies",

@@ -225,6 +225,11 @@ def test_no_hidden_count_can_be_worked_out_from_a_total(world):
     for table in report.tables:
         for line in _lines(table):
             assert not _recoverable(line), (table.title, line)
+    # Two tables of the same concerns hide the same totals: neither shows what the other hides.
+    for key in ("waiting", "referrals"):
+        first, second = _section(report, key).tables
+        assert [t.text for t in first.row_totals_shown] == [t.text for t in second.row_totals_shown]
+        assert first.grand_shown.text == second.grand_shown.text
 
 
 def test_three_concerns_show_as_fewer_than_5_on_the_page_in_the_pdf_and_in_the_spreadsheet(world):
@@ -259,7 +264,12 @@ def _first_page_pixels(content: bytes):
     import pypdfium2
 
     page = pypdfium2.PdfDocument(content)[0]
-    return page.render(scale=1).to_pil().convert("L").tobytes()
+    return page.render(scale=1).to_pil().convert("RGB").tobytes()
+
+
+def _bars(pixels: bytes) -> int:
+    """How many pixels of the first page are the charts' blue."""
+    return sum(1 for i in range(0, len(pixels), 3) if pixels[i : i + 3] == bytes((29, 95, 168)))
 
 
 def test_the_pdf_draws_its_charts_without_a_browser(world, monkeypatch):
@@ -268,6 +278,10 @@ def test_the_pdf_draws_its_charts_without_a_browser(world, monkeypatch):
         client = signed_in_client(world.dsl)
         empty = client.get(address, {"period": "autumn-2026"}).content
     known_term(world)
+    # Enough concerns in September for a bar: the known term's own months are all hidden or nought.
+    for n in range(6):
+        concern = concern_by(world.teacher, ChildFactory(school=world.northfield), with_file=False)
+        _place(concern, recorded=_at(f"2026-09-{10 + n}"), acknowledged_after=HOUR, due_after=24 * HOUR)
     # Nothing that drives a browser is in reach: the charts are SVG drawn by Safeguard itself.
     monkeypatch.setattr("subprocess.Popen", None)
     with time_machine.travel(AFTER_TERM):
@@ -277,6 +291,7 @@ def test_the_pdf_draws_its_charts_without_a_browser(world, monkeypatch):
     assert full.startswith(b"%PDF") and b"<svg" not in full
     assert "Concerns each month" in PdfReader(io.BytesIO(full)).pages[0].extract_text()
     assert _first_page_pixels(full) != _first_page_pixels(empty)
+    assert _bars(_first_page_pixels(empty)) == 0 and _bars(_first_page_pixels(full)) > 500
 
 
 def test_a_headteacher_and_the_chair_see_concerns_about_adults_counted_and_the_dsl_does_not(world):
