@@ -35,11 +35,13 @@ urlpatterns = [
     path("screening/tools/", screening.screening_tools, name="screening_tools"),
     path("reports/", reports.reports, name="reports"),
     path("reports/schools/<uuid:school_uuid>/", reports.school_report, name="school_report"),
-    path("reports/schools/<uuid:school_uuid>/pdf/", reports.school_report_pdf, name="school_report_pdf"),
-    path("reports/schools/<uuid:school_uuid>/xlsx/", reports.school_report_xlsx, name="school_report_xlsx"),
+    path("reports/schools/<uuid:school_uuid>/pdf/", reports.school_report, {"output": "pdf"}, name="school_report_pdf"),
+    path(
+        "reports/schools/<uuid:school_uuid>/xlsx/", reports.school_report, {"output": "xlsx"}, name="school_report_xlsx"
+    ),
     path("reports/trusts/<uuid:trust_uuid>/", reports.trust_report, name="trust_report"),
-    path("reports/trusts/<uuid:trust_uuid>/pdf/", reports.trust_report_pdf, name="trust_report_pdf"),
-    path("reports/trusts/<uuid:trust_uuid>/xlsx/", reports.trust_report_xlsx, name="trust_report_xlsx"),
+    path("reports/trusts/<uuid:trust_uuid>/pdf/", reports.trust_report, {"output": "pdf"}, name="trust_report_pdf"),
+    path("reports/trusts/<uuid:trust_uuid>/xlsx/", reports.trust_report, {"output": "xlsx"}, name="trust_report_xlsx"),
     path("access-requests/", access_requests.access_requests, name="access_requests"),
     path("access-requests/new/", access_requests.access_request_new, name="access_request_new"),
     path("access-requests/<uuid:request_uuid>/", access_requests.access_request, name="access_request"),

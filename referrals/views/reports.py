@@ -96,40 +96,14 @@ def _file(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def school_report(request, school_uuid):
-    return _report(request, scope="school", uuid=school_uuid, output="page")
+def school_report(request, school_uuid, output: str = "page"):
+    """One school's report: the page, or (`output`) its PDF or spreadsheet."""
+    return _report(request, scope="school", uuid=school_uuid, output=output)
 
 
 @never_cache
 @login_required
 @require_GET
-def school_report_pdf(request, school_uuid):
-    return _report(request, scope="school", uuid=school_uuid, output="pdf")
-
-
-@never_cache
-@login_required
-@require_GET
-def school_report_xlsx(request, school_uuid):
-    return _report(request, scope="school", uuid=school_uuid, output="xlsx")
-
-
-@never_cache
-@login_required
-@require_GET
-def trust_report(request, trust_uuid):
-    return _report(request, scope="trust", uuid=trust_uuid, output="page")
-
-
-@never_cache
-@login_required
-@require_GET
-def trust_report_pdf(request, trust_uuid):
-    return _report(request, scope="trust", uuid=trust_uuid, output="pdf")
-
-
-@never_cache
-@login_required
-@require_GET
-def trust_report_xlsx(request, trust_uuid):
-    return _report(request, scope="trust", uuid=trust_uuid, output="xlsx")
+def trust_report(request, trust_uuid, output: str = "page"):
+    """The whole trust's report: the page, or (`output`) its PDF or spreadsheet."""
+    return _report(request, scope="trust", uuid=trust_uuid, output=output)
