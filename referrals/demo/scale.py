@@ -252,10 +252,9 @@ def _people(schools: list[School], trust: Trust, rng: random.Random, *, password
     for membership in memberships:
         membership.user_id = membership.user.pk
     Membership.objects.bulk_create(memberships)
+    # Everyone signs in with a second factor (R12.1), staff included: the scale schools keep the default rule.
     TOTPDevice.objects.bulk_create(
-        TOTPDevice(user=m.user, name=DEVICE_NAME, key=key_hex, confirmed=True)
-        for m in memberships
-        if m.role != Role.STAFF
+        TOTPDevice(user=m.user, name=DEVICE_NAME, key=key_hex, confirmed=True) for m in memberships
     )
     return memberships
 
