@@ -46,5 +46,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:<16} {count:>12,}")
         self.stdout.write(
             "Sign in as dsl@school01.scale.example (or teacher1@, admin@...; trustlead@scale.example) with the demo "
-            "password and, above staff, the demo authenticator code (manage.py demo_otp EMAIL)."
+            "password and the demo authenticator code (manage.py demo_otp EMAIL)."
         )
