@@ -4,6 +4,7 @@ per table, with numbers as numbers, hidden counts as words, and every text neutr
 import io
 import re
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -65,7 +66,7 @@ def report_xlsx(*, report) -> bytes:
     about.append(["Period", neutralise(f"{report.period.label}: {report.period.dates}")])
     about.append(["Compared with", neutralise(report.before.dates)])
     about.append(["Produced by", neutralise(report.produced_by.full_name)])
-    about.append(["Produced on", report.produced_at.replace(tzinfo=None)])
+    about.append(["Produced on", timezone.localtime(report.produced_at).replace(tzinfo=None)])
     about["B5"].number_format = "dd/mm/yyyy hh:mm"
     about.append(["Small numbers", RULE])
     for key, label in (
