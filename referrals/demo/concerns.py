@@ -540,6 +540,9 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
         (disclosure_child, "social_care", 3, "waiting", ""),
     )
     for child, agency, days_ago, state, agency_decision in plans:
+        # Seeding again adds nothing: a referral made by an earlier run stays as it is.
+        if Referral.objects.filter(child=child, agency=agency).exists():
+            continue
         made_at = timezone.now() - timedelta(days=days_ago, hours=2)
         concern = (
             Concern.objects.filter(child=child, status=ConcernStatus.IN_REVIEW, observed_at__lt=made_at)
@@ -548,13 +551,11 @@ def _demo_referrals(*, story_child: Child, disclosure_child: Child) -> int:
         )
         if concern is None:
             concern = Concern.objects.filter(child=child).order_by("observed_at").first()
-            dsl = _school_dsl(child.school)
-            from referrals.services.reviews import concern_acknowledge
+            if concern.status == ConcernStatus.SUBMITTED:
+                from referrals.services.reviews import concern_acknowledge
 
-            concern_acknowledge(actor=dsl, context=None, concern=concern)
+                concern_acknowledge(actor=_school_dsl(child.school), context=None, concern=concern)
         dsl = _school_dsl(child.school)
-        if Referral.objects.filter(child=child, agency=agency).exists():
-            continue
         decision = decision_record(
             actor=dsl,
             context=None,
