@@ -263,6 +263,16 @@ def _on(period: Period, field_name: str) -> Q:
     return Q(**{f"{field_name}__gte": period.first, f"{field_name}__lte": period.last})
 
 
+def _in_time() -> Q:
+    """Acknowledged by its due time (or with none set): for concerns and for referrals alike."""
+    return Q(acknowledged_at__isnull=False) & (Q(ack_due_at__isnull=True) | Q(acknowledged_at__lte=F("ack_due_at")))
+
+
+def training_due(trained: date | None) -> date | None:
+    """When training done on `trained` is due again (R3.4)."""
+    return trained + relativedelta(years=TRAINING_YEARS) if trained else None
+
+
 def _both(period: Period, before: Period) -> Q:
     return _in(period, "recorded_at") | _in(before, "recorded_at")
 
@@ -403,7 +413,7 @@ def _first_decision():
 def _waiting(schools: list[School], period: Period) -> Section:
     ids, targets = [s.pk for s in schools], ack_targets(schools)
     acknowledged = Q(acknowledged_at__isnull=False)
-    in_time = acknowledged & (Q(ack_due_at__isnull=True) | Q(acknowledged_at__lte=F("ack_due_at")))
+    in_time = _in_time()
     decided = Q(first_decided__isnull=False)
     ack_seconds = Seconds(F("acknowledged_at") - F("recorded_at"))
     decide_seconds = Seconds(F("first_decided") - F("recorded_at"))
@@ -529,9 +539,7 @@ def _referrals(ids, period: Period) -> Section:
         row["agency"]: row
         for row in referrals.values("agency")
         .annotate(
-            in_time=Count(
-                "pk", filter=acknowledged & (Q(ack_due_at__isnull=True) | Q(acknowledged_at__lte=F("ack_due_at")))
-            ),
+            in_time=Count("pk", filter=_in_time()),
             late=Count("pk", filter=acknowledged & Q(acknowledged_at__gt=F("ack_due_at"))),
             waiting=Count("pk", filter=~acknowledged),
             median=Percentile(seconds, 0.5, filter=acknowledged),
@@ -787,7 +795,7 @@ def training_rows(ids, *, today: date) -> list[TrainingRow]:
     )
     for membership in sorted(team, key=lambda m: (m.school.name, m.role != Role.DSL)):
         trained = membership.dsl_trained_on
-        due = trained + relativedelta(years=TRAINING_YEARS) if trained else None
+        due = training_due(trained)
         if due is None:
             status = "No training date recorded"
         elif due < today:
@@ -825,8 +833,7 @@ class OversightRow:
 
     @property
     def training_due(self) -> date | None:
-        trained = self.dsl.dsl_trained_on if self.dsl else None
-        return trained + relativedelta(years=TRAINING_YEARS) if trained else None
+        return training_due(self.dsl.dsl_trained_on if self.dsl else None)
 
     @property
     def training_overdue(self) -> bool:
@@ -896,9 +903,7 @@ def trust_oversight(*, schools: list[School], today: date | None = None) -> list
             term=Count("pk", filter=_in(term, "recorded_at")),
             term_before=Count("pk", filter=_in(before, "recorded_at")),
             acknowledged=Count("pk", filter=acknowledged),
-            in_time=Count(
-                "pk", filter=acknowledged & (Q(ack_due_at__isnull=True) | Q(acknowledged_at__lte=F("ack_due_at")))
-            ),
+            in_time=Count("pk", filter=_in_time() & _in(term, "recorded_at")),
         )
         .order_by()
     }
