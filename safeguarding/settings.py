@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 
 from safeguarding.env import (
     database_from_environment,
+    database_from_url,
     env_bool,
     env_choice,
     env_int,
@@ -123,6 +124,20 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1))
+    # Behind PgBouncer in transaction pooling, each transaction may land on another server connection: no cursor
+    # may outlive its transaction and no statement may be prepared on one connection and run on the next.
+    if env_choice("DATABASE_POOLER", ("none", "session", "transaction"), default="none") == "transaction":
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+    # A streaming replica for the reads that ask for it (safeguarding/core/replica.py); writes never go there.
+    if replica_url := env_str("REPLICA_DATABASE_URL", ""):
+        DATABASES["replica"] = {
+            **DATABASES["default"],
+            **database_from_url(replica_url),
+            "DISABLE_SERVER_SIDE_CURSORS": False,
+            "TEST": {"MIRROR": "default"},
+        }
+        DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Audit events for reads and refusals go through a second connection to the same database, in autocommit, so
@@ -133,7 +148,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     AUDIT_DB_ALIAS = "audit"
 else:
     AUDIT_DB_ALIAS = "default"
-DATABASE_ROUTERS = ["safeguarding.audit.router.AuditRouter"]
+DATABASE_ROUTERS = ["safeguarding.audit.router.AuditRouter", "safeguarding.core.replica.ReplicaRouter"]
 # Files added to concerns: outside the web root, served only through an audited view.
 ATTACHMENT_ROOT = Path(env_str("ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
