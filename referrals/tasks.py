@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.tasks import task
 
 from referrals.services.reviews import escalate_overdue
+from safeguarding.core.replica import replica_reads_once_caught_up
 from safeguarding.core.scheduling import periodic
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ def export_build_task(*, export_id: int) -> None:
     from referrals.services.exports import export_build, export_fail
 
     try:
-        export_build(export_id=export_id)
+        # The referrals may be read from a replica, once it holds the export's own record.
+        with replica_reads_once_caught_up():
+            export_build(export_id=export_id)
     except Exception as error:
         # Shown to the person waiting and recorded; only this export's file is deleted. The error's own text may
         # hold a child's details, so only its kind is logged and raised on.

@@ -21,6 +21,7 @@ from referrals.selectors.reports import (
     report_trusts,
 )
 from referrals.suppression import RULE
+from safeguarding.core.replica import reads_from_replica
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,6 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @never_cache
 @login_required
 @require_GET
+@reads_from_replica
 def reports(request):
     """The schools (and the trust) the person may report on, each with this term's report a click away."""
     schools = report_schools(user=request.user)
@@ -96,6 +98,7 @@ def _file(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
+@reads_from_replica
 def school_report(request, school_uuid, output: str = "page"):
     """One school's report: the page, or (`output`) its PDF or spreadsheet."""
     return _report(request, scope="school", uuid=school_uuid, output=output)
@@ -104,6 +107,7 @@ def school_report(request, school_uuid, output: str = "page"):
 @never_cache
 @login_required
 @require_GET
+@reads_from_replica
 def trust_report(request, trust_uuid, output: str = "page"):
     """The whole trust's report: the page, or (`output`) its PDF or spreadsheet."""
     return _report(request, scope="trust", uuid=trust_uuid, output=output)

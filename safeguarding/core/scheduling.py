@@ -11,7 +11,7 @@ database so that a restarted scheduler neither skips nor repeats a job early.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.tasks import Task
@@ -32,6 +32,7 @@ class PeriodicJob:
 
 
 _registry: dict[str, PeriodicJob] = {}
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # when a job that has no run yet was last enqueued
 
 
 def periodic(*, every: timedelta):
@@ -51,17 +52,24 @@ def periodic_jobs() -> list[PeriodicJob]:
 def periodic_jobs_enqueue_due(*, now=None) -> list[str]:
     """Enqueue every job whose interval has passed; returns the names enqueued.
 
-    The check and the enqueue share a transaction and a row lock, so two schedulers running by
-    mistake still enqueue a job once per interval.
+    The check and the enqueue share a transaction and a row lock, so two schedulers (one per host, or one
+    started by mistake) still enqueue a job once per interval. A job's row is made first if it has none yet, with
+    INSERT ... ON CONFLICT DO NOTHING, so that two schedulers starting together lock the same row instead of both
+    finding none.
     """
     now = now or timezone.now()
     enqueued = []
     for job in periodic_jobs():
         with transaction.atomic():
-            run = PeriodicJobRun.objects.select_for_update().filter(name=job.name).first()
-            if run is not None and run.enqueued_at + job.every > now:
+            # The row made here is "never run": due at once, whoever locks it first.
+            PeriodicJobRun.objects.bulk_create(
+                [PeriodicJobRun(name=job.name, enqueued_at=NEVER)], ignore_conflicts=True
+            )
+            run = PeriodicJobRun.objects.select_for_update().get(name=job.name)
+            if run.enqueued_at + job.every > now:
                 continue
             job.task.enqueue()
-            PeriodicJobRun.objects.update_or_create(name=job.name, defaults={"enqueued_at": now})
+            run.enqueued_at = now
+            run.save(update_fields=["enqueued_at"])
         enqueued.append(job.name)
     return enqueued

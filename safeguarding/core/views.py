@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -11,12 +11,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from safeguarding.core.heartbeats import SCHEDULER, WORKER, heartbeat_status, sealer_status
+from safeguarding.core.replica import REPLICA, replica_configured
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """Database, worker, scheduler and audit sealer: 200 when all answer, 503 naming what is down. No data, no login."""
+    """Database, worker, scheduler, audit sealer (and the replica, with its lag, when there is one): 200 when all
+    answer, 503 naming what is down. No data, no login."""
     checks = {"database": "ok", "worker": "unknown", "scheduler": "unknown", "sealer": "unknown"}
     try:
         with connection.cursor() as cursor:
@@ -29,11 +31,34 @@ def healthz(request):
         checks["sealer"] = sealer_status().detail
     except DatabaseError:
         checks["database"] = "unreachable"
+    lag = None
+    if replica_configured():
+        checks["replica"], lag = _replica_lag()
     down = sorted(name for name, state in checks.items() if state != "ok")
     body = {"status": "down" if down else "ok", **checks}
+    if lag is not None:
+        body["replica_lag_seconds"] = lag
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)
+
+
+# How far the replica's replay is behind: none when it has replayed all it received, else the age of the last
+# transaction it replayed (an idle primary sends nothing new, so that age alone would grow without any lag).
+REPLICA_LAG_SQL = """
+    SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END
+"""
+
+
+def _replica_lag() -> tuple[str, float | None]:
+    """The replica's state and its lag in seconds, for /healthz."""
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(REPLICA_LAG_SQL)
+            return "ok", round(float(cursor.fetchone()[0]), 3)
+    except DatabaseError:
+        return "unreachable", None
 
 
 def _error_page(request, template_name, status, **context):

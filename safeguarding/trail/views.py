@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from safeguarding.accounts.permissions import Capability, capabilities_of
 from safeguarding.accounts.ratelimit import rate_limited
 from safeguarding.audit.subjects import Subject, subject_find, subjects_named
+from safeguarding.core.replica import reads_from_replica
 from safeguarding.trail.forms import AuditFilterForm, ChildLookupForm
 from safeguarding.trail.selectors import (
     AuditFilters,
@@ -23,6 +24,7 @@ from safeguarding.trail.selectors import (
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def audit_log(request):
     """The audit trail of the person's schools. Filters travel in the request body."""
     schools = list(audit_schools(user=request.user))
