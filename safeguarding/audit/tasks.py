@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.tasks import task
 
-from safeguarding.audit import chain
+from safeguarding.audit import chain, partitions
 from safeguarding.core.heartbeats import SEALER, SEALER_REFUSED, heartbeat_record
 from safeguarding.core.scheduling import periodic
 
@@ -18,3 +18,10 @@ def audit_seal() -> int:
         raise
     heartbeat_record(name=SEALER)
     return count
+
+
+@periodic(every=timedelta(days=1))
+@task()
+def audit_partitions_ahead() -> list[str]:
+    """Make the audit events' partitions of the coming months, so that their events never land in the default one."""
+    return partitions.audit_partitions_make()
