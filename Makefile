@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: help run test lint bench stress scan screenshots vendor clean
+.PHONY: help run test lint bench stress scale-out scan screenshots vendor clean
 
 help:
 	@echo "make run    serve Safeguard on http://127.0.0.1:8000 with its worker and scheduler"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint   ruff only"
 	@echo "make bench  a trust-sized data set, its pages over gunicorn, audit and export figures; table in bench/README.md"
 	@echo "make stress 50 teachers for a minute on gunicorn while PostgreSQL restarts and mail is refused; prints a table"
+	@echo "make scale-out  two app hosts behind nginx, PgBouncer (transaction pooling) and a replica; checks; a table"
 	@echo "make scan   wapiti and sqlmap against the demo site signed in as the DSL; reports under var/scan/"
 	@echo "make vendor refresh static/vendor from the npm packages pinned in package.json"
 	@echo "make screenshots  walk the demo in Chromium and save the guides' screenshots under docs/img/"
@@ -54,6 +55,11 @@ bench: $(VENV)/.installed-dev
 # Not part of `make test`: about four minutes, on 127.0.0.1 only; bench/stress.py says what it does and checks.
 stress: $(VENV)/.installed-dev
 	PG_DURABLE=1 DJANGO_ENV=development scripts/with-postgres.sh $(PY) bench/stress.py
+
+# Not part of `make test`: under six minutes, on 127.0.0.1 only; installs pgbouncer and nginx from Debian when
+# missing. scripts/scale_out.py says what it starts and checks; `timeout` bounds it even if it hangs.
+scale-out: $(VENV)/.installed-dev
+	timeout --kill-after=20 390 $(PY) scripts/scale_out.py
 
 # Not part of `make test`: it takes up to 15 minutes and installs wapiti and sqlmap from Debian when missing.
 scan: $(VENV)/.installed-runtime
