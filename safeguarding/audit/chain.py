@@ -14,21 +14,23 @@ import hashlib
 import hmac
 import json
 import logging
+import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Exists, OuterRef, TextField
+from django.db.models import Exists, Max, OuterRef, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from safeguarding.audit.models import AuditEvent, AuditSeal
+from safeguarding.audit.models import AuditCheckpoint, AuditEvent, AuditSeal
 
 logger = logging.getLogger("safeguarding.audit")
 
@@ -309,35 +311,70 @@ def _events_by_id(ids: list[int]) -> dict[int, tuple]:
     return {values[0]: values for values in sealed_values(events)}
 
 
-def _seal_batch(first: int) -> tuple[list[tuple], dict[int, tuple]]:
-    """Up to VERIFY_BATCH seals from sequence `first` on, in order, and their events."""
-    seals = list(
-        AuditSeal.objects.filter(sequence__gte=first)
-        .order_by("sequence")
-        .values_list("sequence", "event_id", "hash", "sealed_at")[:VERIFY_BATCH]
-    )
+def _seal_batch(first: int, last: int | None = None) -> tuple[list[tuple], dict[int, tuple]]:
+    """Up to VERIFY_BATCH seals from sequence `first` on (up to `last`, if given), in order, and their events."""
+    seals = AuditSeal.objects.filter(sequence__gte=first)
+    if last is not None:
+        seals = seals.filter(sequence__lte=last)
+    seals = list(seals.order_by("sequence").values_list("sequence", "event_id", "hash", "sealed_at")[:VERIFY_BATCH])
     return seals, (_events_by_id([seal[1] for seal in seals]) if seals else {})
 
 
-def _seal_batches(first: int):
-    """Every seal from sequence `first` on, with its event, a batch at a time.
+def _seal_batches(first: int, last: int | None = None):
+    """Every seal from sequence `first` on (up to `last`, if given), with its event, a batch at a time.
 
     Outside a transaction the next batch is read on a second connection while the caller checks this one, so
     that reading and hashing overlap; inside one (a test's, say) the batches are read in turn on its connection.
     """
     if connection.in_atomic_block:
-        while (batch := _seal_batch(first))[0]:
+        while (batch := _seal_batch(first, last))[0]:
             yield batch
             first = batch[0][-1][0] + 1
         return
     with ThreadPoolExecutor(max_workers=1) as reader:
         try:
-            upcoming = reader.submit(_seal_batch, first)
+            upcoming = reader.submit(_seal_batch, first, last)
             while (batch := upcoming.result())[0]:
-                upcoming = reader.submit(_seal_batch, batch[0][-1][0] + 1)
+                upcoming = reader.submit(_seal_batch, batch[0][-1][0] + 1, last)
                 yield batch
         finally:
             reader.submit(connections.close_all)  # the reader thread's own connection
+
+
+def checkpoint_signature(*, sequence: int, hash: str, sealed_at, month: str) -> str:
+    """The HMAC of a checkpoint (the chain's last seal at a retired month's cut), under the audit key like a seal."""
+    message = _ENCODER.encode(
+        ["checkpoint", sequence, hash, sealed_at.astimezone(timezone.UTC).isoformat(timespec="microseconds"), month]
+    )
+    return hmac.digest(settings.AUDIT_KEY.encode(), message.encode(), hashlib.sha256).hex()
+
+
+@dataclass(frozen=True)
+class ChainStart:
+    """Where the chain in the database starts: the sequence after the newest checkpoint and the hash it chains from,
+    or sequence 1 from 64 zeros when no month was ever retired."""
+
+    sequence: int = 1
+    previous: str = GENESIS
+    after_checkpoint: bool = False
+
+
+def chain_start() -> tuple[ChainStart, str]:
+    """The chain's start, and a problem when a checkpoint does not match its signature."""
+    checkpoints = list(AuditCheckpoint.objects.order_by("sequence"))
+    for checkpoint in checkpoints:
+        signature = checkpoint_signature(
+            sequence=checkpoint.sequence, hash=checkpoint.hash, sealed_at=checkpoint.sealed_at, month=checkpoint.month
+        )
+        if not hmac.compare_digest(signature, checkpoint.hmac):
+            return ChainStart(), (
+                f"forged: the checkpoint of the retired month {checkpoint.month} (sequence {checkpoint.sequence}) "
+                "does not match its signature"
+            )
+    if not checkpoints:
+        return ChainStart(), ""
+    newest = checkpoints[-1]
+    return ChainStart(newest.sequence + 1, newest.hash, True), ""
 
 
 @dataclass
@@ -347,28 +384,49 @@ class Verdict:
     problem: str = ""
     sequence: int | None = None
     head: Head | None = None
+    # The hash the walk computed at the anchor's sequence, when it passed there.
+    at_anchor: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problem
 
 
-def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head | None) -> dict[int, str]:
-    """Walk the seals in order, recomputing each hash; stop at the first problem. Returns the hashes seen at
-    the anchor's sequence, so the anchor can be compared."""
-    previous, expected, seen = GENESIS, 1, {}
+def _just_before(first: int, start: ChainStart) -> tuple[str, object, object]:
+    """What the walk from sequence `first` needs of the chain before it: the stored hash of the seal just before
+    (each link is checked against its stored predecessor), the time of that seal's run and of the run before."""
+    if first == start.sequence:
+        return start.previous, None, None
+    before = AuditSeal.objects.filter(sequence__gte=start.sequence, sequence__lt=first).order_by("-sequence")
+    seal = before.values_list("hash", "sealed_at").first()
+    if seal is None:
+        return start.previous, None, None
+    earlier_run = before.exclude(sealed_at=seal[1]).values_list("sealed_at", flat=True).first()
+    return seal[0], seal[1], earlier_run
+
+
+def _gap(expected: int, found: int, start: ChainStart) -> str:
+    unaccounted = ", and no checkpoint of a retired month accounts for them" if expected == start.sequence == 1 else ""
+    return f"removed: the seals of sequence {expected} to {found - 1} are missing{unaccounted}"
+
+
+def _walk(first: int, last: int | None, start: ChainStart, anchor_sequence: int | None) -> Verdict:
+    """Walk the seals from sequence `first` to `last` (the end of the chain if None) in order, recomputing each hash
+    from the stored one before it; stop at the first problem."""
+    key, grace = settings.AUDIT_KEY.encode(), timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
+    verdict = Verdict()
+    previous, run_at, previous_run_at = _just_before(first, start)
+    expected = first
     # The time of the sealer's previous run: an event already older than the grace when that run sealed others
     # should have been sealed by it. A sealer that was stopped for a while raises no alarm this way.
-    run_at, previous_run_at = None, None
-    with closing(_seal_batches(expected)) as batches:
+    with closing(_seal_batches(first, last)) as batches:
         for seals, events in batches:
             checked_at = None  # the time of the last seal found good in this batch, for the verdict's head
             for sequence, event_id, stored_hash, sealed_at in seals:
                 if sealed_at != run_at:
                     run_at, previous_run_at = sealed_at, run_at
                 if sequence != expected:
-                    verdict.problem = f"removed: the seals of sequence {expected} to {sequence - 1} are missing"
-                    verdict.sequence = expected
+                    verdict.problem, verdict.sequence = _gap(expected, sequence, start), expected
                     break
                 values = events.get(event_id)
                 if values is None:
@@ -385,24 +443,69 @@ def _chain_problems(verdict: Verdict, key: bytes, grace: timedelta, anchor: Head
                     verdict.sequence = sequence
                     break
                 previous, expected, checked_at = computed, sequence + 1, sealed_at
-                if anchor is not None and sequence == anchor.sequence:
-                    seen[sequence] = computed
-            verdict.checked = expected - 1
+                if sequence == anchor_sequence:
+                    verdict.at_anchor = computed
+            verdict.checked = expected - first
             if checked_at is not None:
                 verdict.head = Head(expected - 1, previous, checked_at.isoformat())
             if verdict.problem:
-                break
-    return seen
+                return verdict
+    if last is not None and expected <= last:
+        # The range ended early: a gap, if the chain carries on after it.
+        after = AuditSeal.objects.filter(sequence__gt=last).order_by("sequence").values_list("sequence", flat=True)
+        if (found := after.first()) is not None:
+            verdict.problem, verdict.sequence = _gap(expected, found, start), expected
+    return verdict
 
 
-def verify(*, anchor: Head | None, now=None) -> Verdict:
-    """Recompute the whole chain and compare the anchor; the verdict names the first problem found."""
-    now = now or timezone.now()
+def _walk_in_process(first: int, last: int | None, start: ChainStart, anchor_sequence: int | None) -> Verdict:
+    try:
+        return _walk(first, last, start, anchor_sequence)
+    finally:
+        connections.close_all()
+
+
+def _ranges(first: int, last: int, jobs: int) -> list[tuple[int, int | None]]:
+    """`jobs` contiguous ranges of sequences from `first` to `last`; the last range runs on to the chain's end."""
+    size = max(1, -(-(last - first + 1) // jobs))
+    starts = list(range(first, last + 1, size))[:jobs] or [first]
+    return [(begin, end - 1) for begin, end in pairwise(starts)] + [(starts[-1], None)]
+
+
+def _combined(verdicts: list[Verdict], start: ChainStart) -> Verdict:
+    """The verdicts of contiguous ranges as one: the first problem is the one with the lowest sequence, as a walk of
+    the whole chain in one go would stop at."""
+    failed = [verdict for verdict in verdicts if verdict.problem]
+    first_problem = min(failed, key=lambda verdict: verdict.sequence) if failed else None
+    combined = Verdict()
+    for verdict in verdicts:
+        combined.head = verdict.head or combined.head
+        combined.at_anchor = verdict.at_anchor or combined.at_anchor
+        combined.checked += verdict.checked
+        if verdict is first_problem:
+            combined.problem, combined.sequence = verdict.problem, verdict.sequence
+            combined.checked = verdict.sequence - start.sequence
+            break
+    return combined
+
+
+def _chain_verdict(start: ChainStart, anchor: Head | None, jobs: int) -> Verdict:
+    """Walk the chain from its start, in `jobs` contiguous ranges checked in separate processes.
+
+    Inside a transaction (a test's), other processes cannot see its rows: the ranges are then walked in turn."""
+    last = AuditSeal.objects.aggregate(last=Max("sequence"))["last"] or start.sequence
+    ranges = _ranges(start.sequence, last, max(1, jobs))
+    arguments = [(first, end, start, anchor.sequence if anchor else None) for first, end in ranges]
+    if len(ranges) == 1 or connection.in_atomic_block:
+        return _combined([_walk(*each) for each in arguments], start)
+    connections.close_all()  # a forked process must not share the parent's connections
+    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        return _combined(pool.starmap(_walk_in_process, arguments), start)
+
+
+def _unsealed_problem(verdict: Verdict, now) -> None:
+    """An event the sealer should have sealed by now but never did; the others are counted as too recent."""
     grace = timedelta(minutes=settings.AUDIT_SEAL_GRACE_MINUTES)
-    verdict = Verdict()
-    seen = _chain_problems(verdict, settings.AUDIT_KEY.encode(), grace, anchor)
-    if verdict.problem:
-        return verdict
     has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
     unsealed = AuditEvent.objects.filter(~Exists(has_seal))
     # Suspicious only if the sealer has run since the event should have been sealed; otherwise it is pending.
@@ -415,14 +518,36 @@ def verify(*, anchor: Head | None, now=None) -> Verdict:
     )
     if old is not None:
         verdict.problem = f"inserted: event {old[0]}, dated {old[1]:%Y-%m-%d %H:%M:%S} UTC, was never sealed"
-        return verdict
+        return
     verdict.too_recent = unsealed.count()
-    last = verdict.head.sequence if verdict.head else 0
-    if anchor is not None:
-        if anchor.sequence > last:
-            verdict.problem = f"cut: the anchor names sequence {anchor.sequence} but the chain ends at {last}"
-            verdict.sequence = last + 1
-        elif seen.get(anchor.sequence) != anchor.hash:
-            verdict.problem = f"rewritten: the chain at sequence {anchor.sequence} differs from the anchor"
-            verdict.sequence = anchor.sequence
+
+
+def _anchor_compare(verdict: Verdict, anchor: Head, start: ChainStart) -> None:
+    last = verdict.head.sequence if verdict.head else start.sequence - 1
+    at_anchor = start.previous if anchor.sequence == start.sequence - 1 else verdict.at_anchor
+    if anchor.sequence > last:
+        verdict.problem = f"cut: the anchor names sequence {anchor.sequence} but the chain ends at {last}"
+        verdict.sequence = last + 1
+    elif anchor.sequence < start.sequence - 1:
+        verdict.problem = (
+            f"older anchor: the anchor names sequence {anchor.sequence}, a part of the chain since retired "
+            f"(the checkpoint is at sequence {start.sequence - 1})"
+        )
+    elif at_anchor != anchor.hash:
+        verdict.problem = f"rewritten: the chain at sequence {anchor.sequence} differs from the anchor"
+        verdict.sequence = anchor.sequence
+
+
+def verify(*, anchor: Head | None, now=None, jobs: int = 1) -> Verdict:
+    """Recompute the chain from its start (after the newest checkpoint of a retired month, if any) and compare the
+    anchor; the verdict names the first problem found. `jobs` processes share the walk, finding the same problem."""
+    start, problem = chain_start()
+    if problem:
+        return Verdict(problem=problem)
+    verdict = _chain_verdict(start, anchor, jobs)
+    if verdict.problem:
+        return verdict
+    _unsealed_problem(verdict, now or timezone.now())
+    if not verdict.problem and anchor is not None:
+        _anchor_compare(verdict, anchor, start)
     return verdict

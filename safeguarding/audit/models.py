@@ -103,6 +103,28 @@ class AuditSeal(AppendOnlyModel):
         return f"seal {self.sequence} of event {self.event_id}"
 
 
+class AuditCheckpoint(AppendOnlyModel):
+    """The chain at the cut of a retired month: the sequence, hash and time of the last seal removed with it.
+
+    Verification starts after the newest checkpoint. It is signed like a seal (HMAC under the audit key), so a
+    checkpoint cannot be made up or changed without the key, and removing it leaves a gap that verification names.
+    """
+
+    sequence = models.BigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+    month = models.CharField(max_length=7, unique=True, help_text="The month retired, as YYYY-MM.")
+    events = models.PositiveBigIntegerField(help_text="How many events were retired with the month.")
+    retired_at = models.DateTimeField(default=timezone.now)
+    hmac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self):
+        return f"checkpoint of {self.month} at sequence {self.sequence}"
+
+
 class AnonymousRequestTally(models.Model):
     """Requests by people not signed in, counted per address and minute rather than one event each."""
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from safeguarding.audit.chain import link, seal, sealed_values
@@ -27,27 +27,27 @@ def sealed_chain(db, anchor_path):
     return events
 
 
-def verify(*args):
+def verify(*args, jobs=1):
     from io import StringIO
 
     out = StringIO()
-    call_command("verify_audit", *args, stdout=out)
+    call_command("verify_audit", *args, "--jobs", str(jobs), stdout=out)
     return out.getvalue()
 
 
 def tamper(sql, params=()):
     """Go around the triggers, as someone holding the database superuser could."""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
         cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
-def test_an_untouched_chain_with_fresh_unsealed_events_passes(sealed_chain, anchor_path):
+def test_an_untouched_chain_with_fresh_unsealed_events_passes(sealed_chain, anchor_path, jobs):
     record(EventType.VIEW, object_type="page")
     record(EventType.LIST, object_type="page")
 
-    output = verify()
+    output = verify(jobs=jobs)
 
     assert (
         "Audit trail intact: 10 events checked, 2 too recent to be sealed; matches the anchor at sequence 10" in output
@@ -64,39 +64,39 @@ def test_sealing_continues_the_chain(sealed_chain):
     assert "11 events checked" in verify()
 
 
-def test_an_altered_event_is_reported_with_its_sequence(sealed_chain):
+def test_an_altered_event_is_reported_with_its_sequence(sealed_chain, jobs):
     target = sealed_chain[3]
     tamper("UPDATE audit_auditevent SET reason = 'rewritten' WHERE id = %s", [target.pk])
 
     with pytest.raises(CommandError, match=f"altered: event {target.pk} at sequence 4 does not match its seal"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_a_removed_event_is_reported_with_its_sequence(sealed_chain):
+def test_a_removed_event_is_reported_with_its_sequence(sealed_chain, jobs):
     target = sealed_chain[6]
     tamper("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
 
     with pytest.raises(CommandError, match=f"removed: event {target.pk}, sealed at sequence 7, is missing"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_a_removed_seal_is_reported(sealed_chain):
+def test_a_removed_seal_is_reported(sealed_chain, jobs):
     tamper("DELETE FROM audit_auditseal WHERE sequence = 5")
 
     with pytest.raises(CommandError, match="removed: the seals of sequence 5 to 5 are missing"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_an_old_event_inserted_afterwards_is_reported(sealed_chain):
+def test_an_old_event_inserted_afterwards_is_reported(sealed_chain, jobs):
     inserted = AuditEvent.objects.create(
         event_type=EventType.VIEW, object_type="page", occurred_at=timezone.now() - timedelta(hours=2)
     )
 
     with pytest.raises(CommandError, match=f"inserted: event {inserted.pk}, dated .* was never sealed"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_an_old_event_sealed_long_after_its_time_is_reported(sealed_chain, settings):
+def test_an_old_event_sealed_long_after_its_time_is_reported(sealed_chain, settings, jobs):
     """Someone holding the key seals a back-dated event on to the chain; its late seal gives it away."""
     inserted = AuditEvent.objects.create(
         event_type=EventType.VIEW, object_type="page", occurred_at=timezone.now() - timedelta(hours=2)
@@ -106,28 +106,28 @@ def test_an_old_event_sealed_long_after_its_time_is_reported(sealed_chain, setti
     AuditSeal.objects.create(sequence=11, event_id=inserted.pk, hash=forged, sealed_at=timezone.now())
 
     with pytest.raises(CommandError, match=f"inserted: event {inserted.pk} at sequence 11 was sealed 1[12][0-9] min"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_cutting_off_the_newest_sealed_events_is_reported(sealed_chain):
+def test_cutting_off_the_newest_sealed_events_is_reported(sealed_chain, jobs):
     for event in sealed_chain[8:]:
         tamper("DELETE FROM audit_auditseal WHERE event_id = %s", [event.pk])
         tamper("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
 
     with pytest.raises(CommandError, match="cut: the anchor names sequence 10 but the chain ends at 8"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_an_anchor_saved_elsewhere_can_be_given(sealed_chain, anchor_path, tmp_path):
+def test_an_anchor_saved_elsewhere_can_be_given(sealed_chain, anchor_path, tmp_path, jobs):
     saved = tmp_path / "copy-from-email.json"
     saved.write_text(anchor_path.read_text())
     record(EventType.VIEW, object_type="page")
     seal()
 
-    assert "matches the anchor at sequence 10" in verify("--anchor", str(saved))
+    assert "matches the anchor at sequence 10" in verify("--anchor", str(saved), jobs=jobs)
     saved.write_text(json.dumps({"sequence": 10, "hash": "0" * 64, "sealed_at": ""}))
     with pytest.raises(CommandError, match="rewritten: the chain at sequence 10 differs from the anchor"):
-        verify("--anchor", str(saved))
+        verify("--anchor", str(saved), jobs=jobs)
 
 
 def test_seal_audit_command_reports_the_head(sealed_chain):
@@ -180,3 +180,46 @@ def test_an_event_committed_late_within_the_grace_is_still_sealed(db, anchor_pat
     with time_machine.travel(start + timedelta(minutes=1), tick=False):
         assert seal()[0] == 1
         assert "2 events checked" in verify()
+
+
+def test_seals_removed_across_the_two_halves_are_reported_as_one_gap(sealed_chain, jobs):
+    tamper("DELETE FROM audit_auditseal WHERE sequence BETWEEN 4 AND 7")
+
+    with pytest.raises(CommandError, match="removed: the seals of sequence 4 to 7 are missing"):
+        verify(jobs=jobs)
+
+
+def test_of_two_altered_events_the_earlier_is_reported(sealed_chain, jobs):
+    for target in (sealed_chain[8], sealed_chain[2]):
+        tamper("UPDATE audit_auditevent SET reason = 'rewritten' WHERE id = %s", [target.pk])
+
+    with pytest.raises(CommandError, match=f"altered: event {sealed_chain[2].pk} at sequence 3 "):
+        verify(jobs=jobs)
+
+
+def test_jobs_must_be_one_or_more(sealed_chain):
+    with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+        verify(jobs=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifying_in_separate_processes_finds_what_one_process_finds(anchor_path, monkeypatch):
+    """Outside a transaction each job is a process of its own, reading its part of the chain on its own connection."""
+    from safeguarding.audit import chain
+
+    monkeypatch.setattr(chain, "VERIFY_BATCH", 4)
+    for number in range(30):
+        record(EventType.VIEW, object_type="page", reason=f"event {number}")
+    seal()
+    intact = [chain.verify(anchor=chain.anchor_read(), jobs=jobs) for jobs in (1, 2, 3, 7)]
+    assert {(verdict.problem, verdict.checked, verdict.head) for verdict in intact} == {("", 30, intact[0].head)}
+
+    events = list(AuditEvent.objects.order_by("id"))
+    tamper("UPDATE audit_auditevent SET reason = 'changed' WHERE id IN (%s, %s)", [events[25].pk, events[17].pk])
+    tamper("DELETE FROM audit_auditseal WHERE sequence IN (21, 22)")
+    verdicts = [chain.verify(anchor=chain.anchor_read(), jobs=jobs) for jobs in (1, 2, 3, 7)]
+
+    assert not connection.in_atomic_block
+    assert {(verdict.problem, verdict.sequence, verdict.checked) for verdict in verdicts} == {
+        (f"altered: event {events[17].pk} at sequence 18 does not match its seal", 18, 17)
+    }

@@ -37,7 +37,9 @@ def cut_after(events, kept: int) -> None:
         tamper("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
 
 
-def test_a_dsl_relying_on_the_trail_sees_a_cut_tail_even_after_the_sealer_runs_again(ten_sealed, anchor_path, caplog):
+def test_a_dsl_relying_on_the_trail_sees_a_cut_tail_even_after_the_sealer_runs_again(
+    ten_sealed, anchor_path, caplog, jobs
+):
     anchor = anchor_path.read_text()
     cut_after(ten_sealed, 7)
     record(EventType.VIEW, object_type="page")
@@ -52,7 +54,7 @@ def test_a_dsl_relying_on_the_trail_sees_a_cut_tail_even_after_the_sealer_runs_a
     with pytest.raises(CommandError, match="Sealing refused: the chain in the database ends at sequence 7"):
         call_command("seal_audit")
     with pytest.raises(CommandError, match="cut: the anchor names sequence 10 but the chain ends at 7"):
-        verify()
+        verify(jobs=jobs)
 
 
 def test_a_dsl_relying_on_the_trail_is_not_given_a_rewritten_chain_to_extend(ten_sealed, anchor_path):
@@ -67,7 +69,9 @@ def test_a_dsl_relying_on_the_trail_is_not_given_a_rewritten_chain_to_extend(ten
     assert AuditSeal.objects.count() == 10
 
 
-def test_a_child_whose_access_record_was_rewritten_is_not_hidden_by_sealing_the_trail_again(ten_sealed, anchor_path):
+def test_a_child_whose_access_record_was_rewritten_is_not_hidden_by_sealing_the_trail_again(
+    ten_sealed, anchor_path, jobs
+):
     anchor = anchor_path.read_text()
     tamper("UPDATE audit_auditevent SET reason = 'nothing to see' WHERE id = %s", [ten_sealed[3].pk])
     tamper("DELETE FROM audit_auditseal")
@@ -78,15 +82,15 @@ def test_a_child_whose_access_record_was_rewritten_is_not_hidden_by_sealing_the_
     assert AuditSeal.objects.count() == 0
     assert anchor_path.read_text() == anchor
     with pytest.raises(CommandError, match="cut: the anchor names sequence 10 but the chain ends at 0"):
-        verify()
+        verify(jobs=jobs)
 
 
-def test_an_auditor_is_not_shown_a_clean_trail_when_the_anchor_is_missing(ten_sealed, anchor_path):
+def test_an_auditor_is_not_shown_a_clean_trail_when_the_anchor_is_missing(ten_sealed, anchor_path, jobs):
     anchor_path.unlink()
 
     with pytest.raises(CommandError, match=r"No anchor at .*--skip-anchor"):
-        verify()
-    output = verify("--skip-anchor")
+        verify(jobs=jobs)
+    output = verify("--skip-anchor", jobs=jobs)
     assert "Audit trail intact: 10 events checked" in output
     assert "the anchor was skipped (--skip-anchor), so a cut tail was not checked" in output
 
@@ -98,7 +102,7 @@ def test_an_auditor_is_not_shown_a_clean_trail_when_the_anchor_is_missing(ten_se
     assert AuditSeal.objects.count() == 10
 
 
-def test_an_operator_can_accept_the_database_head_and_it_is_logged(ten_sealed, anchor_path, caplog):
+def test_an_operator_can_accept_the_database_head_and_it_is_logged(ten_sealed, anchor_path, caplog, jobs):
     from io import StringIO
 
     anchor_path.unlink()
@@ -114,7 +118,7 @@ def test_an_operator_can_accept_the_database_head_and_it_is_logged(ten_sealed, a
         line.levelno == logging.WARNING and "accepted in place of the anchor" in line.getMessage()
         for line in caplog.records
     )
-    assert "matches the anchor at sequence 11" in verify()
+    assert "matches the anchor at sequence 11" in verify(jobs=jobs)
 
 
 def test_an_operator_setting_up_a_new_school_sees_the_chain_start_in_the_log(db, anchor_path, caplog):
@@ -129,7 +133,7 @@ def test_an_operator_setting_up_a_new_school_sees_the_chain_start_in_the_log(db,
     assert json.loads(anchor_path.read_text())["sequence"] == 2
 
 
-def test_a_sealer_that_stopped_between_its_seals_and_its_anchor_carries_on(ten_sealed, anchor_path, monkeypatch):
+def test_a_sealer_that_stopped_between_its_seals_and_its_anchor_carries_on(ten_sealed, anchor_path, monkeypatch, jobs):
     record(EventType.VIEW, object_type="page")
     record(EventType.VIEW, object_type="page")
 
@@ -147,7 +151,7 @@ def test_a_sealer_that_stopped_between_its_seals_and_its_anchor_carries_on(ten_s
     assert json.loads(anchor_path.read_text())["sequence"] == 12
     record(EventType.VIEW, object_type="page")
     assert chain.seal()[0] == 1
-    assert "13 events checked" in verify()
+    assert "13 events checked" in verify(jobs=jobs)
 
 
 def test_an_operator_watching_healthz_sees_the_sealer_refuse(ten_sealed, client):

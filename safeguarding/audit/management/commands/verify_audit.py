@@ -27,11 +27,21 @@ class Command(BaseCommand):
             "not seen.",
         )
 
-    def handle(self, *, anchor, skip_anchor, **options):
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Check the chain in this many processes, each a contiguous part of it (default 1). The problem "
+            "reported is the same whatever the number.",
+        )
+
+    def handle(self, *, anchor, skip_anchor, jobs, **options):
         if anchor is not None and skip_anchor:
             raise CommandError("Give --anchor or --skip-anchor, not both.")
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
         head = None if skip_anchor else self.anchor(anchor)
-        verdict = verify(anchor=head)
+        verdict = verify(anchor=head, jobs=jobs)
         if not verdict.ok:
             raise CommandError(f"Audit trail FAILED verification: {verdict.problem}.")
         anchor_note = (
