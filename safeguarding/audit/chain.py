@@ -116,8 +116,16 @@ class Head:
         return {"sequence": self.sequence, "hash": self.hash, "sealed_at": self.sealed_at}
 
 
+def _last_seal(using="default") -> AuditSeal | None:
+    """The chain's newest seal. When every seal went with retired months, the newest checkpoint stands for it."""
+    last = AuditSeal.objects.using(using).order_by("-sequence").first()
+    if last is None and (checkpoint := AuditCheckpoint.objects.using(using).order_by("-sequence").first()):
+        return AuditSeal(sequence=checkpoint.sequence, event_id=0, hash=checkpoint.hash, sealed_at=checkpoint.sealed_at)
+    return last
+
+
 def chain_head(using="default") -> Head | None:
-    seal = AuditSeal.objects.using(using).order_by("-sequence").first()
+    seal = _last_seal(using)
     if seal is None:
         return None
     return Head(seal.sequence, seal.hash, seal.sealed_at.isoformat())
@@ -251,7 +259,7 @@ def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = Fals
     while True:
         with transaction.atomic():
             _lock_sealer()
-            last = AuditSeal.objects.order_by("-sequence").first()
+            last = _last_seal()
             sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS)
             if after_id is None:
                 anchor = _carry_on_from_anchor(last, new_chain=new_chain, accept_database_head=accept_database_head)

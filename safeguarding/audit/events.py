@@ -61,6 +61,7 @@ WRITE_EVENTS = frozenset(
 OBJECT_LABELS = {
     "attachment": "an attached file",
     "audit_event": "the audit trail",
+    "audit_month": "a month of the audit trail, retired",
     "case_note": "a note in the chronology",
     "child": "the child's record",
     "child_access": "who has opened the records",

@@ -198,6 +198,13 @@ SCHEDULE: dict[str, Rule] = {
         "UK GDPR 5(1)(f), 5(2) and 32: accountability and security",
     ),
     "audit.AuditSeal": Rule("with the events it seals", Then.AUDIT, "The chain's seals.", SECURITY_BASIS),
+    "audit.AuditCheckpoint": Rule(
+        "as long as the trail is kept",
+        Then.KEPT,
+        "The signed end of the chain at a retired month's cut, from which verification starts; sequence numbers and "
+        "hashes only.",
+        SECURITY_BASIS,
+    ),
     "audit.AuditAlert": Rule("with the audit trail", Then.AUDIT, "Alerts raised from the trail.", SECURITY_BASIS),
     "audit.AnonymousRequestTally": Rule(
         "90 days", Then.DELETE, "Counts of anonymous requests by address, for alerts.", SECURITY_BASIS
