@@ -172,6 +172,8 @@ ACCESS_PACK_DAYS = env_int("ACCESS_PACK_DAYS", 7, minimum=1)
 AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchor.json")))
 # How late an event may be sealed before verify_audit calls it inserted (the sealer runs every minute).
 AUDIT_SEAL_GRACE_MINUTES = env_int("AUDIT_SEAL_GRACE_MINUTES", 30, minimum=2)
+# The audit period: a month of the trail is retired whole (`retire_audit_month`) only this many years after it ends.
+AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", 10, minimum=1)
 
 # Background work: Django's tasks framework, stored in the database and run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
