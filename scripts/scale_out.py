@@ -56,7 +56,7 @@ def setting(name: str, default: float) -> float:
 
 
 TEACHERS = setting("TEACHERS", 12)
-LOAD_SECONDS = setting("LOAD_SECONDS", 75)
+LOAD_SECONDS = setting("LOAD_SECONDS", 100)
 WEB_WORKERS, WEB_THREADS = setting("WEB_WORKERS", 2), setting("WEB_THREADS", 4)
 DEADLINE_SECONDS = setting("DEADLINE_SECONDS", 330)
 GAP_TOLERANCE = timedelta(seconds=3)  # a scheduler round takes `now` a moment before it enqueues
@@ -566,12 +566,14 @@ class Reader(threading.Thread):
                 time.sleep(0.5)
 
 
-class LagWatch(threading.Thread):
-    """The replica's replay lag as the primary sees it (pg_stat_replication), every second."""
+class Watch(threading.Thread):
+    """Every second: the replica's replay lag as the primary sees it (pg_stat_replication), and how many client and
+    server connections PgBouncer holds (SHOW POOLS, on its admin console)."""
 
     def __init__(self, stack, ends_at):
-        super().__init__(name="lag", daemon=True)
-        self.stack, self.ends_at, self.worst = stack, ends_at, 0.0
+        super().__init__(name="watch", daemon=True)
+        self.stack, self.ends_at = stack, ends_at
+        self.worst_lag, self.clients, self.servers = 0.0, 0, 0
 
     def run(self):
         import psycopg
@@ -582,8 +584,30 @@ class LagWatch(threading.Thread):
                 row = connection.execute(
                     "SELECT COALESCE(MAX(EXTRACT(EPOCH FROM replay_lag)), 0) FROM pg_stat_replication"
                 ).fetchone()
-                self.worst = max(self.worst, float(row[0]))
+                self.worst_lag = max(self.worst_lag, float(row[0]))
+                clients, servers = pgbouncer_pools(self.stack)
+                self.clients, self.servers = max(self.clients, clients), max(self.servers, servers)
                 time.sleep(1)
+
+
+def pgbouncer_pools(stack) -> tuple[int, int]:
+    """Client and server connections of the safeguard pool (psql: the admin console speaks the simple protocol)."""
+    command = [str(stack.bindir / "psql"), "-h", "127.0.0.1", "-p", str(stack.ports["pgbouncer"]), "-U", "postgres"]
+    output = subprocess.run(  # noqa: S603
+        [*command, "-d", "pgbouncer", "-A", "-F", ",", "-c", "SHOW POOLS"], capture_output=True, text=True, timeout=10
+    ).stdout.splitlines()
+    if not output:
+        return 0, 0
+    names = output[0].split(",")
+    clients = servers = 0
+    for line in output[1:]:
+        row = dict(zip(names, line.split(","), strict=False))
+        if row.get("database") == "safeguard":
+            clients += sum(int(row.get(name, 0)) for name in ("cl_active", "cl_waiting"))
+            servers += sum(
+                int(row.get(name, 0)) for name in ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
+            )
+    return clients, servers
 
 
 # --- The checks across hosts ------------------------------------------------------------------------------------
@@ -689,7 +713,9 @@ def same_key_twice(stack, cookies, children, log) -> dict:
 
 
 def periodic_jobs_check(started) -> list[dict]:
-    """(c) For each periodic job: how often it was enqueued since the schedulers started, and the shortest gap."""
+    """(c) For each periodic job: its enqueues since the schedulers started. Two schedulers doing their job
+    between them enqueue it first at once, then once per interval: as many times as intervals have begun since the
+    first (one fewer if the last is due this very moment), never two closer together than the interval."""
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
@@ -705,9 +731,17 @@ def periodic_jobs_check(started) -> list[dict]:
         )
         gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         shortest = min(gaps) if gaps else None
-        intervals = int((now - started) / job.every) + 1
-        ok = 1 <= len(times) <= intervals and (shortest is None or shortest >= job.every - GAP_TOLERANCE)
-        rows.append({"job": job.name, "every": job.every, "enqueued": len(times), "intervals": intervals, "ok": ok})
+        span = now - times[0] if times else now - started
+        due = int(span / job.every) + 1
+        ok = (
+            bool(times)
+            and times[0] - started < timedelta(seconds=60)
+            and due - 1 <= len(times) <= due
+            and (shortest is None or shortest >= job.every - GAP_TOLERANCE)
+        )
+        gap = f", shortest gap {shortest.total_seconds():.1f} s" if shortest else ""
+        detail = f"{len(times)} enqueued in {span.total_seconds():.0f} s{gap}"
+        rows.append({"job": job.name, "every": job.every, "enqueued": len(times), "detail": detail, "ok": ok})
     return rows
 
 
@@ -816,12 +850,12 @@ def run(stack: Stack) -> int:
     load_teachers, spare = people["teachers"][:TEACHERS], people["teachers"][TEACHERS:]
     teachers = [Teacher(user, browsers[user.pk], people["children"], ends_at) for user in load_teachers]
     reader = Reader(browser_on(nginx, log, dsl_cookies), ends_at)
-    lag = LagWatch(stack, ends_at)
-    for thread in [*teachers, reader, lag]:
+    watch = Watch(stack, ends_at)
+    for thread in [*teachers, reader, watch]:
         thread.start()
     attachment = attachment_crosses(stack, browsers[spare[0].pk].cookies, dsl_cookies, people["children"], log)
     twice = same_key_twice(stack, browsers[spare[1].pk].cookies, people["children"], log)
-    for thread in [*teachers, reader, lag]:
+    for thread in [*teachers, reader, watch]:
         thread.join(LOAD_SECONDS + 90)
     replica_reads = replica_stats(stack) - replica_before
     exports.append(export_crosses(stack, people["dsl"], dsl_cookies, log, through="B"))
@@ -839,7 +873,8 @@ def run(stack: Stack) -> int:
         "log errors": log_errors(stack),
         "dead": processes_alive(stack),
         "health": health,
-        "worst lag": lag.worst,
+        "worst lag": watch.worst_lag,
+        "pooled": (watch.clients, watch.servers),
         "replica reads": replica_reads,
         "files on host disks": files_on_host_disks(stack),
     }
@@ -904,7 +939,7 @@ def table(facts) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 f"    {job['job'].rsplit('.', 1)[1]} (every {every} s)",
-                f"{job['enqueued']} enqueued in {job['intervals']} interval(s)",
+                job["detail"],
                 verdict(job["ok"]),
             )
         )
@@ -919,6 +954,11 @@ def table(facts) -> list[tuple[str, str, str]]:
         ("errors: refused steps seen by the simulated people", str(client_errors), verdict(client_errors == 0)),
         ("errors: lines in the hosts' logs", str(len(facts["log errors"])), verdict(not facts["log errors"])),
         ("processes that stopped early", ", ".join(facts["dead"]) or "none", verdict(not facts["dead"])),
+        (
+            "PgBouncer (transaction pooling): clients / server connections",
+            f"{facts['pooled'][0]} / {facts['pooled'][1]} at most",
+            verdict(0 < facts["pooled"][1] <= facts["pooled"][0]),
+        ),
         (
             "transactions the replica served during the load",
             str(facts["replica reads"]),
