@@ -102,6 +102,11 @@ def markdown(results: dict) -> str:
         f"| seal {audit['seal']['events']:,} events | {audit['seal']['per_second']:,} events/s |",
         f"| verify the whole chain, {audit['verify']['events']:,} events "
         f"| {audit['verify']['per_second']:,} events/s |",
+        *(
+            [f"| verify the whole chain in 2 jobs | {audit['verify_two_jobs']['per_second']:,} events/s |"]
+            if "verify_two_jobs" in audit
+            else []
+        ),
         f"| CSV export of all {export['rows']:,} referrals | {export['export']['rows_per_second']:,} rows/s |",
         f"| raw COPY of the same rows | {export['raw_copy']['rows_per_second']:,} rows/s |",
         f"| export memory: max RSS growth / Python peak | {export['memory']['max_rss_growth_mb']} / "
