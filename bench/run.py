@@ -53,8 +53,6 @@ def environment(scratch: Path, database: str | None = None) -> dict:
         **os.environ,
         "DJANGO_ENV": "development",
         "AUDIT_ANCHOR_PATH": str(scratch / "anchor.json"),
-        "EXPORT_ROOT": str(scratch / "exports"),
-        "ATTACHMENT_ROOT": str(scratch / "attachments"),
         "RATE_LIMIT_SEARCH": "1000000",
         "RATE_LIMIT_EXPORT": "1000000",
         "LOG_LEVEL": "WARNING",

@@ -45,8 +45,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
 os.environ["DJANGO_ENV"] = "development"
 os.environ.update(
     AUDIT_ANCHOR_PATH=str(WORK / "audit-anchor.json"),
-    ATTACHMENT_ROOT=str(WORK / "attachments"),
-    EXPORT_ROOT=str(WORK / "exports"),
     LOG_LEVEL="WARNING",
 )
 

@@ -1,9 +1,8 @@
 """Files added to a concern: checked by what they contain, not by their name; images re-encoded so that no
-metadata (a phone's location above all) is kept; stored outside the web root under a random name."""
+metadata (a phone's location above all) is kept; stored under a random name, never in the web root."""
 
 import hashlib
 import io
-import os
 import struct
 import uuid
 import zipfile
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -24,6 +22,10 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from safeguarding.core.files import file_delete, file_open, file_read, file_save
+
+# Attachments are stored under this kind (safeguarding/core/files.py).
+ATTACHMENTS = "attachments"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 # Start-of-frame markers, which state a JPEG's size: C0 to CF but for C4, C8 and CC.
@@ -443,18 +445,25 @@ def attachment_check(*, name: str, content: bytes) -> CheckedFile:
 
 
 def attachment_store(checked: CheckedFile) -> tuple[str, str]:
-    """Write the file under a random name in ATTACHMENT_ROOT; returns the stored name and its SHA-256."""
-    root = Path(settings.ATTACHMENT_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
+    """Store the file under a random name, in the storage every host shares; returns the name and its SHA-256."""
     stored_name = uuid.uuid4().hex
-    temporary = root / f".{stored_name}.part"
-    with open(temporary, "wb") as handle:
-        handle.write(checked.content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, root / stored_name)
+    file_save(ATTACHMENTS, stored_name, checked.content)
     return stored_name, hashlib.sha256(checked.content).hexdigest()
 
 
-def attachment_path(stored_name: str) -> Path:
-    return Path(settings.ATTACHMENT_ROOT) / stored_name
+def attachment_open(stored_name: str):
+    """The stored file open for reading, a chunk at a time; FileNotFoundError when it is missing."""
+    return file_open(ATTACHMENTS, stored_name)
+
+
+def attachment_read(stored_name: str) -> bytes | None:
+    """The whole stored file (at most 10 MB), or None when it is missing."""
+    try:
+        return file_read(ATTACHMENTS, stored_name)
+    except FileNotFoundError:
+        return None
+
+
+def attachment_delete(stored_name: str) -> None:
+    """Delete the stored file with the transaction deleting its record."""
+    file_delete(ATTACHMENTS, stored_name)

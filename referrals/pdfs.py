@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 from weasyprint import HTML
 
-from referrals.attachments import attachment_path
+from referrals.attachments import attachment_read
 from referrals.models import Attachment, Child, Referral
 from referrals.selectors.child_file import child_attachments, chronology_all
 from referrals.suppression import RULE
@@ -49,9 +49,9 @@ def _with_pictures(attachments: list[Attachment]) -> list[Attachment]:
     for attachment in attachments:
         attachment.inline = ""
         if attachment.is_image:
-            path = attachment_path(attachment.stored_name)
-            if path.exists():
-                encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+            content = attachment_read(attachment.stored_name)
+            if content is not None:
+                encoded = base64.b64encode(content).decode("ascii")
                 attachment.inline = f"data:{attachment.content_type};base64,{encoded}"
     return attachments
 

@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from referrals.attachments import attachment_path
+from referrals.attachments import attachment_read
 from referrals.body_map import region_label
 from referrals.models import (
     Action,
@@ -51,6 +51,7 @@ from referrals.models import (
 )
 from safeguarding.accounts.models import User
 from safeguarding.core.dates import LONDON
+from safeguarding.core.files import file_delete, file_open, file_save
 
 PACKAGE_FORMAT = "safeguard-child-protection-file/1"
 PDF_PART = "child-protection-file.pdf"
@@ -58,6 +59,8 @@ JSON_PART = "child-protection-file.json"
 MANIFEST_PART = "manifest.json"
 SUMS_PART = "SHA256SUMS"
 SIGNATURE_PART = "SHA256SUMS.sig"
+# Packages sent are stored under this kind (safeguarding/core/files.py).
+TRANSFERS = "transfers"
 README_PART = "README.txt"
 
 
@@ -353,11 +356,14 @@ def package_build(*, transfer: Transfer, user: User) -> Package:
     attachment_parts = []
     for number, attachment in enumerate(attachments, start=1):
         name = _safe_part_name(number, attachment.original_name)
-        parts[name] = attachment_path(attachment.stored_name).read_bytes()
+        content = attachment_read(attachment.stored_name)
+        if content is None:
+            raise FileNotFoundError(f"The stored file of attachment {attachment.uuid} is missing.")
+        parts[name] = content
         attachment_parts.append({"attachment": str(attachment.uuid), "part": name})
     for earlier in Transfer.objects.filter(received_child=child).exclude(package_name="").order_by("received_at"):
         # A file this school received from an earlier school goes on with the child, as it came.
-        with zipfile.ZipFile(package_path(earlier.package_name)) as archive:
+        with package_open(earlier.package_name) as handle, zipfile.ZipFile(handle) as archive:
             for info in archive.infolist():
                 parts[f"earlier/{earlier.uuid}/{info.filename}"] = archive.read(info)
     sender = {
@@ -420,25 +426,21 @@ def package_build(*, transfer: Transfer, user: User) -> Package:
 
 
 def package_store(content: bytes) -> str:
-    """Write a package under a random name in TRANSFER_ROOT, outside the web root; returns the name."""
-    root = Path(settings.TRANSFER_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    name = uuid.uuid4().hex
-    temporary = root / f".{name}.part"
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, root / name)
-    return name
+    """Store a package under a random name, in the storage every host shares; returns the name."""
+    return file_save(TRANSFERS, uuid.uuid4().hex, content)
 
 
-def package_path(name: str) -> Path:
-    return Path(settings.TRANSFER_ROOT) / name
+def package_open(name: str):
+    """The stored package open for reading (seekable, as a zip file needs)."""
+    return file_open(TRANSFERS, name)
+
+
+def package_delete(name: str) -> None:
+    file_delete(TRANSFERS, name)
 
 
 def package_read(name: str, part: str) -> bytes:
-    with zipfile.ZipFile(package_path(name)) as archive:
+    with package_open(name) as handle, zipfile.ZipFile(handle) as archive:
         return archive.read(part)
 
 

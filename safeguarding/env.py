@@ -4,6 +4,7 @@ Each reader returns a value of one type or raises ImproperlyConfigured naming th
 that a mistyped setting stops the site at start-up instead of misbehaving later.
 """
 
+import json
 import os
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -62,6 +63,19 @@ def env_choice(name: str, choices: tuple[str, ...], default=REQUIRED) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
     return value
+
+
+def env_json(name: str, default=REQUIRED) -> dict:
+    value = _raw(name, default)
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f'{name} must be a JSON object, e.g. {{"bucket_name": "safeguard"}}.') from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object; got {value!r}.")
+    return parsed
 
 
 def database_from_url(url: str) -> dict:

@@ -17,6 +17,7 @@ from safeguarding.env import (
     env_bool,
     env_choice,
     env_int,
+    env_json,
     env_list,
     env_str,
 )
@@ -149,8 +150,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 else:
     AUDIT_DB_ALIAS = "default"
 DATABASE_ROUTERS = ["safeguarding.audit.router.AuditRouter", "safeguarding.core.replica.ReplicaRouter"]
-# Files added to concerns: outside the web root, served only through an audited view.
-ATTACHMENT_ROOT = Path(env_str("ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments")))
+# Files added to concerns, background exports, subject access packs and transfer packages are kept in the storage
+# named "default" below, never on one host's disk, and served only through audited views (safeguarding/core/files.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file, not memory
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
@@ -158,16 +159,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 20_000, minimum=0)
 EXPORT_FILE_HOURS = env_int("EXPORT_FILE_HOURS", 24, minimum=1)
 # Child protection files sent to or received from other schools, and the deployment's key that signs them.
-TRANSFER_ROOT = Path(env_str("TRANSFER_ROOT", str(BASE_DIR / "var" / "transfers")))
 TRANSFER_SIGNING_KEY_PATH = Path(
     env_str("TRANSFER_SIGNING_KEY_PATH", str(BASE_DIR / "var" / "transfer-signing-key.pem"))
 )
 # A secure link to a file lasts this long; this many wrong codes close it.
 TRANSFER_LINK_DAYS = 7
 TRANSFER_LINK_WRONG_CODES = 5
-EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
 # Subject access packs, made at sign-off and deleted this many days later (released or not).
-ACCESS_PACK_ROOT = Path(env_str("ACCESS_PACK_ROOT", str(BASE_DIR / "var" / "access-packs")))
 ACCESS_PACK_DAYS = env_int("ACCESS_PACK_DAYS", 7, minimum=1)
 AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchor.json")))
 # How late an event may be sealed before verify_audit calls it inserted (the sealer runs every minute).
@@ -281,8 +279,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored files: in the database by default, so every application host sees the same files and every backup holds
+# them. A large deployment may name an S3-compatible store instead (docs/deployment.md), e.g.
+#   FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage FILE_STORAGE_OPTIONS='{"bucket_name": "safeguard"}'
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("FILE_STORAGE_BACKEND", "safeguarding.core.files.DatabaseStorage"),
+        "OPTIONS": env_json("FILE_STORAGE_OPTIONS", {}),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

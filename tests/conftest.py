@@ -106,13 +106,6 @@ def flush_audit_tables_with_triggers_off():
 
 
 @pytest.fixture(autouse=True)
-def attachments_in_a_temporary_folder(settings, tmp_path):
-    settings.ATTACHMENT_ROOT = tmp_path / "attachments"
-    settings.TRANSFER_ROOT = tmp_path / "transfers"
-    settings.ACCESS_PACK_ROOT = tmp_path / "access-packs"
-
-
-@pytest.fixture(autouse=True)
 def audit_anchor_in_a_temporary_folder(settings, tmp_path):
     """Each test has its own anchor file: the sealer starts from the anchor it last wrote, so an anchor left by one
     test would refuse (or pass) another test's chain."""

@@ -3,10 +3,9 @@ chooses, and one's own exports, each reached through one function that scopes it
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -16,6 +15,10 @@ from safeguarding.accounts.permissions import Capability, schools_where
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record, record_shown
+from safeguarding.core.files import file_exists, file_open
+
+# Background exports are stored under this kind (safeguarding/core/files.py).
+EXPORTS = "exports"
 
 
 def export_schools(*, user: User) -> list[School]:
@@ -78,8 +81,9 @@ def export_children_uuids(export: ExportRecord) -> list[str]:
     return [str(value) for value in children]
 
 
-def export_file_path(name: str) -> Path:
-    return Path(settings.EXPORT_ROOT) / name
+def export_file_open(name: str):
+    """A background export's stored file, open for reading a chunk at a time."""
+    return file_open(EXPORTS, name)
 
 
 def exports_recent(*, user: User, context: RequestContext, schools: list[School]) -> list[ExportRecord]:
@@ -107,11 +111,10 @@ def access_export(*, user: User, export_uuid) -> ExportRecord:
     return export
 
 
-def access_export_file(*, user: User, context: RequestContext, export_uuid) -> tuple[ExportRecord, Path]:
-    """The file of one's own background export while it is ready and kept, its download recorded first."""
+def access_export_file(*, user: User, context: RequestContext, export_uuid) -> tuple[ExportRecord, File]:
+    """The file of one's own background export, open, while it is ready and kept; its download recorded first."""
     export = access_export(user=user, export_uuid=export_uuid)
-    path = export_file_path(export.file_name) if export.file_name else None
-    if not export.ready or export.expired or path is None or not path.exists():
+    if not export.ready or export.expired or not export.file_name or not file_exists(EXPORTS, export.file_name):
         raise Http404("This export is not ready, or its file has expired.")
     record(
         EventType.DOWNLOAD,
@@ -122,4 +125,4 @@ def access_export_file(*, user: User, context: RequestContext, export_uuid) -> t
         row_count=export.row_count,
         detail={"sha256": export.sha256},
     )
-    return export, path
+    return export, export_file_open(export.file_name)

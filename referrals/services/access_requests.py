@@ -7,10 +7,8 @@ for sign-off takes the sign-off back, and the pack with it.
 """
 
 import hashlib
-import os
 import secrets
 from datetime import date, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -35,8 +33,11 @@ from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.record import record
 from safeguarding.core.emails import email_enqueue
+from safeguarding.core.files import file_created_at, file_delete, file_names, file_open, file_read, file_save
 
 OBJECT_TYPE = "access_request"
+# Packs are stored under this kind (safeguarding/core/files.py).
+ACCESS_PACKS = "access-packs"
 
 
 class RequestRefused(ValueError):
@@ -414,8 +415,13 @@ def sign_off_refuse(
     return access_request
 
 
-def pack_path(name: str) -> Path:
-    return Path(settings.ACCESS_PACK_ROOT) / name
+def pack_open(name: str):
+    """The stored pack, open for reading; FileNotFoundError when it is gone."""
+    return file_open(ACCESS_PACKS, name)
+
+
+def pack_read(name: str) -> bytes:
+    return file_read(ACCESS_PACKS, name)
 
 
 def _pack_make(access_request: AccessRequest, *, items, user: User) -> None:
@@ -429,12 +435,7 @@ def _pack_make(access_request: AccessRequest, *, items, user: User) -> None:
         user=user,
     )
     _pack_remove(access_request)
-    root = Path(settings.ACCESS_PACK_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.pdf"
-    descriptor = os.open(pack_path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+    name = file_save(ACCESS_PACKS, f"{secrets.token_hex(16)}.pdf", content)
     access_request.pack_name = name
     access_request.pack_sha256 = hashlib.sha256(content).hexdigest()
     access_request.pack_made_at = timezone.now()
@@ -442,10 +443,9 @@ def _pack_make(access_request: AccessRequest, *, items, user: User) -> None:
 
 
 def _pack_remove(access_request: AccessRequest) -> None:
-    """Forget the request's pack; its file goes once the change commits, so a rolled-back change keeps it."""
+    """Forget the request's pack; its file goes with the change, so a rolled-back change keeps it."""
     if access_request.pack_name:
-        path = pack_path(access_request.pack_name)
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+        file_delete(ACCESS_PACKS, access_request.pack_name)
     access_request.pack_name = ""
     access_request.pack_sha256 = ""
     access_request.pack_made_at = None
@@ -520,14 +520,12 @@ def packs_expire(*, now=None) -> int:
             gone.add(access_request.pack_name)
             _pack_remove(access_request)
             access_request.save(update_fields=["pack_name", "pack_made_at", "pack_expires_at", "pack_sha256"])
-    root = Path(settings.ACCESS_PACK_ROOT)
-    if root.is_dir():
-        kept = set(AccessRequest.objects.exclude(pack_name="").values_list("pack_name", flat=True))
-        stale = now.timestamp() - 24 * 3600
-        for path in root.glob("*.pdf"):
-            if path.name not in kept | gone and path.stat().st_mtime < stale:
-                path.unlink(missing_ok=True)
-                gone.add(path.name)
+    kept = set(AccessRequest.objects.exclude(pack_name="").values_list("pack_name", flat=True))
+    stale = now - timedelta(hours=24)
+    for name in file_names(ACCESS_PACKS):
+        if name not in kept | gone and file_created_at(ACCESS_PACKS, name) < stale:
+            file_delete(ACCESS_PACKS, name)
+            gone.add(name)
     return len(gone)
 
 

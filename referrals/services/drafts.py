@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from referrals.attachments import attachment_path
+from referrals.attachments import attachment_delete
 from referrals.clocks import LONDON, SchoolCalendar
 from referrals.models import Attachment, ConcernDraft, Incident, Indicator, IndicatorKind, Urgency
 from safeguarding.accounts.access import school_dsl
@@ -193,8 +193,8 @@ def _delete(draft: ConcernDraft, *, now) -> int:
             reason="untouched for 30 days",
             detail={"author": str(draft.author.uuid), "files": len(files)},
         )
-    for file in files:
-        attachment_path(file.stored_name).unlink(missing_ok=True)
+        for file in files:
+            attachment_delete(file.stored_name)
     return 1
 
 

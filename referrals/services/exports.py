@@ -9,20 +9,20 @@ import tempfile
 import uuid
 from collections.abc import Generator, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
 from referrals.export_columns import HEADERS, cell_rows, copy_sql, sheet_prepare, text_rows
 from referrals.models import ExportRecord, LawfulBasis
-from referrals.selectors.exports import ExportFilters, export_children_uuids, export_file_path, referrals_for_export
+from referrals.selectors.exports import EXPORTS, ExportFilters, export_children_uuids, referrals_for_export
 from safeguarding.accounts.models import User
 from safeguarding.audit.context import RequestContext, keyed_hash
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.record import record
+from safeguarding.core.files import file_delete, file_save
 
 
 @transaction.atomic
@@ -141,15 +141,23 @@ def _copy_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _csv_copy_blocks(filters: ExportFilters) -> Generator[bytes, None, int]:
+def _csv_copy_blocks(filters: ExportFilters, *, own_connection: bool = False) -> Generator[bytes, None, int]:
     """PostgreSQL: COPY streams the rows out as they are read; Python only passes the blocks on. Returns the
-    number of rows."""
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(copy_sql(referrals_for_export(filters), raw)) as copy:
-            for block in copy:
-                yield bytes(block)
-        return raw.rowcount
+    number of rows.
+
+    While a COPY runs its connection takes no other query, so a caller that writes as the blocks come (the
+    background build stores each chunk and its progress) has the COPY run on a connection of its own."""
+    copying = connections.create_connection(DEFAULT_DB_ALIAS) if own_connection else connection
+    try:
+        with copying.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(copy_sql(referrals_for_export(filters), raw)) as copy:
+                for block in copy:
+                    yield bytes(block)
+            return raw.rowcount
+    finally:
+        if own_connection:
+            copying.close()
 
 
 def _csv_python_blocks(filters: ExportFilters) -> Generator[bytes, None, int]:
@@ -180,7 +188,7 @@ def _hashed(blocks: Generator[bytes, None, int], digest) -> Generator[bytes, Non
         yield block
 
 
-def csv_stream(*, export: ExportRecord, context, filters: ExportFilters) -> Iterator[bytes]:
+def csv_stream(*, export: ExportRecord, context, filters: ExportFilters, own_connection=False) -> Iterator[bytes]:
     """Yield the CSV a chunk at a time, starting with a byte-order mark so that spreadsheet programs read it as
     UTF-8; the export is finished (count, digest, children) after the last row."""
     digest = hashlib.sha256()
@@ -189,7 +197,10 @@ def csv_stream(*, export: ExportRecord, context, filters: ExportFilters) -> Iter
     header = ("\ufeff" + buffer.getvalue()).encode()
     digest.update(header)
     yield header
-    blocks = _csv_copy_blocks(filters) if _copy_available() else _csv_python_blocks(filters)
+    if _copy_available():
+        blocks = _csv_copy_blocks(filters, own_connection=own_connection)
+    else:
+        blocks = _csv_python_blocks(filters)
     count = yield from _hashed(blocks, digest)
     _finish(export, context=context, rows=count, digest=digest.hexdigest(), filters=filters)
 
@@ -216,23 +227,30 @@ def export_build(*, export_id: int) -> ExportRecord:
     """Build a large export into a file (run by the worker), counting its progress; it expires after a while."""
     export = ExportRecord.objects.select_related("user").get(pk=export_id)
     filters = ExportFilters.from_dict(export.filters)
-    Path(settings.EXPORT_ROOT).mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
     # Named on the record before anything is written, so a build that fails leaves no file nobody can find.
     ExportRecord.objects.filter(pk=export.pk).update(file_name=name)
     context = RequestContext(user=export.user)
     if export.format == ExportRecord.Format.XLSX:
         with xlsx_file(export=export, context=context, filters=filters) as handle:
-            export_file_path(name).write_bytes(handle.read())
+            file_save(EXPORTS, name, handle)
     else:
-        done = 0
-        with open(export_file_path(name), "wb") as handle:
-            for chunk in csv_stream(export=export, context=context, filters=filters):
-                handle.write(chunk)
-                done += chunk.count(b"\n")
-                if done - export.progress >= 5000:
-                    export.progress = done
-                    ExportRecord.objects.filter(pk=export.pk).update(progress=done)
+        # Stored a chunk at a time as the rows come, never whole in memory; the progress is counted on the way.
+        inside = connection.in_atomic_block
+        rows = csv_stream(export=export, context=context, filters=filters, own_connection=not inside)
+        if inside:
+            # A connection of its own would not see this transaction's rows, so the COPY runs on this one, which
+            # takes no other query until it ends: the CSV is spooled (to a temporary file past 8 MB) first.
+            spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed below
+            for chunk in rows:
+                spool.write(chunk)
+            spool.seek(0)
+            rows = iter(lambda: spool.read(64 * 1024), b"")
+        try:
+            file_save(EXPORTS, name, _counted(export, rows))
+        finally:
+            if inside:
+                spool.close()
     expires_at = timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS)
     ExportRecord.objects.filter(pk=export.pk).update(expires_at=expires_at)
     export.refresh_from_db()
@@ -240,14 +258,24 @@ def export_build(*, export_id: int) -> ExportRecord:
     return export
 
 
+def _counted(export: ExportRecord, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    done = 0
+    for chunk in chunks:
+        done += chunk.count(b"\n")
+        if done - export.progress >= 5000:
+            export.progress = done
+            ExportRecord.objects.filter(pk=export.pk).update(progress=done)
+        yield chunk
+
+
 def export_fail(*, export_id: int) -> None:
     """A background export that could not be built: marked failed, its own file (whole or in part) deleted, and
     "export finished" recorded with the outcome failed. No error text is kept anywhere: it may hold a child's
     details. Other exports' files are left alone."""
     export = ExportRecord.objects.select_related("user", "school").get(pk=export_id)
-    if export.file_name:
-        export_file_path(export.file_name).unlink(missing_ok=True)
     with transaction.atomic():
+        if export.file_name:
+            file_delete(EXPORTS, export.file_name)
         ExportRecord.objects.filter(pk=export.pk).update(failed=True, file_name="")
         record(
             EventType.EXPORT_FINISHED,
@@ -266,7 +294,8 @@ def exports_expire(*, now=None) -> int:
     removed = 0
     expired = ExportRecord.objects.filter(expires_at__lte=now) | ExportRecord.objects.filter(failed=True)
     for export in expired.exclude(file_name=""):
-        export_file_path(export.file_name).unlink(missing_ok=True)
-        ExportRecord.objects.filter(pk=export.pk).update(file_name="")
+        with transaction.atomic():
+            file_delete(EXPORTS, export.file_name)
+            ExportRecord.objects.filter(pk=export.pk).update(file_name="")
         removed += 1
     return removed

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from referrals.attachments import attachment_path
+from referrals.attachments import ATTACHMENTS
 from referrals.models import (
     AccessRequest,
     Action,
@@ -58,19 +58,19 @@ from referrals.models import (
     ScreeningAnswer,
     Transfer,
 )
-from referrals.selectors.exports import export_file_path
-from referrals.services.access_requests import pack_path as access_pack_path
-from referrals.services.access_requests import packs_expire
+from referrals.selectors.exports import EXPORTS
+from referrals.services.access_requests import ACCESS_PACKS, packs_expire
 from referrals.services.context import context_alert_evaluate
 from referrals.services.drafts import drafts_tidy
 from referrals.services.exports import exports_expire
-from referrals.transfer_package import package_path
+from referrals.transfer_package import TRANSFERS
 from safeguarding.accounts.models import RetainedCopy, Trust, User, UserSession
 from safeguarding.accounts.permissions import Capability, can
 from safeguarding.audit.context import RequestContext
 from safeguarding.audit.events import EventType
 from safeguarding.audit.models import AnonymousRequestTally
 from safeguarding.audit.record import record
+from safeguarding.core.files import file_delete
 
 NOTIFICATION_DAYS = 90
 SIGN_IN_ATTEMPT_DAYS = 90
@@ -279,8 +279,9 @@ def file_disposal_confirm(
     _review_event(
         review, EventType.DELETE, actor=actor, context=context, action="disposed", certificate=certificate.number
     )
-    # The stored files go once the database has let go of them.
-    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in files])
+    # The stored files go with the records, in this transaction.
+    for kind, name in files:
+        file_delete(kind, name)
     return certificate
 
 
@@ -368,7 +369,7 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
                 name = PLURALS.get(label, str(apps.get_model(label)._meta.verbose_name_plural))
                 counts[name] = counts.get(name, 0) + number
 
-    files: list[Path] = []
+    files: list[tuple[str, str]] = []  # (kind, name) of each stored file to delete
     DisposalUnderway.objects.create()
     concerns = Concern.objects.filter(child=child)
     referrals = Referral.objects.filter(Q(child=child) | Q(decision__concern__in=concerns))
@@ -403,24 +404,24 @@ def _dispose(child: Child) -> tuple[dict[str, int], list[Path]]:
     gone(concerns)
     emptied = Incident.objects.filter(pk__in=incidents).exclude(concerns__isnull=False)
     attachments = Attachment.objects.filter(incident__in=emptied)
-    files += [attachment_path(name) for name in attachments.values_list("stored_name", flat=True)]
+    files += [(ATTACHMENTS, name) for name in attachments.values_list("stored_name", flat=True)]
     gone(attachments)
     gone(emptied)
     drafts = ConcernDraft.objects.filter(data__children__contains=[str(child.uuid)])
     draft_files = Attachment.objects.filter(draft__in=drafts)
-    files += [attachment_path(name) for name in draft_files.values_list("stored_name", flat=True)]
+    files += [(ATTACHMENTS, name) for name in draft_files.values_list("stored_name", flat=True)]
     gone(draft_files)
     gone(drafts)
     Transfer.objects.filter(received_child=child).update(received_child=None)
     sent = Transfer.objects.filter(child=child)
-    files += [package_path(name) for name in sent.exclude(package_name="").values_list("package_name", flat=True)]
+    files += [(TRANSFERS, name) for name in sent.exclude(package_name="").values_list("package_name", flat=True)]
     gone(sent)
     gone(FileHold.objects.filter(child=child))
     requests = AccessRequest.objects.filter(child=child)
-    files += [access_pack_path(name) for name in requests.exclude(pack_name="").values_list("pack_name", flat=True)]
+    files += [(ACCESS_PACKS, name) for name in requests.exclude(pack_name="").values_list("pack_name", flat=True)]
     gone(requests)
     for export in ExportRecord.objects.filter(children=child).exclude(file_name=""):
-        files.append(export_file_path(export.file_name))
+        files.append((EXPORTS, export.file_name))
         ExportRecord.objects.filter(pk=export.pk).update(file_name="")
         counts["export files"] = counts.get("export files", 0) + 1
     # The carers go with the child; its own notifications, its reviews' link (not the reviews) too.

@@ -248,9 +248,10 @@ def access_request_pack(request, request_uuid):
     found = access_request_get(user=request.user, context=request.audit, request_uuid=request_uuid, record_read=False)
     if found.status not in (RequestStatus.SIGNED_OFF, RequestStatus.RELEASED) or not found.pack_available:
         raise Http404("No pack to download.")
-    path = service.pack_path(found.pack_name)
-    if not path.exists():
-        raise Http404("No pack to download.")
+    try:
+        stored = service.pack_open(found.pack_name)
+    except FileNotFoundError:
+        raise Http404("No pack to download.") from None
     record(
         EventType.DOWNLOAD,
         user=request.user,
@@ -261,6 +262,6 @@ def access_request_pack(request, request_uuid):
         child_uuid=found.child_uuid,
         detail={"sha256": found.pack_sha256},
     )
-    response = FileResponse(path.open("rb"), content_type="application/pdf")
+    response = FileResponse(stored, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{found.reference}.pdf"'
     return response

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.attachments import attachment_path
+from referrals.attachments import attachment_open
 from referrals.body_map import REGION_CHOICES, MarkKind, Side, body_map_svg, mark_at_region, marks_clean, marks_posted
 from referrals.clocks import SchoolCalendar
 from referrals.forms.concerns import FGM, AddendumForm, ConcernForm, PoliceReportForm
@@ -305,11 +305,12 @@ def _police_report(request, concern_uuid):
 @login_required
 def attachment_download(request, attachment_uuid):
     attachment = access_attachment(user=request.user, context=request.audit, attachment_uuid=attachment_uuid)
-    path = attachment_path(attachment.stored_name)
-    if not path.exists():
-        raise Http404("The file is missing.")
+    try:
+        stored = attachment_open(attachment.stored_name)
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        stored,  # read a chunk at a time; FileResponse closes it
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,

@@ -99,10 +99,10 @@ def export_status(request, export_uuid):
 @never_cache
 @login_required
 def export_download(request, export_uuid):
-    export, path = access_export_file(user=request.user, context=request.audit, export_uuid=export_uuid)
+    export, stored = access_export_file(user=request.user, context=request.audit, export_uuid=export_uuid)
     extension = "csv" if export.format == ExportRecord.Format.CSV else "xlsx"
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        stored,  # read a chunk at a time; FileResponse closes it
         as_attachment=True,
         filename=f"referrals-{timezone.localtime(export.started_at):%Y%m%d-%H%M}.{extension}",
     )

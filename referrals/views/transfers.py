@@ -32,7 +32,7 @@ from referrals.transfer_package import (
     key_fingerprint,
     package_document,
     package_manifest,
-    package_path,
+    package_open,
     package_read,
     public_key_pem,
 )
@@ -286,7 +286,7 @@ def transfer_package(request, transfer_uuid):
         detail={"sha256": transfer.package_sha256},
     )
     return FileResponse(
-        open(package_path(transfer.package_name), "rb"),
+        package_open(transfer.package_name),
         as_attachment=True,
         filename=f"child-protection-file-{transfer.uuid}.zip",
         content_type="application/zip",
@@ -425,7 +425,7 @@ def transfer_link_package(request, token):
         raise Http404("No such file.")
     service.transfer_link_downloaded(transfer=transfer, context=request.audit)
     return FileResponse(
-        open(package_path(transfer.package_name), "rb"),
+        package_open(transfer.package_name),
         as_attachment=True,
         filename=f"child-protection-file-{transfer.uuid}.zip",
         content_type="application/zip",

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class Heartbeat(models.Model):
@@ -30,3 +31,30 @@ class RateLimitWindow(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.hits}"
+
+
+class StoredFile(models.Model):
+    """A file kept in the database (safeguarding/core/files.py): its name, size and when it was stored.
+
+    Its bytes are in StoredFileChunk rows, so no query ever carries a whole large file."""
+
+    name = models.CharField(max_length=200, unique=True)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.name} ({self.size} bytes)"
+
+
+class StoredFileChunk(models.Model):
+    """One piece of a stored file, in order."""
+
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["file", "index"], name="stored_file_chunk_unique")]
+
+    def __str__(self):
+        return f"{self.file_id} #{self.index}"

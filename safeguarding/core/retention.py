@@ -215,6 +215,15 @@ SCHEDULE: dict[str, Rule] = {
     # Running the service.
     "core.Heartbeat": _reference("When the worker and the scheduler last ran."),
     "core.PeriodicJobRun": _reference("When each periodic job last ran."),
+    "core.StoredFile": Rule(
+        "with the record it belongs to",
+        Then.WITH_FILE,
+        "The bytes of attachments, background exports, subject access packs and transfer packages; each is deleted "
+        "in the transaction that deletes or expires its record.",
+    ),
+    "core.StoredFileChunk": Rule(
+        "with its stored file", Then.WITH_FILE, "A piece of a stored file; deleted with it, never on its own."
+    ),
     "core.RateLimitWindow": Rule(
         "one row per action and address (or sign-in), overwritten as each window passes",
         Then.KEPT,

@@ -19,6 +19,7 @@ from referrals.services import access_requests as service
 from referrals.services.concerns import concern_submit
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
+from tests import stored
 from tests.concerns import concern_submission
 from tests.factories import ChildFactory, ConcernFactory
 from tests.personas import signed_in_client
@@ -147,7 +148,7 @@ def test_the_pack_holds_neither_a_redacted_passage_nor_another_childs_name(world
     service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
 
-    pdf = service.pack_path(access_request.pack_name).read_bytes()
+    pdf = stored.access_pack(access_request.pack_name).read_bytes()
     text = _text_of(pdf)
     assert "Chloe Marsh" in text and "silver car" in text  # the pack is readable: the test can see text in it
     assert "[withheld: serious harm]" in text and "[withheld: another person's information]" in text
@@ -176,7 +177,7 @@ def test_a_whole_item_withheld_is_left_out_of_the_pack(world, shared):
     service.sign_off(actor=world.dsl, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
 
-    text = _text_of(service.pack_path(access_request.pack_name).read_bytes())
+    text = _text_of(stored.access_pack(access_request.pack_name).read_bytes())
     assert concern.reference not in text and "silver car" not in text
     assert "Chloe Marsh" in text
 
@@ -413,7 +414,7 @@ def test_the_pack_file_expires_and_can_be_made_again_from_the_same_sign_off(
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
     service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
-    path = service.pack_path(access_request.pack_name)
+    path = stored.access_pack(access_request.pack_name)
     assert path.exists()
 
     with time_machine.travel(access_request.pack_expires_at + timedelta(minutes=1)):
@@ -427,7 +428,7 @@ def test_the_pack_file_expires_and_can_be_made_again_from_the_same_sign_off(
             )
         service.pack_remake(actor=world.dsl, context=None, access_request=access_request)
     access_request.refresh_from_db()
-    assert service.pack_path(access_request.pack_name).exists()
+    assert stored.access_pack(access_request.pack_name).exists()
 
 
 def test_disposing_of_the_childs_file_takes_its_requests_and_packs_with_it(world, django_capture_on_commit_callbacks):
@@ -439,7 +440,7 @@ def test_disposing_of_the_childs_file_takes_its_requests_and_packs_with_it(world
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
     service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
-    path = service.pack_path(access_request.pack_name)
+    path = stored.access_pack(access_request.pack_name)
     reviews_queue()
     review = RetentionReview.objects.get(child=former)
     file_disposal_propose(actor=world.dsl, context=None, review=review, rationale="Reviewed at 25: nothing to keep.")
@@ -503,7 +504,7 @@ def test_withholding_a_concern_whole_withholds_what_belongs_to_it(world, shared)
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
     service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
-    text = _text_of(service.pack_path(access_request.pack_name).read_bytes())
+    text = _text_of(stored.access_pack(access_request.pack_name).read_bytes())
     assert "no plates" not in text and concern.reference not in text
 
 
@@ -524,7 +525,7 @@ def test_a_new_name_of_the_child_can_be_withheld_from_the_title_and_the_letter(w
     service.sign_off_ask(actor=world.dsl, context=None, access_request=access_request)
     service.sign_off(actor=world.dpo, context=None, access_request=access_request, seen=request_state(access_request))
     access_request.refresh_from_db()
-    pdf = service.pack_path(access_request.pack_name).read_bytes()
+    pdf = stored.access_pack(access_request.pack_name).read_bytes()
     assert "Skye" not in _text_of(pdf)
     assert b"Skye" not in pdf + _streams_of(pdf)
     assert "Skye" not in (PdfReader(io.BytesIO(pdf)).metadata.title or "")

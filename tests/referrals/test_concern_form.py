@@ -9,7 +9,6 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from referrals.attachments import attachment_path
 from referrals.models import Attachment, Concern, ConcernDraft, Indicator, IndicatorCategory, Notification
 from referrals.selectors.concerns import indicator_categories
 from safeguarding.audit.events import EventType, Outcome
@@ -18,6 +17,7 @@ from tests.concerns import concern_by, jpeg_bytes
 from tests.documents import pdf
 from tests.factories import ChildFactory
 from tests.personas import sign_in_with_code, signed_in_client
+from tests.stored import attachment as attachment_path
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_a_teacher_logs_a_concern_about_two_children_with_indicators_and_a_pictu
         assert concern.child_words == "He's my boyfriend, he buys me stuff"
     (attachment,) = Attachment.objects.all()
     assert attachment.incident == concerns[0].incident
-    stored = Image.open(attachment_path(attachment.stored_name))
+    stored = Image.open(io.BytesIO(attachment_path(attachment.stored_name).read_bytes()))
     assert not stored.getexif()  # no camera, no location
     assert not ConcernDraft.objects.filter(author=world.teacher).exists()
     creates = AuditEvent.objects.filter(event_type=EventType.CREATE, object_type="concern")

@@ -13,9 +13,11 @@ from referrals.models import Child, ExportRecord, Referral, ReferralEscalation
 from safeguarding.audit.context import keyed_hash
 from safeguarding.audit.events import EventType, Outcome
 from safeguarding.audit.models import AuditEvent
+from safeguarding.core.files import file_names
 from tests.concerns import referral_for
 from tests.factories import ChildFactory, ExportRecordFactory
 from tests.personas import current_code, signed_in_client
+from tests.stored import export_file
 
 
 @pytest.fixture
@@ -273,7 +275,6 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
     from datetime import timedelta
 
     settings.EXPORT_BACKGROUND_ROWS = 0
-    settings.EXPORT_ROOT = tmp_path / "exports"
     client = signed_in_client(world.admin)
 
     response = export(client, world.admin)
@@ -295,18 +296,17 @@ def test_a_large_export_is_built_in_the_background_and_its_link_expires(world, r
         from referrals.services.exports import exports_expire
 
         assert exports_expire() == 1
-    assert not any((tmp_path / "exports").iterdir())
+    assert file_names("exports") == []
 
 
 def test_a_failed_background_export_is_recorded_and_deletes_only_its_own_file(
     world, referral, settings, run_tasks, tmp_path, monkeypatch
 ):
     settings.EXPORT_BACKGROUND_ROWS = 0
-    settings.EXPORT_ROOT = tmp_path
     client = signed_in_client(world.admin)
     earlier = []
     for hours in (1, -1):  # one file still to be downloaded, one past its time that the hourly task will delete
-        (tmp_path / f"earlier{hours}").write_bytes(b"kept")
+        export_file(f"earlier{hours}").write_bytes(b"kept")
         earlier.append(
             ExportRecordFactory(
                 user=world.admin,
@@ -317,7 +317,7 @@ def test_a_failed_background_export_is_recorded_and_deletes_only_its_own_file(
             )
         )
 
-    def breaks_halfway(filters):
+    def breaks_halfway(filters, **_):
         yield b"Northfield Academy,Jade Turner\n"
         raise RuntimeError("Jade Turner's row could not be read")
 
@@ -327,7 +327,7 @@ def test_a_failed_background_export_is_recorded_and_deletes_only_its_own_file(
 
     failed = ExportRecord.objects.get(purpose="Termly report to governors")
     assert failed.failed and failed.file_name == "" and "The export failed" in client.get(status_url).content.decode()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["earlier-1", "earlier1"]
+    assert sorted(file_names("exports")) == ["earlier-1", "earlier1"]
     event = AuditEvent.objects.get(event_type=EventType.EXPORT_FINISHED)
     assert (event.outcome, event.object_uuid, event.reason) == (Outcome.FAILED, failed.uuid, "")
     assert "Jade" not in str(event.detail) and "Turner" not in str(event.detail)

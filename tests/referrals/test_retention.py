@@ -3,13 +3,11 @@ R9.6)."""
 
 from datetime import date, datetime
 from io import StringIO
-from pathlib import Path
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
-from referrals.attachments import attachment_path
 from referrals.models import (
     Attachment,
     BodyMark,
@@ -39,6 +37,8 @@ from safeguarding.audit.models import AuditEvent
 from safeguarding.core.dates import LONDON
 from tests.concerns import concern_by, referral_for
 from tests.factories import ChildFactory
+from tests.stored import attachment as attachment_path
+from tests.stored import export_file as stored_export
 
 REVIEW_DAY = datetime(2026, 3, 1, 9, 0, tzinfo=LONDON)
 
@@ -130,8 +130,6 @@ def test_disposal_needs_a_second_person(world):
 def test_after_disposal_the_file_and_its_stored_files_are_gone_the_certificate_stays_and_the_trail_verifies(
     world, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.EXPORT_ROOT = tmp_path / "exports"
-    settings.EXPORT_ROOT.mkdir()
     child = born_2001(world, legal_first_name="Jade", legal_last_name="Turner")
     other = ChildFactory(school=world.northfield)
     concern = concern_by(world.teacher, child)  # with a photo
@@ -141,8 +139,8 @@ def test_after_disposal_the_file_and_its_stored_files_are_gone_the_certificate_s
         concern=concern, number=1, side="front", region="left_forearm", x=10, y=20, kind="bruise", note="A mark"
     )
     referral = referral_for(world, child)
-    export_file = Path(settings.EXPORT_ROOT) / "listing.csv"
-    export_file.write_text("UPN\n")
+    export_file = stored_export("listing.csv")
+    export_file.write_bytes(b"UPN\n")
     from tests.factories import ExportRecordFactory
 
     export = ExportRecordFactory(user=world.dsl, school=world.northfield, file_name="listing.csv")
@@ -152,7 +150,7 @@ def test_after_disposal_the_file_and_its_stored_files_are_gone_the_certificate_s
         actor=world.dsl, context=None, review=_queued(world, child), rationale="Reviewed at 25: nothing to keep."
     )
 
-    with django_capture_on_commit_callbacks(execute=True):  # the stored files go once the disposal commits
+    with django_capture_on_commit_callbacks(execute=True):  # the stored files go with the disposal
         certificate = file_disposal_confirm(actor=world.trustlead, context=None, review=review)
 
     assert not Child.objects.filter(pk=child.pk).exists()

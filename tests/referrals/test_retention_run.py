@@ -8,20 +8,18 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from referrals.models import ConcernDraft, ExportRecord, Notification
-from referrals.selectors.exports import export_file_path
 from referrals.services.concerns import draft_for
 from referrals.services.retention import retention_run
 from tests.factories import ChildFactory, ExportRecordFactory, NotificationFactory
+from tests.stored import export_file as export_file_path
 
 
 def test_retention_run_removes_what_is_past_its_period_and_a_second_run_does_nothing(world, settings, tmp_path):
-    settings.EXPORT_ROOT = tmp_path / "exports"
-    settings.EXPORT_ROOT.mkdir()
     now = timezone.now()
     old_draft = draft_for(author=world.teacher, school=world.northfield)
     ConcernDraft.objects.filter(pk=old_draft.pk).update(updated_at=now - timedelta(days=40))
     fresh_draft = draft_for(author=world.teacher2, school=world.northfield)
-    (settings.EXPORT_ROOT / "old.csv").write_text("UPN,concerns\n")
+    export_file_path("old.csv").write_bytes(b"UPN,concerns\n")
     old_export = ExportRecordFactory(
         user=world.dsl, school=world.northfield, file_name="old.csv", expires_at=now - timedelta(hours=1)
     )

@@ -3,10 +3,8 @@
 files. The property tests in the other test_bad_input files throw generated input at the same forms."""
 
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from referrals.models import (
@@ -24,6 +22,7 @@ from referrals.models import (
 from referrals.services.reviews import concern_acknowledge
 from referrals.upn import make_upn
 from safeguarding.accounts.models import Membership, User
+from safeguarding.core.files import file_names
 from tests.concerns import concern_by, jpeg_bytes, referral_for
 from tests.factories import ChildFactory, PatternAlertFactory
 from tests.personas import current_code, sign_in_with_code, signed_in_client
@@ -461,8 +460,7 @@ def test_a_file_name_with_path_tricks_is_kept_as_a_plain_name_and_stored_under_a
     assert "/" not in attachment.original_name and "\\" not in attachment.original_name
     assert "\x00" not in attachment.original_name and len(attachment.original_name) <= 200
     assert attachment.original_name.endswith(".jpg")
-    root = Path(settings.ATTACHMENT_ROOT)
-    assert [path.name for path in root.iterdir()] == [attachment.stored_name]
+    assert file_names("attachments") == [attachment.stored_name]
     download = client.get(f"/attachments/{attachment.uuid}/")
     assert download.status_code == 200
     assert "/" not in download["Content-Disposition"].split("filename", 1)[1]

