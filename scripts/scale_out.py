@@ -130,6 +130,19 @@ class Stack:
         self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.bindir = postgres_bindir()
         self.ports = {name: free_port() for name in ("primary", "replica", "pgbouncer", "nginx", "A", "B")}
+        # Each log's length once both hosts said they were ready: what comes before (a /healthz answering 503
+        # until the first worker heartbeat, say) is start-up, not an error of the run.
+        self.ready_marks: dict[str, int] = {}
+
+    def log_lines(self, name: str) -> list[str]:
+        """A log's lines written since both hosts were ready (all of them before that)."""
+        path = self.log(name)
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        return lines[self.ready_marks.get(name, 0) :]
+
+    def mark_ready(self) -> None:
+        for path in (self.work / "logs").glob("*.log"):
+            self.ready_marks[path.stem] = len(path.read_text(errors="replace").splitlines())
 
     def log(self, name: str) -> Path:
         return self.work / "logs" / f"{name}.log"
@@ -749,7 +762,7 @@ def access_counts(stack) -> dict:
     """Requests answered by each gunicorn, from their access logs: through nginx, and asked directly."""
     counts = {}
     for label in ("A", "B"):
-        lines = stack.log(f"access-{label}").read_text().splitlines()
+        lines = stack.log_lines(f"access-{label}")
         via = sum(1 for line in lines if "via=-" not in line)
         errors = sum(1 for line in lines if re.match(r"5\d\d ", line))
         counts[label] = {"nginx": via, "direct": len(lines) - via, "5xx": errors}
@@ -760,10 +773,9 @@ def log_errors(stack) -> list[str]:
     """Lines of the hosts' own logs that report an error or a traceback."""
     found = []
     for name in ("web-A", "web-B", "worker-A", "worker-B", "scheduler-A", "scheduler-B", "pgbouncer", "nginx"):
-        text = stack.log(name).read_text(errors="replace") if stack.log(name).exists() else ""
         found += [
             f"{name}: {line[:200]}"
-            for line in text.splitlines()
+            for line in stack.log_lines(name)
             if re.search(r"Traceback| ERROR |\[error\]|\[crit\]|FATAL", line)
         ]
     return found
@@ -796,6 +808,7 @@ def wait_healthy(stack, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if all(healthz(stack.ports[label])[0] == 200 for label in ("A", "B")):
+            stack.mark_ready()
             return
         if dead := processes_alive(stack):
             raise RuntimeError(f"stopped early: {', '.join(dead)}")

@@ -87,7 +87,7 @@ class AccessRequest(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     delivered = models.CharField("how it was delivered", max_length=20, choices=Delivery.choices, blank=True)
     delivery_note = models.CharField(max_length=300, blank=True)
-    # The pack as made at sign-off: a PDF in ACCESS_PACK_ROOT, removed when it expires.
+    # The pack as made at sign-off: a PDF in the file storage, removed when it expires.
     pack_name = models.CharField(max_length=80, blank=True)
     pack_sha256 = models.CharField(max_length=64, blank=True)
     pack_made_at = models.DateTimeField(null=True, blank=True)
