@@ -3,6 +3,7 @@
     python bench/pages.py targets OUT.json   # signed-in sessions and the URLs, for the HTTP timing
     python bench/pages.py queries OUT.json   # each page's query count, in this process, with the test client
     python bench/pages.py split OUT.json     # each page's time in this process, and its SQL's share of it
+    python bench/pages.py profile OUT.json   # where each page's Python time goes (cProfile), for bench/README.md
 
 Both run against the database the environment names, filled by `manage.py seed_scale`. Sessions are made by the
 sign-in flow's own last step, as if each person had given their password and code.
@@ -86,7 +87,9 @@ def targets() -> dict:
         "school": str(school.uuid),
         # The trust-wide report of the last whole school year, set beside the year before it.
         "trust_report": f"/reports/trusts/{school.trust.uuid}/?period=year-{last_year}",
-        "heavy_child": {"uuid": str(heavy.uuid), "upn": heavy.upn},
+        "heavy_child": {"uuid": str(heavy.uuid), "upn": heavy.upn, "last_name": heavy.legal_last_name},
+        # The review page of that child's latest concern: its history, signs and decisions beside it.
+        "review_concern": str(heavy.concerns.order_by("-observed_at", "-pk").values_list("uuid", flat=True)[0]),
         "fresh_children": [str(value) for value in quiet],
         "sessions": {role: session_for(User.objects.get(email=email)) for role, email in people.items()},
     }
@@ -145,13 +148,21 @@ class SqlClock:
             self.seconds += time.perf_counter() - started
 
 
+def _wanted() -> set[str]:
+    """The pages named in PAGES (separated by commas); all of them when it is empty."""
+    return {name for name in os.environ.get("PAGES", "").split(",") if name}
+
+
 def split(runs: int = 30) -> dict:
     """Where each page's time goes, in this process without HTTP: the median of `runs` requests, and of the time
-    its SQL statements took; the rest is Python (middleware, ORM, templates)."""
+    its SQL statements took; the rest is Python (middleware, ORM, templates). PAGES limits it as for `profile`."""
+    wanted = _wanted()
     target = targets()
     clients = {role: _client(key) for role, key in target["sessions"].items()}
     result = {}
     for name, who, method, path, form in pages(target):
+        if wanted and name not in wanted:
+            continue
         client = clients[who]
         send = (lambda: client.post(path, form)) if method == "POST" else (lambda: client.get(path))  # noqa: B023
         send()
@@ -167,9 +178,40 @@ def split(runs: int = 30) -> dict:
     return result
 
 
+def profile(runs: int = 20, top: int = 15) -> dict:
+    """Each page asked for `runs` times under cProfile: the functions that take the most time of their own, and the
+    total per request. PAGES (names separated by commas) limits it to some pages."""
+    import cProfile
+    import io
+    import pstats
+
+    wanted = _wanted()
+    target = targets()
+    clients = {role: _client(key) for role, key in target["sessions"].items()}
+    result = {}
+    for name, who, method, path, form in pages(target):
+        if wanted and name not in wanted:
+            continue
+        client = clients[who]
+        send = (lambda: client.post(path, form)) if method == "POST" else (lambda: client.get(path))  # noqa: B023
+        send()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(runs):
+            send()
+        profiler.disable()
+        text = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(r"referrals|safeguarding|templates", top)
+        result[name] = {"per_request_ms": round(stats.total_tt / runs * 1000, 1), "stats": text.getvalue()}
+        print(f"{name}: {result[name]['per_request_ms']} ms a request under the profiler", flush=True)
+    return result
+
+
 def main():
     stage, out = sys.argv[1], Path(sys.argv[2])
-    result = {"targets": targets, "queries": queries, "split": split}[stage]()
+    result = {"targets": targets, "queries": queries, "split": split, "profile": profile}[stage]()
     out.write_text(json.dumps(result, indent=2))
 
 

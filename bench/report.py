@@ -14,6 +14,9 @@ MAIN_PAGES = (
     "concern submit",
     "audit, filtered by child",
     "who viewed",
+    "review page",
+    "search",
+    "DSL home",
 )
 # Timed and counted beside the main pages, with no time goal: the trust lead's home and the trust-wide report of a
 # school year, which counts a year of the trust's concerns and the year before in aggregate queries.
@@ -36,7 +39,16 @@ def goals(results: dict) -> list[dict]:
             {"goal": f"{name}: p95 within {PAGE_RATIO_GOAL:g}× the floor's median", "figure": f"{ratio:.1f}×",
              "met": ratio <= PAGE_RATIO_GOAL}
         )  # fmt: skip
+    half = results.get("pages_half", {})
+    for name in (name for name in ("floor", *MAIN_PAGES) if name in half):
+        ratio = pages[name]["median_ms"] / half[name]["median_ms"]
+        rows.append(
+            {"goal": f"{name}: median at the full trust within 1.25× its median at half", "figure": f"{ratio:.2f}×",
+             "met": ratio <= 1.25}
+        )  # fmt: skip
     for name in ("floor", *MAIN_PAGES, *(p for p in REPORTED_PAGES if p in queries["full"])):
+        if name not in queries["small"] or name not in queries["full"]:
+            continue
         small, full = queries["small"][name], queries["full"][name]
         rows.append(
             {"goal": f"{name}: the same queries at 1,000 and 200,000 concerns", "figure": f"{small} / {full}",
@@ -44,14 +56,15 @@ def goals(results: dict) -> list[dict]:
         )  # fmt: skip
     audit, export, load = results["audit"], results["export"], results["load"]
     rows += [
-        {"goal": "recording one audit event under 0.5 ms (mean)", "figure": f"{audit['record']['mean_ms']} ms",
-         "met": audit["record"]["mean_ms"] < 0.5},
-        {"goal": "sealing at least 20,000 events a second", "figure": f"{audit['seal']['per_second']:,}/s",
-         "met": audit["seal"]["per_second"] >= 20_000},
+        {"goal": "recording one realistic audit event in at most 0.5 ms (mean)",
+         "figure": f"{audit['record']['mean_ms']} ms", "met": audit["record"]["mean_ms"] <= 0.5},
+        {"goal": "sealing at least 80,000 events a second", "figure": f"{audit['seal']['per_second']:,}/s",
+         "met": audit["seal"]["per_second"] >= 80_000},
         {"goal": "verifying at least 50,000 events a second", "figure": f"{audit['verify']['per_second']:,}/s",
          "met": audit["verify"]["per_second"] >= 50_000},
-        {"goal": "CSV export at least 100,000 rows a second", "figure": f"{export['export']['rows_per_second']:,}/s",
-         "met": export["export"]["rows_per_second"] >= 100_000},
+        {"goal": "CSV export at least 70% of a raw COPY's rows a second",
+         "figure": f"{export['export']['rows_per_second'] / export['raw_copy']['rows_per_second']:.0%}",
+         "met": export["export"]["rows_per_second"] >= 0.7 * export["raw_copy"]["rows_per_second"]},
         {"goal": "CSV export under 64 MB more memory", "figure": f"{export['memory']['max_rss_growth_mb']} MB",
          "met": export["memory"]["max_rss_growth_mb"] < 64},
         {"goal": "queue under load: at least half the floor's requests a second",
@@ -78,10 +91,22 @@ def markdown(results: dict) -> str:
     ]
     for name in ("floor", *MAIN_PAGES, *(p for p in REPORTED_PAGES if p in pages)):
         page = pages[name]
+        counted = f"{queries['small'].get(name, '–')} / {queries['full'].get(name, '–')}"
         lines.append(
             f"| {name} | {page['median_ms']} | {page['p95_ms']} | {page['median_ms'] / floor:.1f} | "
-            f"{page['p95_ms'] / floor:.1f} | {queries['small'][name]} / {queries['full'][name]} |"
+            f"{page['p95_ms'] / floor:.1f} | {counted} |"
         )
+    if half := results.get("pages_half"):
+        lines += [
+            "",
+            "The same pages on half the trust (the same 20 schools; half the children, concerns, referrals, events):",
+            "",
+            "| Page | Median ms, half | Median ms, full | Full ÷ half |",
+            "|---|---:|---:|---:|",
+        ]
+        for name in (name for name in ("floor", *MAIN_PAGES) if name in half):
+            full_median, half_median = pages[name]["median_ms"], half[name]["median_ms"]
+            lines.append(f"| {name} | {half_median} | {full_median} | {full_median / half_median:.2f} |")
     lines += [
         "",
         "Where a page's time goes, in-process without HTTP (median of 30): the whole request, and its SQL statements.",
@@ -107,9 +132,24 @@ def markdown(results: dict) -> str:
             if "verify_two_jobs" in audit
             else []
         ),
-        f"| CSV export of all {export['rows']:,} referrals | {export['export']['rows_per_second']:,} rows/s |",
+        *(
+            [f"| the same INSERT sent bare (no Python around it) | {audit['bare_insert']['mean_ms']} ms mean |"]
+            if "bare_insert" in audit
+            else []
+        ),
+        f"| CSV export of all {export['rows']:,} referrals, from the view's first step | "
+        f"{export['export']['rows_per_second']:,} rows/s |",
         f"| raw COPY of the same rows | {export['raw_copy']['rows_per_second']:,} rows/s |",
-        f"| export memory: max RSS growth / Python peak | {export['memory']['max_rss_growth_mb']} / "
+        *(
+            [
+                f"| XLSX export of the same rows | {export['xlsx']['rows_per_second']:,} rows/s |",
+                f"| background CSV export just over its threshold, begun and built | "
+                f"{export['background']['rows_per_second']:,} rows/s |",
+            ]
+            if "xlsx" in export
+            else []
+        ),
+        f"| CSV export's own memory: resident growth / Python peak | {export['memory']['max_rss_growth_mb']} / "
         f"{export['memory']['python_peak_mb']} MB |",
     ]
     for name in ("floor", "queue"):

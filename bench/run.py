@@ -1,16 +1,19 @@
 """`make bench`: the trust-sized benchmark, end to end, on the PostgreSQL the environment names (a throwaway
 cluster with default durability, from scripts/with-postgres.sh).
 
-1. A small trust (1,000 concerns) in a second database and the full trust (`manage.py seed_scale`) in the main one.
+1. A small trust (1,000 concerns) in a second database, half the trust in a third, and the full trust
+   (`manage.py seed_scale`) in the main one.
 2. Each page's SQL query count at both sizes, in-process with the test client; and at full size, how much of a
    page's time in-process goes to its SQL.
 3. gunicorn with two workers on the loopback: each page timed over HTTP, the pages taken in turn round after round
-   so that a busy moment of the machine falls on all of them; then the floor page and the queue under load.
+   so that a busy moment of the machine falls on all of them; then the floor page and the queue under load; then
+   the main pages again on half the trust, for each page's ratio between the two sizes.
 4. The audit trail (recording one event, sealing, verifying) and the CSV export beside a raw COPY, in-process.
 
 Writes bench/results.json and the table in bench/README.md. Reports only: nothing here fails on a missed goal.
-Settings: ROUNDS (default 200) timed requests a page, LOAD_SECONDS (20) and LOAD_CLIENTS (4) for the load test,
-SCALE_ARGS (none) other `seed_scale` options for the full data set, to try the harness quickly.
+Settings: ROUNDS (default 200) timed requests a page, HALF_ROUNDS (half of ROUNDS) on half the trust,
+LOAD_SECONDS (20) and LOAD_CLIENTS (4) for the load test, SCALE_ARGS (none) other `seed_scale` options for the full
+data set, to try the harness quickly (half the trust is then left out).
 """
 
 import itertools
@@ -39,12 +42,21 @@ from web import Browser, load, summary, wait_for  # noqa: E402
 PYTHON = sys.executable
 SMALL_DATABASE = "safeguard_small"
 SMALL = ["--schools", "2", "--children", "100", "--concerns", "1000", "--referrals", "100", "--events", "10000"]
+# Half the trust: the same 20 schools with half the children, concerns, referrals and audit events, to see whether a
+# page's time grows with the data (its time at full size over its time here should stay near 1).
+HALF_DATABASE = "safeguard_half"
+HALF = os.environ.get("HALF_ARGS", "").split() or [
+    *("--children", "10000", "--concerns", "100000", "--referrals", "10000", "--events", "1000000")
+]
 ROUNDS = int(os.environ.get("ROUNDS", "200"))
+HALF_ROUNDS = int(os.environ.get("HALF_ROUNDS", str(max(ROUNDS // 2, 1))))
 WARM_UP = 10
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "20"))
 LOAD_CLIENTS = int(os.environ.get("LOAD_CLIENTS", "4"))
 # Only to try the harness quickly: other `seed_scale` options for the full data set.
 SCALE_ARGS = os.environ.get("SCALE_ARGS", "").split()
+# Half the trust is left out when SCALE_ARGS makes the full one smaller, unless HALF_ARGS says what half is then.
+WITH_HALF = not SCALE_ARGS or bool(os.environ.get("HALF_ARGS"))
 
 
 def environment(scratch: Path, database: str | None = None) -> dict:
@@ -79,16 +91,20 @@ def database_settings() -> dict:
         values = {name: connection.execute(f"SHOW {name}").fetchone()[0] for name in ("fsync", "synchronous_commit")}
         values["server_version"] = connection.execute("SHOW server_version").fetchone()[0]
         connection.execute(f"CREATE DATABASE {SMALL_DATABASE}")
+        connection.execute(f"CREATE DATABASE {HALF_DATABASE}")
     return values
 
 
 def seed(scratch: Path) -> dict:
-    """Both data sets; the full one's progress bar goes to the terminal and its time is kept."""
+    """The three data sets; the full one's progress bar goes to the terminal and its time is kept."""
     small = environment(scratch, SMALL_DATABASE)
+    half = environment(scratch, HALF_DATABASE)
     full = environment(scratch)
-    for env in (small, full):
+    for env in (small, half, full):
         run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
     run([PYTHON, "manage.py", "seed_scale", *SMALL], small, stdout=subprocess.DEVNULL)
+    if WITH_HALF:
+        run([PYTHON, "manage.py", "seed_scale", *HALF], half, stdout=subprocess.DEVNULL)
     started = time.perf_counter()
     run([PYTHON, "manage.py", "seed_scale", *SCALE_ARGS], full)
     return {"seconds": round(time.perf_counter() - started, 1)}
@@ -145,13 +161,13 @@ def concern_submit(browser: Browser, target: dict, child: str) -> float:
     return elapsed
 
 
-def time_pages(port: int, target: dict, pages: list) -> dict:
+def time_pages(port: int, target: dict, pages: list, rounds: int) -> dict:
     """Every page once a round, in turn, WARM_UP rounds discarded; the concern sent once a round too."""
     people = browsers(port, target)
     timings = {name: [] for name, *_ in pages}
     timings["concern submit"] = []
     children = itertools.cycle(target["fresh_children"])
-    for number in range(WARM_UP + ROUNDS):
+    for number in range(WARM_UP + rounds):
         for name, who, method, path, form in pages:
             reply = people[who].request(method, path, form)
             _, elapsed = _checked(reply, 200, name)
@@ -169,7 +185,7 @@ def web(scratch: Path) -> dict:
     port = free_port()
     server = gunicorn(env, port, scratch / "gunicorn.log")
     try:
-        timed = time_pages(port, target, pages(target))
+        timed = time_pages(port, target, pages(target), ROUNDS)
         sessions = target["sessions"]
         under_load = {
             name: load(port, {"sessionid": sessions[who]}, path, clients=LOAD_CLIENTS, seconds=LOAD_SECONDS)
@@ -178,6 +194,20 @@ def web(scratch: Path) -> dict:
     finally:
         stop(server)
     return {"pages": timed, "load": under_load}
+
+
+def web_half(scratch: Path) -> dict:
+    """The main pages again on half the trust (fewer rounds; the trust lead's pages are left out): each page's
+    median there, beside the full trust's in the report."""
+    env = environment(scratch, HALF_DATABASE)
+    target = stage("pages.py", "targets", env, scratch)
+    port = free_port()
+    server = gunicorn(env, port, scratch / "gunicorn-half.log")
+    try:
+        chosen = [page for page in pages(target) if page[1] != "floor" or page[0] == "floor"]
+        return time_pages(port, target, chosen, HALF_ROUNDS)
+    finally:
+        stop(server)
 
 
 def main() -> None:
@@ -194,6 +224,8 @@ def main() -> None:
         }
         results["split"] = stage("pages.py", "split", environment(scratch), scratch)
         results.update(web(scratch))
+        if WITH_HALF:
+            results["pages_half"] = web_half(scratch)
         results["audit"] = stage("audit.py", "measure", environment(scratch), scratch)
         results["export"] = stage("exports.py", "measure", environment(scratch), scratch)
         results["seconds"] = round(time.perf_counter() - started, 1)

@@ -24,6 +24,7 @@ from referrals.models import (
     ConcernMove,
     ConcernStatus,
     Decision,
+    DecisionOutcome,
     PatternAlert,
     Referral,
     Screening,
@@ -187,38 +188,68 @@ def child_front_sheet(*, child: Child) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ConcernHeading:
+    """What a line of a child's history shows of the concern itself."""
+
+    uuid: uuid.UUID
+    reference: str
+    recorded_at: datetime
+
+
 @dataclass
 class ConcernLine:
     """One concern of a child's history, in a line: when, what it was about, where it stands."""
 
-    concern: Concern
+    concern: ConcernHeading
     categories: list[str]
     outcome: str
 
 
+STATUS_LABELS = dict(ConcernStatus.choices)
+OUTCOME_LABELS = dict(DecisionOutcome._meta.get_field("outcome").choices)
+
+
 def child_concerns(*, child: Child, before: Concern | None = None) -> list[ConcernLine]:
     """Every concern about `child`, open and closed, newest first (only those recorded before `before`, when
-    given): its categories and its latest decision's outcomes, or its status while undecided. Three queries,
-    however long the history."""
+    given): its categories and its latest decision's outcomes, or its status while undecided. Four queries of
+    plain values, however long the history: a child's file lists every concern, so no model instance is made."""
     concerns = Concern.objects.filter(child=child)
     if before is not None:
         concerns = concerns.filter(recorded_at__lt=before.recorded_at).exclude(pk=before.pk)
-    concerns = concerns.order_by("-recorded_at", "-pk").prefetch_related(
-        Prefetch("indicators", queryset=ConcernIndicator.objects.select_related("indicator__category")),
-        Prefetch("decisions", queryset=Decision.objects.order_by("-decided_at").prefetch_related("outcomes")),
+    rows = list(
+        concerns.order_by("-recorded_at", "-pk").values_list("pk", "uuid", "reference", "recorded_at", "status")
     )
+    ids = [row[0] for row in rows]
+    categories: dict[int, dict[str, None]] = {pk: {} for pk in ids}
+    for concern_id, label in (
+        ConcernIndicator.objects.filter(concern_id__in=ids)
+        .order_by("concern_id", "pk")
+        .values_list("concern_id", "indicator__category__label")
+    ):
+        categories[concern_id][label] = None
+    latest: dict[int, int] = {}
+    for decision_id, concern_id in (
+        Decision.objects.filter(concern_id__in=ids).order_by("-decided_at", "-pk").values_list("pk", "concern_id")
+    ):
+        latest.setdefault(concern_id, decision_id)
+    outcomes: dict[int, list[str]] = {pk: [] for pk in latest.values()}
+    for decision_id, outcome in (
+        DecisionOutcome.objects.filter(decision_id__in=list(latest.values()))
+        .order_by("pk")
+        .values_list("decision_id", "outcome")
+    ):
+        outcomes[decision_id].append(OUTCOME_LABELS.get(outcome, outcome))
     lines = []
-    for concern in concerns:
-        categories = list(dict.fromkeys(row.indicator.category.label for row in concern.indicators.all()))
-        decisions = list(concern.decisions.all())
-        outcome = (
-            ", ".join(outcome.get_outcome_display() for outcome in decisions[0].outcomes.all())
-            if decisions
-            else concern.get_status_display()
-        )
-        if decisions and concern.status == ConcernStatus.CLOSED:
-            outcome += " (closed)"
-        lines.append(ConcernLine(concern, categories, outcome))
+    for pk, concern_uuid, reference, recorded_at, status in rows:
+        if pk in latest:
+            outcome = ", ".join(outcomes[latest[pk]])
+            if status == ConcernStatus.CLOSED:
+                outcome += " (closed)"
+        else:
+            outcome = STATUS_LABELS.get(status, status)
+        heading = ConcernHeading(concern_uuid, reference, recorded_at)
+        lines.append(ConcernLine(heading, list(categories[pk]), outcome))
     return lines
 
 

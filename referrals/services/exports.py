@@ -151,9 +151,16 @@ def _csv_copy_blocks(filters: ExportFilters, *, own_connection: bool = False) ->
     try:
         with copying.cursor() as cursor:
             raw = cursor.cursor
+            # The server sends a row at a time: passed on in blocks of about 64 KB, not a generator step a row.
+            buffer = bytearray()
             with raw.copy(copy_sql(referrals_for_export(filters), raw)) as copy:
                 for block in copy:
-                    yield bytes(block)
+                    buffer += block
+                    if len(buffer) >= 64 * 1024:
+                        yield bytes(buffer)
+                        buffer.clear()
+            if buffer:
+                yield bytes(buffer)
             return raw.rowcount
     finally:
         if own_connection:

@@ -6,9 +6,11 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
+from django.db.models import CharField, Value
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from referrals.export_columns import neutralise, neutralised
 from referrals.models import Child, ExportRecord, Referral, ReferralEscalation
 from safeguarding.audit.context import keyed_hash
 from safeguarding.audit.events import EventType, Outcome
@@ -459,3 +461,20 @@ with connection.cursor() as cursor:
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("refused: the children an export covered are append-only") == 2
     assert "rows: (1, 1)" in result.stdout
+
+
+def test_the_copy_neutraliser_writes_what_the_python_one_writes_for_every_space_and_control_character(db):
+    """The COPY path's SQL neutraliser (PostgreSQL's regular expressions) and the Python one (`re`) agree, for
+    each space and control character in front of a formula sign, doubled, alone and in the middle of text."""
+    controls = [chr(code) for code in (*range(0x01, 0x09), *range(0x0B, 0x20))]
+    spaces = [" ", "\t", "\n", "\x85", "\u00a0", "\u1680", *map(chr, range(0x2000, 0x200C)), "\u2028", "\u2029"]
+    odd = sorted({*controls, *spaces, "\u202f", "\u205f", "\u3000", "\ufeff"})
+    values = ["", "plain", "=1", "'=1", "a=b", "-", "@", "+x", "\u200c=1", "x\x1f=1", "\x01\t=1", " \x0b\n@"]
+    values += [f"{char}{sign}1" for char in odd for sign in "=+-@a"]
+    values += [f"{char}{char} =1" for char in odd] + [f"a{char}b" for char in odd] + odd
+    child = ChildFactory()
+    for start in range(0, len(values), 50):
+        chunk = values[start : start + 50]
+        columns = {f"v{index}": neutralised(Value(value, CharField())) for index, value in enumerate(chunk)}
+        written = Child.objects.filter(pk=child.pk).annotate(**columns).values_list(*columns).get()
+        assert list(written) == [neutralise(value) for value in chunk]
