@@ -133,8 +133,8 @@ def markdown(results: dict) -> str:
             else []
         ),
         *(
-            [f"| the same INSERT sent bare (no Python around it) | {audit['bare_insert']['mean_ms']} ms mean |"]
-            if "bare_insert" in audit
+            [f"| the same INSERT, bare (no Python around it) | {audit['record']['bare_insert']['mean_ms']} ms mean |"]
+            if "bare_insert" in audit["record"]
             else []
         ),
         f"| CSV export of all {export['rows']:,} referrals, from the view's first step | "
