@@ -23,6 +23,17 @@ def indicator_sources(indicator) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class BasisChoice:
+    """One of a sign's basis radios, as the form shows it: worked out once here, not through a bound field's
+    widget for each of a long checklist's radios."""
+
+    value: str
+    id: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
 class SignRow:
     """One sign on the form: its tick box and its basis choice (a radio group with nothing chosen at first)."""
 
@@ -31,6 +42,7 @@ class SignRow:
     guidance: str
     ticked: bool
     basis: forms.BoundField
+    choices: tuple[BasisChoice, ...] = ()
     kind: str = ""
     harm: bool = False
     sources: tuple[str, ...] = ()
@@ -154,6 +166,16 @@ class ConcernForm(forms.Form):
     def _codes(self):
         return (indicator.code for category in self.categories for indicator in category.current_indicators)
 
+    @staticmethod
+    def _basis_choices(field: forms.BoundField) -> tuple[BasisChoice, ...]:
+        """The radios as RadioSelect would write them: ids `<field id>_<index>`, the value sent back chosen."""
+        chosen = field.value()
+        chosen = "" if chosen is None else str(chosen)
+        return tuple(
+            BasisChoice(str(value), f"{field.auto_id}_{index}", str(label), str(value) == chosen)
+            for index, (value, label) in enumerate(field.field.choices)
+        )
+
     def grouped_signs(self):
         """(category, number ticked, [SignRow]) in taxonomy order, for the template."""
         ticked = self.ticked_codes()
@@ -165,6 +187,7 @@ class ConcernForm(forms.Form):
                     guidance=indicator.guidance,
                     ticked=indicator.code in ticked,
                     basis=self[f"ind_{indicator.code}"],
+                    choices=self._basis_choices(self[f"ind_{indicator.code}"]),
                     kind=indicator.get_kind_display(),
                     harm=indicator.kind in HARM_KINDS,
                     sources=indicator_sources(indicator),

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import (
@@ -171,6 +172,8 @@ def indicators_by_month(*, child: Child) -> tuple[list[dict], dict]:
     months = sorted({row["month"] for row in rows})
     categories = sorted({row["indicator__category__label"] for row in rows})
     counts = {(row["month"], row["indicator__category__label"]): row["count"] for row in rows}
+    for row in rows:
+        row["month_label"] = timezone.localtime(row["month"]).strftime("%b %Y")
     chart = {
         "labels": [month.strftime("%b %Y") for month in months],
         "datasets": [
@@ -195,6 +198,14 @@ class ConcernHeading:
     uuid: uuid.UUID
     reference: str
     recorded_at: datetime
+    # Worked out once a line here rather than by a filter and a tag in each of a long history's rows.
+    recorded_on: str  # "4 Dec 2026", in UK time
+    url: str  # its review page
+
+
+def _day(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y}"
 
 
 @dataclass
@@ -240,6 +251,9 @@ def child_concerns(*, child: Child, before: Concern | None = None) -> list[Conce
         .values_list("decision_id", "outcome")
     ):
         outcomes[decision_id].append(OUTCOME_LABELS.get(outcome, outcome))
+    # One URL reversed, the others made from it: the same address `{% url %}` would give each line.
+    blank = uuid.UUID(int=0)
+    review_url = reverse("concern_review", args=[blank])
     lines = []
     for pk, concern_uuid, reference, recorded_at, status in rows:
         if pk in latest:
@@ -248,7 +262,8 @@ def child_concerns(*, child: Child, before: Concern | None = None) -> list[Conce
                 outcome += " (closed)"
         else:
             outcome = STATUS_LABELS.get(status, status)
-        heading = ConcernHeading(concern_uuid, reference, recorded_at)
+        url = review_url.replace(str(blank), str(concern_uuid))
+        heading = ConcernHeading(concern_uuid, reference, recorded_at, _day(recorded_at), url)
         lines.append(ConcernLine(heading, list(categories[pk]), outcome))
     return lines
 

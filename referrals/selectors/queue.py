@@ -195,8 +195,11 @@ def queue_page(
     elif filters.due == "alert":
         concerns = concerns.filter(open_alert=True)
     concerns = (
-        concerns.select_related("child", "school", "author", "assigned_to")
+        # The page's children are read by their ids in a query of their own: joined, the sort would build a hash
+        # of every child of the school first, which grows with the roll.
+        concerns.select_related("school", "author", "assigned_to")
         .prefetch_related(
+            "child",
             Prefetch(
                 "indicators",
                 queryset=ConcernIndicator.objects.select_related("indicator__category"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals.attachments import attachment_open
 from referrals.body_map import REGION_CHOICES, MarkKind, Side, body_map_svg, mark_at_region, marks_clean, marks_posted
+from referrals.checklist import sign_checklist
 from referrals.clocks import SchoolCalendar
 from referrals.forms.concerns import FGM, AddendumForm, ConcernForm, PoliceReportForm
 from referrals.forms.context import MentionForm
@@ -68,6 +69,7 @@ def _form_context(request, *, school, draft, form, search_text="", found=None, r
         "attachments": Attachment.objects.filter(draft=draft),
         "hints": _hints(draft.data),
         "fgm_ticked": FGM in form.ticked_codes(),
+        "checklist": sign_checklist(form),
         "holiday": _holiday(school),
         "body_maps": [(side.label, body_map_svg(form.marks, side, interactive=True)) for side in Side],
         "mark_kinds": MarkKind.choices,
