@@ -20,13 +20,13 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Exists, Max, OuterRef, TextField
+from django.db.models import Exists, F, Func, Max, Min, OuterRef, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -79,10 +79,22 @@ _AS_TEXT = ("shown_ids", "detail", "user_uuid", "school_uuid", "object_uuid", "c
 _SEALED_COLUMNS = tuple(f"{name}_text" if name in _AS_TEXT else name for name in FIELDS)
 
 
+class _UtcText(Func):
+    """PostgreSQL: a moment as `canonical` writes it (UTC, to the microsecond, as Python's isoformat gives it),
+    made by the database rather than by a datetime built and formatted in Python for each event."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    output_field = TextField()
+
+
 def sealed_values(events) -> list[tuple]:
     """The values of `events` (a queryset) as a seal covers them, in FIELDS order."""
     texts = {f"{name}_text": Cast(name, TextField()) for name in _AS_TEXT}
-    return list(events.annotate(**texts).values_list(*_SEALED_COLUMNS))
+    columns = _SEALED_COLUMNS
+    if connections[events.db].vendor == "postgresql":
+        texts["occurred_at_text"] = _UtcText("occurred_at")
+        columns = tuple("occurred_at_text" if name == "occurred_at" else name for name in columns)
+    return list(events.annotate(**texts).values_list(*columns))
 
 
 _TIME = FIELDS.index("occurred_at")
@@ -98,8 +110,14 @@ def canonical(values) -> bytes:
     The time is written in UTC to the microsecond; JSON and UUID values come as the database's text for them.
     """
     row = list(values)
-    row[_TIME] = row[_TIME].astimezone(timezone.UTC).isoformat(timespec="microseconds")
+    if not isinstance(row[_TIME], str):  # already written so by the database (see sealed_values)
+        row[_TIME] = row[_TIME].astimezone(timezone.UTC).isoformat(timespec="microseconds")
     return _ENCODER.encode(row).encode()
+
+
+def _moment(value) -> datetime:
+    """An event's time as sealed_values gives it (the database's UTC text on PostgreSQL) as a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def link(key: bytes, values, previous: str) -> str:
@@ -131,15 +149,18 @@ def chain_head(using="default") -> Head | None:
     return Head(seal.sequence, seal.hash, seal.sealed_at.isoformat())
 
 
-def _unsealed(*, since=None, after_id=None, limit: int) -> list[tuple]:
-    """Committed events with no seal yet, oldest id first: dated from `since`, or with an id above `after_id`."""
+def _unsealed(*, since=None, after_id=None, through_id=None, limit: int | None = None) -> list[tuple]:
+    """Committed events with no seal yet, oldest id first: dated from `since`, or with an id above `after_id` (and
+    up to `through_id`)."""
     has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
     events = AuditEvent.objects.filter(~Exists(has_seal)).order_by("pk")
     if since is not None:
         events = events.filter(occurred_at__gte=since)
     if after_id is not None:
         events = events.filter(pk__gt=after_id)
-    return sealed_values(events[:limit])
+    if through_id is not None:
+        events = events.filter(pk__lte=through_id)
+    return sealed_values(events[:limit] if limit is not None else events)
 
 
 def _seals_insert(seals: list[tuple]) -> None:
@@ -152,9 +173,15 @@ def _seals_insert(seals: list[tuple]) -> None:
         )
         return
     statement = "COPY audit_auditseal (sequence, event_id, hash, sealed_at) FROM STDIN"
+    # COPY's text format written directly: numbers, hex digests and one ISO time, none of which needs escaping.
+    times: dict = {}
+    lines = [
+        f"{sequence}\t{event}\t{digest}\t{times.get(at) or times.setdefault(at, at.isoformat())}\n"
+        for sequence, event, digest, at in seals
+    ]
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in seals:
-            copy.write_row(row)
+        for start in range(0, len(lines), 1000):
+            copy.write("".join(lines[start : start + 1000]))
 
 
 class SealRefused(Exception):
@@ -237,7 +264,18 @@ def _backlog(last: AuditSeal | None) -> list[tuple]:
     last_time = (
         AuditEvent.objects.filter(pk=last.event_id).values_list("occurred_at", flat=True).first() if last else None
     )
-    return _unsealed(since=last_time - late_commit_window() if last_time else None, limit=BATCH)
+    since = last_time - late_commit_window() if last_time else None
+    # The lowest unsealed id first (no sort of the whole backlog), then the backlog's first span of BATCH ids.
+    has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
+    unsealed = AuditEvent.objects.filter(~Exists(has_seal))
+    if since is not None:
+        unsealed = unsealed.filter(occurred_at__gte=since)
+    # Min of pk + 0, not of pk: PostgreSQL would answer MIN(pk) by walking the id index from the lowest id, through
+    # every older event of the partition, rather than reading the backlog's span of time from its index.
+    lowest = unsealed.aggregate(lowest=Min(F("pk") + 0))["lowest"]
+    if lowest is None:
+        return []
+    return _unsealed(since=since, after_id=lowest - 1, through_id=lowest - 1 + BATCH)
 
 
 def _lock_sealer() -> None:
@@ -255,7 +293,7 @@ def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = Fals
     at a time."""
     key = settings.AUDIT_KEY.encode()
     total = 0
-    after_id = None
+    after_id = newest = None
     while True:
         with transaction.atomic():
             _lock_sealer()
@@ -264,10 +302,13 @@ def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = Fals
             if after_id is None:
                 anchor = _carry_on_from_anchor(last, new_chain=new_chain, accept_database_head=accept_database_head)
                 rows = _backlog(last)
+                newest = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
             else:
                 # Later batches of the same run: every unsealed event below the previous batch's highest id was
-                # in that batch, so only higher ids are left to seal.
-                rows = _unsealed(after_id=after_id, limit=BATCH)
+                # in that batch, so only higher ids are left to seal, taken a span of BATCH ids at a time. (The
+                # table is partitioned by time, so "the next BATCH unsealed ids" would sort every unsealed event
+                # above `after_id` for each batch; a span of ids is read from each partition's index.)
+                rows = _unsealed(after_id=after_id, through_id=after_id + BATCH)
             sealed_at = now or timezone.now()
             seals = []
             for values in rows:
@@ -280,9 +321,14 @@ def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = Fals
                 )
             _seals_insert(seals)
             total += len(seals)
-        if len(rows) < BATCH:
+        if after_id is None:
+            # The backlog's span began at its lowest unsealed id; with nothing unsealed the run is over.
+            after_id = rows[0][0] - 1 + BATCH if rows else (newest or 0)
+        else:
+            after_id += BATCH
+        # Events that commit after this run began are the next run's, as are any later ids (a run ends).
+        if newest is None or after_id >= newest:
             break
-        after_id = rows[-1][0]
     head = chain_head()
     # Also when nothing was sealed, if the anchor lags: a run that stopped before writing it, or an accepted head.
     if head is not None and (anchor is None or (anchor.sequence, anchor.hash) != (head.sequence, head.hash)):
@@ -441,10 +487,10 @@ def _walk(first: int, last: int | None, start: ChainStart, anchor_sequence: int 
                     verdict.problem = f"removed: event {event_id}, sealed at sequence {sequence}, is missing"
                 elif (computed := link(key, values, previous)) != stored_hash:
                     verdict.problem = f"altered: event {event_id} at sequence {sequence} does not match its seal"
-                elif previous_run_at is not None and previous_run_at - values[1] > grace:
+                elif previous_run_at is not None and previous_run_at - (at := _moment(values[_TIME])) > grace:
                     verdict.problem = (
                         f"inserted: event {event_id} at sequence {sequence} was sealed "
-                        f"{int((sealed_at - values[1]).total_seconds() // 60)} minutes after its own time, "
+                        f"{int((sealed_at - at).total_seconds() // 60)} minutes after its own time, "
                         "though the sealer ran in between"
                     )
                 if verdict.problem:
