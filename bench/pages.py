@@ -123,10 +123,15 @@ def queries() -> dict:
     return counts
 
 
-def _submit_counted(client: Client, target: dict) -> int:
+def _child_chosen(client: Client, target: dict, child: str) -> str:
+    """The concern form opened and `child` chosen, as a teacher does before writing; returns the submission key."""
     key = submission_key(client.get("/concerns/new/").content.decode())
-    child = target["fresh_children"][0]
     client.post("/concerns/new/", {"school": target["school"], "submission_key": key, "add_child": child})
+    return key
+
+
+def _submit_counted(client: Client, target: dict) -> int:
+    key = _child_chosen(client, target, target["fresh_children"][0])
     with CaptureQueriesContext(connections["default"]) as main, CaptureQueriesContext(connections["audit"]) as audit:
         response = client.post("/concerns/new/", submit_form(target, key))
     if response.status_code != 302:
@@ -166,15 +171,7 @@ def split(runs: int = 30) -> dict:
         client = clients[who]
         send = (lambda: client.post(path, form)) if method == "POST" else (lambda: client.get(path))  # noqa: B023
         send()
-        totals, sql = [], []
-        for _ in range(runs):
-            clock = SqlClock()
-            with connections["default"].execute_wrapper(clock), connections["audit"].execute_wrapper(clock):
-                started = time.perf_counter()
-                send()
-                totals.append((time.perf_counter() - started) * 1000)
-            sql.append(clock.seconds * 1000)
-        result[name] = {"total_ms": round(statistics.median(totals), 1), "sql_ms": round(statistics.median(sql), 1)}
+        result[name] = _medians([_timed(send)[:2] for _ in range(runs)])
     if not wanted or "concern submit" in wanted:
         result["concern submit"] = _submit_split(clients["teacher"], target, runs)
     return result
@@ -183,19 +180,31 @@ def split(runs: int = 30) -> dict:
 def _submit_split(client: Client, target: dict, runs: int) -> dict:
     """The concern sent, `runs` times, each about a child of its own taken from the end of the fresh children
     (the HTTP timing takes them from the start): the form opened and the child chosen untimed, then the sending."""
-    totals, sql = [], []
+    timings = []
     for child in target["fresh_children"][-runs:]:
-        key = submission_key(client.get("/concerns/new/").content.decode())
-        client.post("/concerns/new/", {"school": target["school"], "submission_key": key, "add_child": child})
-        clock = SqlClock()
-        with connections["default"].execute_wrapper(clock), connections["audit"].execute_wrapper(clock):
-            started = time.perf_counter()
-            response = client.post("/concerns/new/", submit_form(target, key))
-            totals.append((time.perf_counter() - started) * 1000)
+        key = _child_chosen(client, target, child)
+        total_ms, sql_ms, response = _timed(lambda: client.post("/concerns/new/", submit_form(target, key)))  # noqa: B023
         if response.status_code != 302:
             raise RuntimeError(f"the concern was not sent: {response.status_code}")
-        sql.append(clock.seconds * 1000)
-    return {"total_ms": round(statistics.median(totals), 1), "sql_ms": round(statistics.median(sql), 1)}
+        timings.append((total_ms, sql_ms))
+    return _medians(timings)
+
+
+def _timed(send) -> tuple[float, float, object]:
+    """One request in this process: its milliseconds, those of its SQL statements, and its response."""
+    clock = SqlClock()
+    with connections["default"].execute_wrapper(clock), connections["audit"].execute_wrapper(clock):
+        started = time.perf_counter()
+        response = send()
+        total = time.perf_counter() - started
+    return total * 1000, clock.seconds * 1000, response
+
+
+def _medians(timings: list[tuple[float, float]]) -> dict:
+    return {
+        "total_ms": round(statistics.median(total for total, _ in timings), 1),
+        "sql_ms": round(statistics.median(sql for _, sql in timings), 1),
+    }
 
 
 def profile(runs: int = 20, top: int = 15) -> dict:

@@ -186,13 +186,14 @@ class ConcernForm(forms.Form):
                     label=indicator.label,
                     guidance=indicator.guidance,
                     ticked=indicator.code in ticked,
-                    basis=self[f"ind_{indicator.code}"],
-                    choices=self._basis_choices(self[f"ind_{indicator.code}"]),
+                    basis=basis,
+                    choices=self._basis_choices(basis),
                     kind=indicator.get_kind_display(),
                     harm=indicator.kind in HARM_KINDS,
                     sources=indicator_sources(indicator),
                 )
                 for indicator in category.current_indicators
+                for basis in [self[f"ind_{indicator.code}"]]
             ]
             yield category, sum(row.ticked for row in rows), rows
 

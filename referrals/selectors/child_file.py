@@ -172,10 +172,11 @@ def indicators_by_month(*, child: Child) -> tuple[list[dict], dict]:
     months = sorted({row["month"] for row in rows})
     categories = sorted({row["indicator__category__label"] for row in rows})
     counts = {(row["month"], row["indicator__category__label"]): row["count"] for row in rows}
+    labels = {month: timezone.localtime(month).strftime("%b %Y") for month in months}
     for row in rows:
-        row["month_label"] = timezone.localtime(row["month"]).strftime("%b %Y")
+        row["month_label"] = labels[row["month"]]
     chart = {
-        "labels": [month.strftime("%b %Y") for month in months],
+        "labels": list(labels.values()),
         "datasets": [
             {"label": category, "data": [counts.get((month, category), 0) for month in months]}
             for category in categories
@@ -197,7 +198,6 @@ class ConcernHeading:
 
     uuid: uuid.UUID
     reference: str
-    recorded_at: datetime
     # Worked out once a line here rather than by a filter and a tag in each of a long history's rows.
     recorded_on: str  # "4 Dec 2026", in UK time
     url: str  # its review page
@@ -263,7 +263,7 @@ def child_concerns(*, child: Child, before: Concern | None = None) -> list[Conce
         else:
             outcome = STATUS_LABELS.get(status, status)
         url = review_url.replace(str(blank), str(concern_uuid))
-        heading = ConcernHeading(concern_uuid, reference, recorded_at, _day(recorded_at), url)
+        heading = ConcernHeading(concern_uuid, reference, _day(recorded_at), url)
         lines.append(ConcernLine(heading, list(categories[pk]), outcome))
     return lines
 

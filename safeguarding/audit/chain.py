@@ -149,18 +149,18 @@ def chain_head(using="default") -> Head | None:
     return Head(seal.sequence, seal.hash, seal.sealed_at.isoformat())
 
 
-def _unsealed(*, since=None, after_id=None, through_id=None, limit: int | None = None) -> list[tuple]:
-    """Committed events with no seal yet, oldest id first: dated from `since`, or with an id above `after_id` (and
-    up to `through_id`)."""
-    has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
-    events = AuditEvent.objects.filter(~Exists(has_seal)).order_by("pk")
-    if since is not None:
-        events = events.filter(occurred_at__gte=since)
-    if after_id is not None:
-        events = events.filter(pk__gt=after_id)
-    if through_id is not None:
-        events = events.filter(pk__lte=through_id)
-    return sealed_values(events[:limit] if limit is not None else events)
+def _unsealed_events(*, since=None):
+    """Committed events with no seal yet (dated from `since`, when given)."""
+    events = AuditEvent.objects.filter(~Exists(AuditSeal.objects.filter(event_id=OuterRef("pk"))))
+    return events.filter(occurred_at__gte=since) if since is not None else events
+
+
+def _unsealed_span(*, after_id: int, since=None) -> list[tuple]:
+    """The sealed values of the unsealed events among the BATCH ids after `after_id`, oldest id first. (The table
+    is partitioned by time, so "the next BATCH unsealed ids" would sort every unsealed event above `after_id`; a
+    span of ids is read from each partition's index.)"""
+    events = _unsealed_events(since=since).filter(pk__gt=after_id, pk__lte=after_id + BATCH)
+    return sealed_values(events.order_by("pk"))
 
 
 def _seals_insert(seals: list[tuple]) -> None:
@@ -173,15 +173,12 @@ def _seals_insert(seals: list[tuple]) -> None:
         )
         return
     statement = "COPY audit_auditseal (sequence, event_id, hash, sealed_at) FROM STDIN"
-    # COPY's text format written directly: numbers, hex digests and one ISO time, none of which needs escaping.
-    times: dict = {}
-    lines = [
-        f"{sequence}\t{event}\t{digest}\t{times.get(at) or times.setdefault(at, at.isoformat())}\n"
-        for sequence, event, digest, at in seals
-    ]
+    # COPY's text format written directly: numbers, hex digests and ISO times, none of which needs escaping. The
+    # seals of a batch share their time, written once.
+    stamps = {at: at.isoformat() for *_, at in seals}
+    text = "".join(f"{sequence}\t{event}\t{digest}\t{stamps[at]}\n" for sequence, event, digest, at in seals)
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for start in range(0, len(lines), 1000):
-            copy.write("".join(lines[start : start + 1000]))
+        copy.write(text)
 
 
 class SealRefused(Exception):
@@ -258,24 +255,21 @@ def _carry_on_from_anchor(last: AuditSeal | None, *, new_chain: bool, accept_dat
     raise SealRefused(f"Sealing refused: {problem}. {advice}")
 
 
-def _backlog(last: AuditSeal | None) -> list[tuple]:
+def _backlog(last: AuditSeal | None) -> tuple[list[tuple], int | None]:
     """The first batch of a run: from the newest sealed event's own time on, so that a sealer stopped for a while
-    still seals the whole backlog, looking back a little for late commits."""
+    still seals the whole backlog, looking back a little for late commits. Returns its rows and the last id of
+    its span (None when nothing is waiting)."""
     last_time = (
         AuditEvent.objects.filter(pk=last.event_id).values_list("occurred_at", flat=True).first() if last else None
     )
     since = last_time - late_commit_window() if last_time else None
-    # The lowest unsealed id first (no sort of the whole backlog), then the backlog's first span of BATCH ids.
-    has_seal = AuditSeal.objects.filter(event_id=OuterRef("pk"))
-    unsealed = AuditEvent.objects.filter(~Exists(has_seal))
-    if since is not None:
-        unsealed = unsealed.filter(occurred_at__gte=since)
-    # Min of pk + 0, not of pk: PostgreSQL would answer MIN(pk) by walking the id index from the lowest id, through
-    # every older event of the partition, rather than reading the backlog's span of time from its index.
-    lowest = unsealed.aggregate(lowest=Min(F("pk") + 0))["lowest"]
+    # The lowest unsealed id first (no sort of the whole backlog), then the span of BATCH ids from it. Min of pk + 0,
+    # not of pk: PostgreSQL would answer MIN(pk) by walking the id index from the lowest id, through every older
+    # event of the partition, rather than reading the backlog's span of time from its index.
+    lowest = _unsealed_events(since=since).aggregate(lowest=Min(F("pk") + 0))["lowest"]
     if lowest is None:
-        return []
-    return _unsealed(since=since, after_id=lowest - 1, through_id=lowest - 1 + BATCH)
+        return [], None
+    return _unsealed_span(after_id=lowest - 1, since=since), lowest - 1 + BATCH
 
 
 def _lock_sealer() -> None:
@@ -301,14 +295,13 @@ def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = Fals
             sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS)
             if after_id is None:
                 anchor = _carry_on_from_anchor(last, new_chain=new_chain, accept_database_head=accept_database_head)
-                rows = _backlog(last)
+                rows, after_id = _backlog(last)
                 newest = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
             else:
-                # Later batches of the same run: every unsealed event below the previous batch's highest id was
-                # in that batch, so only higher ids are left to seal, taken a span of BATCH ids at a time. (The
-                # table is partitioned by time, so "the next BATCH unsealed ids" would sort every unsealed event
-                # above `after_id` for each batch; a span of ids is read from each partition's index.)
-                rows = _unsealed(after_id=after_id, through_id=after_id + BATCH)
+                # Later batches of the same run: every unsealed event up to the previous span's end was in it, so
+                # only higher ids are left to seal, a span of BATCH ids at a time.
+                rows = _unsealed_span(after_id=after_id)
+                after_id += BATCH
             sealed_at = now or timezone.now()
             seals = []
             for values in rows:
@@ -321,13 +314,9 @@ def seal(*, now=None, new_chain: bool = False, accept_database_head: bool = Fals
                 )
             _seals_insert(seals)
             total += len(seals)
-        if after_id is None:
-            # The backlog's span began at its lowest unsealed id; with nothing unsealed the run is over.
-            after_id = rows[0][0] - 1 + BATCH if rows else (newest or 0)
-        else:
-            after_id += BATCH
-        # Events that commit after this run began are the next run's, as are any later ids (a run ends).
-        if newest is None or after_id >= newest:
+        # Nothing waiting, or the spans have passed the newest event when the run began: events committed since
+        # are the next run's.
+        if after_id is None or after_id >= newest:
             break
     head = chain_head()
     # Also when nothing was sealed, if the anchor lags: a run that stopped before writing it, or an accepted head.
